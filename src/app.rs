@@ -1,0 +1,64 @@
+//! The router: Integra routes, the control API, and the layers every request passes through.
+//! `app(state)` is what the server serves and what tests drive.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::trace::TraceLayer;
+
+use crate::world::World;
+use crate::{control, http, routes};
+
+/// Whether Integra routes need a live token (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Every route but `auth/*` needs `Authorization: Basic <token>`.
+    Strict,
+    /// Every request is accepted without a token.
+    Off,
+}
+
+/// Server-wide settings that shape answers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub auth: AuthMode,
+    /// Origins allowed by CORS; empty allows every origin.
+    pub cors: Vec<String>,
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub world: Arc<World>,
+    pub settings: Arc<Settings>,
+}
+
+/// The main listener's router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::router())
+        .merge(control::router())
+        .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), settle))
+        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The backup recordings host's router (the recordings arrive with their own issue).
+pub fn backup_app(state: AppState) -> Router {
+    Router::new()
+        .merge(control::health_router())
+        .fallback(routes::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Under the manual clock, background work finishes before the next request is answered.
+async fn settle(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    state.world.settle().await;
+    next.run(request).await
+}

@@ -1,0 +1,39 @@
+//! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
+//! So far: health, and the world's tables.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::world::state::TABLES;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(health_router()).route("/_mock/state/{table}", get(state_table))
+}
+
+pub fn health_router() -> Router<AppState> {
+    Router::new().route("/_mock/health", get(health))
+}
+
+/// A JSON error of the control API.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({"error": message.into()}))).into_response()
+}
+
+/// `GET /_mock/health`: 200 `{"status":"ok"}` once the world is open (it is, when we answer).
+async fn health() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+/// `GET /_mock/state/<table>`: the table's rows as a JSON array.
+async fn state_table(State(state): State<AppState>, Path(table): Path<String>) -> Response {
+    match state.world.table(&table).await {
+        Ok(Some(rows)) => axum::Json(rows).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no table {table:?}; tables: {}", TABLES.join(", "))),
+        Err(e) => crate::http::Answer::from(e).into_response(),
+    }
+}

@@ -1,0 +1,115 @@
+//! The vendor's answers (CONTRACT section 1). Use `Answer` as every Integra handler's return type:
+//! `1`, `0`, a guid, JSON, the 400 catalog message, 401, 413. Every refusal carries `X-Mock-Reason`.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::world::error::Failure;
+
+pub const TEXT: &str = "text/plain; charset=UTF-8";
+pub const JSON: &str = "application/json; charset=UTF-8";
+pub static REASON: HeaderName = HeaderName::from_static("x-mock-reason");
+
+/// What an Integra route answers.
+#[derive(Debug)]
+pub enum Answer {
+    /// `1`: done.
+    One,
+    /// `0`, the vendor's opaque refusal; the text goes to `X-Mock-Reason`.
+    Zero(String),
+    /// A plain-text result such as a guid.
+    Text(String),
+    /// HTTP 200 with an empty body (TagRecord).
+    Empty,
+    /// A JSON result, already serialised.
+    Json(String),
+    /// HTTP 400 with a catalog message (DispositionCall).
+    BadRequest { message: String, reason: String },
+    /// HTTP 401: no live token.
+    Unauthorized(String),
+    /// HTTP 413: the body is over the route's limit.
+    TooLarge(String),
+    /// Another refusal below the API (an unreadable body): status and reason.
+    Refused(StatusCode, String),
+    /// The mock itself failed (the database): HTTP 500, never caused by input.
+    Internal(String),
+}
+
+impl Answer {
+    pub fn json(value: &impl Serialize) -> Self {
+        match serde_json::to_string(value) {
+            Ok(body) => Self::Json(body),
+            Err(e) => Self::Internal(format!("could not serialise the answer: {e}")),
+        }
+    }
+
+    /// `1` when the world did it, else the failure's answer.
+    pub fn done<T>(result: Result<T, Failure>) -> Self {
+        match result {
+            Ok(_) => Self::One,
+            Err(e) => e.into(),
+        }
+    }
+}
+
+impl From<Failure> for Answer {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Refused(reason) => Self::Zero(reason),
+            Failure::Invalid { message, reason } => Self::BadRequest { message, reason },
+            Failure::Store(e) => {
+                tracing::error!(error = %e, "the database failed");
+                Self::Internal(format!("the mock's database failed: {e}"))
+            }
+        }
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let (status, body, content_type, reason) = match self {
+            Self::One => (StatusCode::OK, "1".to_string(), TEXT, None),
+            Self::Zero(reason) => (StatusCode::OK, "0".to_string(), TEXT, Some(reason)),
+            Self::Text(text) => (StatusCode::OK, text, TEXT, None),
+            Self::Empty => (StatusCode::OK, String::new(), TEXT, None),
+            Self::Json(body) => (StatusCode::OK, body, JSON, None),
+            Self::BadRequest { message, reason } => (StatusCode::BAD_REQUEST, message, TEXT, Some(reason)),
+            Self::Unauthorized(reason) => {
+                let mut response = refusal(StatusCode::UNAUTHORIZED, &reason);
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Integra\""));
+                return response;
+            }
+            Self::TooLarge(reason) => return refusal(StatusCode::PAYLOAD_TOO_LARGE, &reason),
+            Self::Refused(status, reason) => return refusal(status, &reason),
+            Self::Internal(reason) => (StatusCode::INTERNAL_SERVER_ERROR, String::new(), TEXT, Some(reason)),
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(reason) = reason {
+            headers.insert(REASON.clone(), reason_value(&reason));
+        }
+        (status, headers, body).into_response()
+    }
+}
+
+/// A refusal with an empty body and its reason.
+pub fn refusal(status: StatusCode, reason: &str) -> Response {
+    (status, [(REASON.clone(), reason_value(reason))]).into_response()
+}
+
+/// A reason as a header value: printable ASCII, the rest escaped (`nombreCampa\u{f1}a->`), clipped.
+pub fn reason_value(reason: &str) -> HeaderValue {
+    let mut text = String::new();
+    for c in reason.chars() {
+        if text.len() > 400 {
+            text.push_str("...");
+            break;
+        }
+        match c {
+            ' '..='~' => text.push(c),
+            c => text.extend(c.escape_unicode()),
+        }
+    }
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("refused"))
+}

@@ -1,0 +1,11 @@
+//! The HTTP edge shared by every vendor route: the answers in the vendor's formats, the form
+//! extractor that reads bodies the way real clients send them, the token check, CORS.
+
+pub mod answer;
+pub mod caller;
+pub mod cors;
+pub mod form;
+
+pub use answer::Answer;
+pub use caller::Caller;
+pub use form::{BigForm, Form};

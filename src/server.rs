@@ -1,0 +1,70 @@
+//! Starting a server: open the world, bind both listeners, serve until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::app::{AppState, Settings, app, backup_app};
+use crate::cli::ServeArgs;
+use crate::entropy;
+use crate::store::Location;
+use crate::world::fixtures::FixtureSet;
+use crate::world::{World, WorldOptions};
+
+/// A server that is listening.
+#[derive(Debug)]
+pub struct Running {
+    pub main: SocketAddr,
+    pub backup: SocketAddr,
+    pub state: AppState,
+    pub task: JoinHandle<()>,
+}
+
+impl Running {
+    /// The line the binary prints first: scripts read the real ports from it.
+    pub fn banner(&self) -> String {
+        format!("listening main=http://{} backup=http://{}", self.main, self.backup)
+    }
+}
+
+/// Opens the world and starts serving both listeners in the background.
+pub async fn start(args: &ServeArgs) -> Result<Running, String> {
+    let fixtures = match &args.fixtures {
+        Some(dir) => FixtureSet::load(dir)?,
+        None => FixtureSet::embedded(),
+    };
+    let options = WorldOptions {
+        name: "default".into(),
+        location: Location::parse(&args.db),
+        fixtures,
+        clock_mode: args.clock,
+        clock_start: args.clock_start,
+        zone: args.timezone,
+        seed: args.seed.unwrap_or_else(entropy::unseeded),
+    };
+    let world = World::open(options).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
+    let state = AppState {
+        world: Arc::new(world),
+        settings: Arc::new(crate::app::Settings { auth: args.auth, cors: args.cors.clone() }),
+    };
+    let main = TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
+    let backup =
+        TcpListener::bind(&args.backup_listen).await.map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
+    let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
+    let (main_app, backup_app) = (app(state.clone()), backup_app(state.clone()));
+    let task = tokio::spawn(async move {
+        let main = axum::serve(main, main_app);
+        let backup = axum::serve(backup, backup_app);
+        if let Err(e) = tokio::try_join!(async { main.await }, async { backup.await }) {
+            tracing::error!(error = %e, "a listener failed");
+        }
+    });
+    let _: &Settings = &state.settings;
+    Ok(Running { main: main_addr, backup: backup_addr, state, task })
+}
+
+fn local(listener: &TcpListener) -> Result<SocketAddr, String> {
+    listener.local_addr().map_err(|e| format!("no local address: {e}"))
+}

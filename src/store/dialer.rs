@@ -1,0 +1,344 @@
+//! SQL of what the dialer will call: the spool (the dialer's lists), schedules, tasks, and the
+//! uploads that fill the spool with their job reports.
+
+use serde::Serialize;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::StoreError;
+
+/// A spool entry; the vendor's callspool keys first, then the mock's bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SpoolRow {
+    pub id: i64,
+    pub campaign: String,
+    pub destination: String,
+    pub dialerbase: Option<String>,
+    pub status: i64,
+    pub data: String,
+    pub alternatives: String,
+    pub contact: i64,
+    pub retries: i64,
+    pub priority: i64,
+    pub agentphone: String,
+    pub timezone: Option<String>,
+    pub source: String,
+    #[serde(rename = "upload")]
+    pub upload_id: Option<i64>,
+    pub state: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase,
+           agentphone, timezone, source, upload_id, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&s.campaign)
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(&s.data)
+    .bind(s.status)
+    .bind(s.retries)
+    .bind(s.priority)
+    .bind(s.contact)
+    .bind(&s.dialerbase)
+    .bind(&s.agentphone)
+    .bind(&s.timezone)
+    .bind(&s.source)
+    .bind(s.upload_id)
+    .bind(&s.state)
+    .bind(&s.created_at)
+    .bind(&s.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// Rewrites the fields a respool may change (the rest stay as they were).
+pub async fn update_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE spool SET destination = ?, alternatives = ?, data = ?, retries = ?, priority = ?, agentphone = ?,
+           state = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(&s.data)
+    .bind(s.retries)
+    .bind(s.priority)
+    .bind(&s.agentphone)
+    .bind(&s.state)
+    .bind(&s.updated_at)
+    .bind(s.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn spool_by_contact(conn: &mut SqliteConnection, campaign: &str, contact: i64) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE campaign = ? AND contact = ? ORDER BY id DESC LIMIT 1")
+        .bind(campaign)
+        .bind(contact)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The newest entry of `campaign` whose main number is `destination`.
+pub async fn spool_by_destination(
+    conn: &mut SqliteConnection,
+    campaign: &str,
+    destination: &str,
+) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE campaign = ? AND destination = ? ORDER BY id DESC LIMIT 1")
+        .bind(campaign)
+        .bind(destination)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The next free contact id.
+pub async fn next_contact(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT max(contact) FROM spool").fetch_one(&mut *conn).await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+pub async fn delete_spool_number(conn: &mut SqliteConnection, campaign: &str, number: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM spool WHERE campaign = ? AND destination = ?")
+        .bind(campaign)
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn all_spool(pool: &SqlitePool) -> Result<Vec<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool ORDER BY id").fetch_all(pool).await
+}
+
+// Schedules ----------------------------------------------------------------------------------------
+
+/// A scheduled call; the vendor's callschedule keys first.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ScheduleRow {
+    pub id: i64,
+    pub calldate: String,
+    pub campaign: String,
+    pub destination: String,
+    pub alternatives: String,
+    pub agentphone: String,
+    pub data: String,
+    pub origin: String,
+    pub state: String,
+    pub created_at: String,
+}
+
+pub async fn insert_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Result<i64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO schedules (calldate, campaign, destination, alternatives, agentphone, data, origin, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&s.calldate)
+    .bind(&s.campaign)
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(&s.agentphone)
+    .bind(&s.data)
+    .bind(&s.origin)
+    .bind(&s.state)
+    .bind(&s.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// Removes the schedules (and dated tasks) of `destination` in `campaign` between two dates, inclusive.
+pub async fn delete_schedules(
+    conn: &mut SqliteConnection,
+    campaign: &str,
+    destination: &str,
+    from: &str,
+    to: &str,
+) -> Result<u64, StoreError> {
+    let schedules = sqlx::query("DELETE FROM schedules WHERE campaign = ? AND destination = ? AND calldate BETWEEN ? AND ?")
+        .bind(campaign)
+        .bind(destination)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    let tasks = sqlx::query(
+        "DELETE FROM tasks WHERE campaign = ? AND destination = ? AND calldate IS NOT NULL AND calldate BETWEEN ? AND ?",
+    )
+    .bind(campaign)
+    .bind(destination)
+    .bind(from)
+    .bind(to)
+    .execute(&mut *conn)
+    .await?;
+    Ok(schedules.rows_affected() + tasks.rows_affected())
+}
+
+pub async fn all_schedules(pool: &SqlitePool) -> Result<Vec<ScheduleRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM schedules ORDER BY calldate, id").fetch_all(pool).await
+}
+
+// Tasks --------------------------------------------------------------------------------------------
+
+/// A dialer task; the vendor's `call` keys first, then how the mock filed it.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: i64,
+    pub calldate: Option<String>,
+    pub campaign: String,
+    pub destination: String,
+    pub alternatives: String,
+    pub agent: String,
+    pub data: String,
+    pub source: String,
+    pub bulk: bool,
+    pub automatic: bool,
+    pub mode: String,
+    pub agentphone: String,
+    pub priority: i64,
+    pub state: String,
+    pub created_at: String,
+}
+
+pub async fn insert_task(conn: &mut SqliteConnection, t: &TaskRow) -> Result<i64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO tasks (mode, calldate, campaign, destination, alternatives, agent, agentphone, data, source, bulk,
+           automatic, priority, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&t.mode)
+    .bind(&t.calldate)
+    .bind(&t.campaign)
+    .bind(&t.destination)
+    .bind(&t.alternatives)
+    .bind(&t.agent)
+    .bind(&t.agentphone)
+    .bind(&t.data)
+    .bind(&t.source)
+    .bind(t.bulk)
+    .bind(t.automatic)
+    .bind(t.priority)
+    .bind(&t.state)
+    .bind(&t.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+pub async fn all_tasks(pool: &SqlitePool) -> Result<Vec<TaskRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM tasks ORDER BY id").fetch_all(pool).await
+}
+
+// Uploads ------------------------------------------------------------------------------------------
+
+/// An upload with its job report.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct UploadRow {
+    pub id: i64,
+    pub filename: String,
+    pub campaign: String,
+    pub username: String,
+    pub timezone: Option<String>,
+    pub cant: Option<String>,
+    pub status: String,
+    #[serde(rename = "read")]
+    pub records_read: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    #[sqlx(skip)]
+    pub rejections: Vec<Rejection>,
+}
+
+/// A record the upload could not take, by its line number in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Rejection {
+    pub line: i64,
+    pub reason: String,
+}
+
+pub async fn insert_upload(conn: &mut SqliteConnection, u: &UploadRow) -> Result<i64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO uploads (filename, campaign, username, timezone, cant, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&u.filename)
+    .bind(&u.campaign)
+    .bind(&u.username)
+    .bind(&u.timezone)
+    .bind(&u.cant)
+    .bind(&u.status)
+    .bind(&u.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.last_insert_rowid())
+}
+
+/// Adds a batch's counts and rejections to an upload's report.
+pub async fn add_progress(
+    conn: &mut SqliteConnection,
+    id: i64,
+    read: i64,
+    accepted: i64,
+    rejections: &[Rejection],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE uploads SET status = 'parsing', records_read = records_read + ?, accepted = accepted + ?,
+           rejected = rejected + ? WHERE id = ?",
+    )
+    .bind(read)
+    .bind(accepted)
+    .bind(rejections.len() as i64)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    for r in rejections {
+        sqlx::query("INSERT INTO upload_rejections (upload_id, line, reason) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(r.line)
+            .bind(&r.reason)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn finish_upload(pool: &SqlitePool, id: i64, status: &str, note: Option<&str>, at: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE uploads SET status = ?, note = ?, finished_at = ? WHERE id = ?")
+        .bind(status)
+        .bind(note)
+        .bind(at)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Uploads a crash interrupted never finish: say so.
+pub async fn interrupt_unfinished(pool: &SqlitePool, at: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE uploads SET status = 'failed', note = 'interrupted by a restart of the mock', finished_at = ?
+         WHERE status IN ('queued', 'parsing')",
+    )
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn all_uploads(pool: &SqlitePool) -> Result<Vec<UploadRow>, StoreError> {
+    let mut uploads: Vec<UploadRow> = sqlx::query_as("SELECT * FROM uploads ORDER BY id").fetch_all(pool).await?;
+    for u in &mut uploads {
+        u.rejections = sqlx::query_as("SELECT line, reason FROM upload_rejections WHERE upload_id = ? ORDER BY line")
+            .bind(u.id)
+            .fetch_all(pool)
+            .await?;
+    }
+    Ok(uploads)
+}

@@ -1,0 +1,115 @@
+//! SQLite storage of one instance (sqlx, runtime queries: the build needs no database).
+//! WAL with `synchronous=NORMAL`: a committed write survives a crash of the process, which is
+//! what "an answered `1` survives kill -9" needs. All writes go through one connection so
+//! writers queue in the pool instead of meeting `database is locked`.
+
+pub mod config;
+pub mod dialer;
+pub mod records;
+pub mod sessions;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// Where an instance keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// Nothing is kept after the process ends.
+    Memory,
+    /// A SQLite file (created with its folder when missing).
+    File(PathBuf),
+}
+
+impl Location {
+    pub fn parse(text: &str) -> Self {
+        if text == ":memory:" { Self::Memory } else { Self::File(PathBuf::from(text)) }
+    }
+}
+
+/// Errors of this layer: the database failed (never caused by a client's input).
+pub type StoreError = sqlx::Error;
+
+/// The connections of one instance's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    pub async fn open(location: &Location) -> Result<Self, StoreError> {
+        let store = match location {
+            Location::Memory => {
+                // One connection, kept forever: an in-memory database lives as long as it does.
+                let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options)
+                    .await?;
+                Self { reader: pool.clone(), writer: pool }
+            }
+            Location::File(path) => {
+                create_parent(path)?;
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30));
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await?;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                Self { reader, writer }
+            }
+        };
+        MIGRATOR.run(&store.writer).await?;
+        Ok(store)
+    }
+
+    /// For queries that change nothing.
+    pub fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// For every change: one connection, so changes queue instead of failing.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.writer)
+            .await
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(StoreError::Io),
+        _ => Ok(()),
+    }
+}

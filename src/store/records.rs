@@ -1,0 +1,217 @@
+//! SQL of what calls leave behind: CDRs, dispositions, the blacklist. Values are always bound,
+//! never spliced into the text.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+use super::StoreError;
+use crate::world::cdr::{Cdr, CdrFilter, Page};
+
+// CDRs ---------------------------------------------------------------------------------------------
+
+pub async fn insert_cdrs(conn: &mut SqliteConnection, rows: &[Cdr]) -> Result<(), StoreError> {
+    for c in rows {
+        sqlx::query(
+            "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,
+               disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign, direction, carrier,
+               linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact, finishtime, rating, dialerbase,
+               parandvalues, alternatives, quality)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.calldate)
+        .bind(&c.clid)
+        .bind(&c.src)
+        .bind(&c.dst)
+        .bind(&c.dcontext)
+        .bind(&c.channel)
+        .bind(&c.dstchannel)
+        .bind(&c.lastapp)
+        .bind(&c.lastdata)
+        .bind(c.duration)
+        .bind(c.billsec)
+        .bind(&c.disposition)
+        .bind(c.amaflags)
+        .bind(&c.accountcode)
+        .bind(&c.userfield)
+        .bind(&c.uniqueid)
+        .bind(&c.kind)
+        .bind(&c.guid)
+        .bind(&c.causecode)
+        .bind(&c.campaign)
+        .bind(&c.direction)
+        .bind(&c.carrier)
+        .bind(&c.linkedid)
+        .bind(&c.peeraccount)
+        .bind(c.sequence)
+        .bind(c.charged_balance)
+        .bind(c.real_balance)
+        .bind(&c.note)
+        .bind(&c.contact)
+        .bind(&c.finishtime)
+        .bind(c.rating)
+        .bind(&c.dialerbase)
+        .bind(&c.parandvalues)
+        .bind(&c.alternatives)
+        .bind(c.quality)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One page of the CDRs matching `filter`, by `calldate` then `id`.
+pub async fn find_cdrs(pool: &SqlitePool, filter: &CdrFilter, page: Page) -> Result<Vec<Cdr>, StoreError> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("WITH matched AS (SELECT * FROM cdrs WHERE 1 = 1");
+    if let Some(from) = filter.from {
+        q.push(" AND calldate >= ").push_bind(from.to_string());
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND calldate <= ").push_bind(to.to_string());
+    }
+    if let Some(agent) = &filter.agent {
+        q.push(" AND peeraccount = ").push_bind(agent.clone());
+    }
+    if let Some(campaign) = &filter.campaign {
+        q.push(" AND campaign = ").push_bind(campaign.clone());
+    }
+    if let Some(source) = &filter.source {
+        q.push(" AND instr(src, ").push_bind(source.clone()).push(") > 0");
+    }
+    if let Some(destination) = &filter.destination {
+        q.push(" AND instr(dst, ").push_bind(destination.clone()).push(") > 0");
+    }
+    if let Some(data) = &filter.data {
+        q.push(" AND (instr(coalesce(note, ''), ").push_bind(data.clone());
+        q.push(") > 0 OR instr(coalesce(parandvalues, ''), ").push_bind(data.clone()).push(") > 0)");
+    }
+    if let Some(window) = filter.range {
+        let from = window.from.format("%H:%M:%S").to_string();
+        let to = window.to.format("%H:%M:%S").to_string();
+        let joiner = if window.from <= window.to { " AND " } else { " OR " };
+        q.push(" AND (substr(calldate, 12, 8) >= ").push_bind(from);
+        q.push(joiner).push("substr(calldate, 12, 8) <= ").push_bind(to).push(")");
+    }
+    if let Some(rating) = filter.rating {
+        q.push(" AND rating = ").push_bind(rating);
+    }
+    if let Some(mindur) = filter.mindur {
+        q.push(" AND duration >= ").push_bind(mindur);
+    }
+    if let Some(exclude) = &filter.exclude {
+        q.push(" AND src <> ").push_bind(exclude.clone()).push(" AND dst <> ").push_bind(exclude.clone());
+    }
+    if let Some(kind) = &filter.kind {
+        q.push(" AND type = ").push_bind(kind.clone());
+    }
+    q.push(") SELECT * FROM matched");
+    if let Some(cont) = filter.cont {
+        const CUSTOMER: &str = "(CASE direction WHEN 'inbound' THEN src ELSE dst END)";
+        q.push(format!(" WHERE {CUSTOMER} IN (SELECT {CUSTOMER} FROM matched GROUP BY 1 HAVING count(*) >= "));
+        q.push_bind(cont).push(")");
+    }
+    q.push(" ORDER BY calldate, id LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+    q.build_query_as::<Cdr>().fetch_all(pool).await
+}
+
+pub async fn all_cdrs(pool: &SqlitePool) -> Result<Vec<Cdr>, StoreError> {
+    sqlx::query_as("SELECT * FROM cdrs ORDER BY calldate, id").fetch_all(pool).await
+}
+
+// Blacklist ----------------------------------------------------------------------------------------
+
+/// A blacklist entry (CONTRACT section 5), keys as the vendor names them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct BlacklistRow {
+    pub phone: String,
+    pub campaign: String,
+    pub username: Option<String>,
+    pub company: Option<String>,
+    pub job_title: Option<String>,
+    pub name: Option<String>,
+    pub updated_at: String,
+}
+
+pub async fn upsert_blacklist(conn: &mut SqliteConnection, row: &BlacklistRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO blacklist (phone, campaign, username, company, job_title, name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (phone, campaign) DO UPDATE SET username = excluded.username, company = excluded.company,
+           job_title = excluded.job_title, name = excluded.name, updated_at = excluded.updated_at",
+    )
+    .bind(&row.phone)
+    .bind(&row.campaign)
+    .bind(&row.username)
+    .bind(&row.company)
+    .bind(&row.job_title)
+    .bind(&row.name)
+    .bind(&row.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_blacklist(conn: &mut SqliteConnection, phone: &str, campaign: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM blacklist WHERE phone = ? AND campaign = ?")
+        .bind(phone)
+        .bind(campaign)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn all_blacklist(pool: &SqlitePool) -> Result<Vec<BlacklistRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM blacklist ORDER BY campaign, phone").fetch_all(pool).await
+}
+
+// Dispositions -------------------------------------------------------------------------------------
+
+/// A recorded disposition and what its action did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct DispositionRow {
+    pub id: i64,
+    pub recorded_at: String,
+    pub campaign: String,
+    pub agent: String,
+    pub callerid: String,
+    pub guid: String,
+    pub l1: String,
+    pub l2: String,
+    pub l3: String,
+    pub d1: String,
+    pub d2: String,
+    pub comment: String,
+    pub schedule: String,
+    pub camptoreschedule: String,
+    pub tag: String,
+    pub action: String,
+    pub outcome: String,
+}
+
+pub async fn insert_disposition(conn: &mut SqliteConnection, d: &DispositionRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO dispositions (recorded_at, campaign, agent, callerid, guid, l1, l2, l3, d1, d2, comment, schedule,
+           camptoreschedule, tag, action, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&d.recorded_at)
+    .bind(&d.campaign)
+    .bind(&d.agent)
+    .bind(&d.callerid)
+    .bind(&d.guid)
+    .bind(&d.l1)
+    .bind(&d.l2)
+    .bind(&d.l3)
+    .bind(&d.d1)
+    .bind(&d.d2)
+    .bind(&d.comment)
+    .bind(&d.schedule)
+    .bind(&d.camptoreschedule)
+    .bind(&d.tag)
+    .bind(&d.action)
+    .bind(&d.outcome)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn all_dispositions(pool: &SqlitePool) -> Result<Vec<DispositionRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM dispositions ORDER BY id").fetch_all(pool).await
+}

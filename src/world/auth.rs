@@ -1,0 +1,53 @@
+//! Logins and tokens (CONTRACT section 2): `auth/getUserToken`, `auth/UserLogin`, `auth/EndSession`,
+//! and the check every other route makes.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::World;
+use super::error::{Failure, refuse};
+use crate::store::sessions;
+
+impl World {
+    /// Logs `user` in: the vendor's three-element array whose last element is a new token.
+    pub async fn login(&self, user: &str, password: &str) -> Result<Value, Failure> {
+        if user.is_empty() || password.is_empty() {
+            return refuse("user and password are required");
+        }
+        let Some(account) = self.config().user(user).filter(|u| u.password == password) else {
+            return refuse(format!("no user {user:?} with that password"));
+        };
+        let token = STANDARD.encode(format!("{}:{}", account.username, self.entropy().guid()));
+        sessions::insert(self.store().writer(), &token, &account.username, &self.clock().stamp()).await?;
+        let phone = match &account.phone {
+            Some(phone) => {
+                let tech = self.config().agent_by_phone(phone).map(|a| a.tech.as_str()).unwrap_or("SIP");
+                json!({"phone": phone, "tech": tech, "md5secret": token})
+            }
+            None => json!({}),
+        };
+        Ok(json!([
+            {"user": account.username, "name": account.name, "profile": account.profile},
+            phone,
+            token,
+        ]))
+    }
+
+    /// The user a live token belongs to.
+    pub async fn token_user(&self, token: &str) -> Result<Option<String>, Failure> {
+        Ok(sessions::live_user(self.store().reader(), token).await?)
+    }
+
+    /// Ends `user`'s session `token`.
+    pub async fn end_session(&self, user: &str, token: &str) -> Result<(), Failure> {
+        if user.is_empty() || token.is_empty() {
+            return refuse("user and token are required");
+        }
+        if sessions::end(self.store().writer(), token, user, &self.clock().stamp()).await? {
+            Ok(())
+        } else {
+            refuse(format!("no live session of {user:?} with that token"))
+        }
+    }
+}

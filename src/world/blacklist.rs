@@ -1,0 +1,66 @@
+//! The blacklist (CONTRACT section 5): entries per (phone, campaign), `*` for every campaign.
+//! A bulk change is all-or-nothing: every element is checked before anything is written.
+
+use serde_json::Value;
+
+use super::World;
+use super::error::{Failure, refuse};
+use super::json::Object;
+use crate::store::records::{self, BlacklistRow};
+
+/// Whether a change takes one object or an array of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    One,
+    Bulk,
+}
+
+impl World {
+    /// `admin/addblack` and `admin/addblackbulk`: adds or updates the entries.
+    pub async fn add_to_blacklist(&self, value: &Value, shape: Shape) -> Result<(), Failure> {
+        let entries = self.blacklist_entries(value, shape)?;
+        let mut tx = self.store().writer().begin().await?;
+        for entry in &entries {
+            records::upsert_blacklist(&mut tx, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `admin/deleteblack` and `admin/deleteblackbulk`: removes the pairs (absent ones too).
+    pub async fn remove_from_blacklist(&self, value: &Value, shape: Shape) -> Result<(), Failure> {
+        let entries = self.blacklist_entries(value, shape)?;
+        let mut tx = self.store().writer().begin().await?;
+        for entry in &entries {
+            records::delete_blacklist(&mut tx, &entry.phone, &entry.campaign).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn blacklist_entries(&self, value: &Value, shape: Shape) -> Result<Vec<BlacklistRow>, Failure> {
+        match (shape, value) {
+            (Shape::One, Value::Object(_)) => Ok(vec![self.blacklist_entry(value, "blacklist")?]),
+            (Shape::One, _) => refuse("blacklist must be one JSON object"),
+            (Shape::Bulk, Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.blacklist_entry(item, &format!("blacklist[{i}]")))
+                .collect(),
+            (Shape::Bulk, _) => refuse("blacklist must be a JSON array of objects"),
+        }
+    }
+
+    fn blacklist_entry(&self, value: &Value, what: &str) -> Result<BlacklistRow, Failure> {
+        let o = Object::new(what, value)?;
+        Ok(BlacklistRow {
+            phone: o.required("phone")?,
+            campaign: o.required("campaign")?,
+            username: o.text("username")?,
+            company: o.text("company")?,
+            job_title: o.text("job_title")?,
+            name: o.text("name")?,
+            updated_at: self.clock().stamp(),
+        })
+    }
+}

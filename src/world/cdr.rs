@@ -1,0 +1,187 @@
+//! Call detail records as `Cdr/getrecords` answers them (CONTRACT section 6) and the filter it
+//! takes. Field names, types and order are the seed's, so the struct serialises straight to the wire.
+
+use chrono::NaiveTime;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::{Failure, refuse};
+use super::json::Object;
+use super::vendor_date::{TimeOfDay, VendorDate};
+
+/// One leg of a call, exactly the seed's fields in the seed's order.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Cdr {
+    pub id: i64,
+    pub calldate: String,
+    pub clid: String,
+    pub src: String,
+    pub dst: String,
+    pub dcontext: String,
+    pub channel: String,
+    pub dstchannel: String,
+    pub lastapp: String,
+    pub lastdata: String,
+    pub duration: i64,
+    pub billsec: i64,
+    pub disposition: String,
+    pub amaflags: i64,
+    pub accountcode: String,
+    pub userfield: Option<String>,
+    pub uniqueid: String,
+    #[serde(rename = "type")]
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub guid: String,
+    pub causecode: String,
+    pub campaign: String,
+    pub direction: String,
+    pub carrier: String,
+    pub linkedid: String,
+    pub peeraccount: String,
+    pub sequence: i64,
+    pub charged_balance: Option<f64>,
+    pub real_balance: Option<f64>,
+    pub note: Option<String>,
+    pub contact: Option<String>,
+    pub finishtime: String,
+    pub rating: i64,
+    pub dialerbase: Option<String>,
+    pub parandvalues: Option<String>,
+    pub alternatives: Option<String>,
+    pub quality: i64,
+}
+
+/// A page of getrecords: `lastrow` rows skipped, at most `limit` returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The page size when `searchLimit` is absent, and the most one page may hold (CONTRACT section 6).
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 1000;
+
+impl Page {
+    /// Reads `lastrow` and `searchLimit` as sent (absent or empty: the defaults).
+    pub fn parse(lastrow: Option<&str>, search_limit: Option<&str>) -> Result<Self, Failure> {
+        let number = |name: &str, text: Option<&str>, default: i64| -> Result<i64, Failure> {
+            match text.map(str::trim) {
+                None | Some("") => Ok(default),
+                Some(t) => match t.parse::<i64>() {
+                    Ok(n) if n >= 0 => Ok(n),
+                    _ => refuse(format!("{name} must be a whole number >= 0, not {t:?}")),
+                },
+            }
+        };
+        let offset = number("lastrow", lastrow, 0)?;
+        let limit = number("searchLimit", search_limit, DEFAULT_LIMIT)?.min(MAX_LIMIT);
+        Ok(Self { offset, limit })
+    }
+}
+
+/// The time-of-day window of the `range` filter; `from` after `to` wraps past midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeWindow {
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+/// getrecords' `filter` object, parsed. `None` means "any" (absent or empty in the request).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CdrFilter {
+    pub from: Option<VendorDate>,
+    pub to: Option<VendorDate>,
+    pub agent: Option<String>,
+    pub campaign: Option<String>,
+    pub source: Option<String>,
+    pub destination: Option<String>,
+    pub data: Option<String>,
+    pub range: Option<TimeWindow>,
+    pub rating: Option<i64>,
+    pub mindur: Option<i64>,
+    pub exclude: Option<String>,
+    pub kind: Option<String>,
+    pub cont: Option<i64>,
+}
+
+impl CdrFilter {
+    /// Parses the `filter` parameter; absent or empty text is "no filter".
+    pub fn parse(text: Option<&str>) -> Result<Self, Failure> {
+        let text = match text {
+            None => return Ok(Self::default()),
+            Some(t) if t.trim().is_empty() => return Ok(Self::default()),
+            Some(t) => t,
+        };
+        let value: Value = super::json::parse("filter", text)?;
+        let o = Object::new("filter", &value)?;
+        let text = |key: &str| -> Result<Option<String>, Failure> { Ok(o.text(key)?.filter(|s| !s.is_empty())) };
+        let date = |key: &str| -> Result<Option<VendorDate>, Failure> {
+            match text(key)? {
+                None => Ok(None),
+                Some(t) => t.parse().map(Some).map_err(|e| Failure::Refused(format!("filter.{key}: {e}"))),
+            }
+        };
+        let range = match text("range")? {
+            None => None,
+            Some(r) => Some(parse_window(&r)?),
+        };
+        Ok(Self {
+            from: date("calldatei")?,
+            to: date("calldatef")?,
+            agent: text("agent")?,
+            campaign: text("campaign")?,
+            source: text("source")?,
+            destination: text("destination")?,
+            data: text("data")?,
+            range,
+            rating: o.integer("rating")?,
+            mindur: o.integer("mindur")?,
+            exclude: text("exclude")?,
+            kind: text("type")?,
+            cont: o.integer("cont")?,
+        })
+    }
+}
+
+fn parse_window(text: &str) -> Result<TimeWindow, Failure> {
+    let bad = || Failure::Refused(format!("filter.range must be HH:mm-HH:mm, not {text:?}"));
+    let (from, to) = text.split_once('-').ok_or_else(bad)?;
+    let from: TimeOfDay = from.trim().parse().map_err(|_| bad())?;
+    let to: TimeOfDay = to.trim().parse().map_err(|_| bad())?;
+    Ok(TimeWindow { from: from.0, to: to.0 })
+}
+
+impl super::World {
+    /// `Cdr/getrecords`: one page of the CDRs matching the filter, by `calldate` then `id`.
+    pub async fn records(&self, filter: &CdrFilter, page: Page) -> Result<Vec<Cdr>, Failure> {
+        Ok(crate::store::records::find_cdrs(self.store().reader(), filter, page).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_fields_mean_any() {
+        let f = CdrFilter::parse(Some(r#"{"calldatei":"","agent":"","mindur":"","type":"record","cont":""}"#)).unwrap();
+        assert_eq!(f, CdrFilter { kind: Some("record".into()), ..Default::default() });
+    }
+
+    #[test]
+    fn malformed_filters_are_refused() {
+        for bad in ["{", "[]", r#"{"calldatei":"2015-12-03"}"#, r#"{"range":"9-10"}"#, r#"{"mindur":"x"}"#, r#"{"agent":{}}"#] {
+            assert!(CdrFilter::parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_defaults_and_cap() {
+        assert_eq!(Page::parse(None, None).unwrap(), Page { offset: 0, limit: 50 });
+        assert_eq!(Page::parse(Some("50"), Some("5000")).unwrap(), Page { offset: 50, limit: 1000 });
+        assert!(Page::parse(Some("-1"), None).is_err());
+        assert!(Page::parse(None, Some("ten")).is_err());
+    }
+}

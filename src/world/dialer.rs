@@ -1,0 +1,242 @@
+//! What integrators hand the dialer (CONTRACT section 7): `Dialers/Respool`, `ScheduleDialerCall`,
+//! `DialerTask`, `RemoveContact`, `RemoveScheduleDialerCall`. Everything lands where the dialer
+//! looks: the spool (its lists), schedules, and tasks.
+
+use super::World;
+use super::config::{Campaign, CampaignKind};
+use super::dispositions::DEFAULT_PRIORITY;
+use super::error::{Failure, refuse};
+use super::json::{self, Object};
+use super::vendor_date::{VendorDate, is_null_date};
+use crate::store::dialer::{self, ScheduleRow, SpoolRow, TaskRow};
+
+/// The priority of tasks "called within moments" and of schedules.
+pub const URGENT_PRIORITY: i64 = 1;
+
+/// How a DialerTask was filed (CONTRACT section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskMode {
+    /// No date, `automatic`: queued with priority 1, called within moments.
+    Queued,
+    /// No date, neither bulk nor automatic: a call now, to the first available agent.
+    Manual,
+    /// No date, `bulk`: added to the campaign's list (the spool).
+    List,
+    /// A real date: called at that date.
+    Scheduled,
+}
+
+impl TaskMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Manual => "manual",
+            Self::List => "list",
+            Self::Scheduled => "scheduled",
+        }
+    }
+}
+
+impl World {
+    fn known_campaign(&self, name: &str) -> Result<&Campaign, Failure> {
+        match self.config().campaign(name) {
+            Some(c) => Ok(c),
+            None => refuse(format!("campaign {name:?} does not exist")),
+        }
+    }
+
+    /// `Dialers/Respool`: updates the entry with the same `contact` in the campaign, or adds one.
+    pub async fn respool(&self, callspool: &str) -> Result<(), Failure> {
+        let value = json::parse("callspool", callspool)?;
+        let o = Object::new("callspool", &value)?;
+        let campaign = o.required("campaign")?;
+        let destination = o.required("destination")?;
+        self.known_campaign(&campaign)?;
+        let now = self.clock().stamp();
+        let contact = o.integer("contact")?;
+        let mut tx = self.store().writer().begin().await?;
+        let existing = match contact {
+            Some(c) => dialer::spool_by_contact(&mut tx, &campaign, c).await?,
+            None => None,
+        };
+        match existing {
+            Some(mut entry) => {
+                // The seed's "do not change" list: campaign, status, contact, dialerbase stay.
+                entry.destination = destination;
+                entry.alternatives = o.text("alternatives")?.unwrap_or(entry.alternatives);
+                entry.retries = o.integer("retries")?.unwrap_or(entry.retries);
+                entry.priority = o.integer("priority")?.unwrap_or(entry.priority);
+                entry.data = o.text("data")?.unwrap_or(entry.data);
+                entry.agentphone = o.text("agentphone")?.unwrap_or(entry.agentphone);
+                entry.state = "pending".into();
+                entry.updated_at = now;
+                dialer::update_spool(&mut tx, &entry).await?;
+            }
+            None => {
+                let contact = match contact {
+                    Some(c) => c,
+                    None => dialer::next_contact(&mut tx).await?,
+                };
+                let entry = SpoolRow {
+                    id: 0,
+                    campaign,
+                    destination,
+                    dialerbase: o.text("dialerbase")?,
+                    status: o.integer("status")?.unwrap_or(1),
+                    data: o.text_or_empty("data")?,
+                    alternatives: o.text_or_empty("alternatives")?,
+                    contact,
+                    retries: o.integer("retries")?.unwrap_or(0),
+                    priority: o.integer("priority")?.unwrap_or(DEFAULT_PRIORITY),
+                    agentphone: o.text_or_empty("agentphone")?,
+                    timezone: None,
+                    source: "respool".into(),
+                    upload_id: None,
+                    state: "pending".into(),
+                    created_at: now.clone(),
+                    updated_at: now,
+                };
+                dialer::insert_spool(&mut tx, &entry).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `Dialers/ScheduleDialerCall`: a call at `calldate` (a past date is called as soon as possible).
+    pub async fn schedule_call(&self, callschedule: &str) -> Result<(), Failure> {
+        let value = json::parse("callschedule", callschedule)?;
+        let o = Object::new("callschedule", &value)?;
+        let calldate = o.required("calldate")?;
+        let calldate: VendorDate = calldate.parse().map_err(|e| Failure::Refused(format!("callschedule.calldate: {e}")))?;
+        let campaign = o.required("campaign")?;
+        let destination = o.required("destination")?;
+        self.known_campaign(&campaign)?;
+        let row = ScheduleRow {
+            id: 0,
+            calldate: calldate.to_string(),
+            campaign,
+            destination,
+            alternatives: o.text_or_empty("alternatives")?,
+            agentphone: o.text_or_empty("agentphone")?,
+            data: o.text_or_empty("data")?,
+            origin: "api".into(),
+            state: "pending".into(),
+            created_at: self.clock().stamp(),
+        };
+        let mut conn = self.store().writer().acquire().await?;
+        dialer::insert_schedule(&mut conn, &row).await?;
+        Ok(())
+    }
+
+    /// `Dialers/DialerTask`: files the task by its mode (see [`TaskMode`]).
+    pub async fn dialer_task(&self, call: &str) -> Result<TaskMode, Failure> {
+        let value = json::parse("call", call)?;
+        let o = Object::new("call", &value)?;
+        const KEYS: [&str; 9] = ["calldate", "campaign", "destination", "alternatives", "agent", "data", "source", "bulk", "automatic"];
+        if let Some(missing) = KEYS.iter().find(|k| !o.has(k)) {
+            return refuse(format!("call.{missing} is missing (every key of the task must be present)"));
+        }
+        let calldate = match o.text("calldate")? {
+            Some(d) if !is_null_date(&d) => {
+                Some(d.parse::<VendorDate>().map_err(|e| Failure::Refused(format!("call.calldate: {e}")))?)
+            }
+            _ => None,
+        };
+        let campaign = o.required("campaign")?;
+        let destination = o.required("destination")?;
+        let campaign = self.known_campaign(&campaign)?.clone();
+        let bulk = o.boolean("bulk")?;
+        let automatic = o.boolean("automatic")?;
+        let agent = o.text_or_empty("agent")?;
+        let agentphone = if agent.is_empty() {
+            String::new()
+        } else {
+            match self.config().agent_by_name_or_phone(&agent) {
+                Some(a) => a.phone.clone(),
+                None => return refuse(format!("agent {agent:?} is neither an agent's username nor phone")),
+            }
+        };
+        let mode = match (calldate, bulk, automatic) {
+            (Some(_), _, _) => TaskMode::Scheduled,
+            (None, true, _) => TaskMode::List,
+            (None, false, true) => TaskMode::Queued,
+            (None, false, false) => TaskMode::Manual,
+        };
+        if mode == TaskMode::List && campaign.kind == CampaignKind::Progressive && agentphone.is_empty() {
+            return refuse(format!("campaign {:?} is progressive: a list task needs an agent", campaign.name));
+        }
+        let now = self.clock().stamp();
+        let mut tx = self.store().writer().begin().await?;
+        if mode == TaskMode::List {
+            let entry = SpoolRow {
+                id: 0,
+                campaign: campaign.name.clone(),
+                destination,
+                dialerbase: None,
+                status: 1,
+                data: o.text_or_empty("data")?,
+                alternatives: o.text_or_empty("alternatives")?,
+                contact: dialer::next_contact(&mut tx).await?,
+                retries: 0,
+                priority: DEFAULT_PRIORITY,
+                agentphone,
+                timezone: None,
+                source: format!("task:{}", o.text_or_empty("source")?),
+                upload_id: None,
+                state: "pending".into(),
+                created_at: now.clone(),
+                updated_at: now,
+            };
+            dialer::insert_spool(&mut tx, &entry).await?;
+        } else {
+            let task = TaskRow {
+                id: 0,
+                calldate: calldate.map(|d| d.to_string()),
+                campaign: campaign.name.clone(),
+                destination,
+                alternatives: o.text_or_empty("alternatives")?,
+                agent,
+                data: o.text_or_empty("data")?,
+                source: o.text_or_empty("source")?,
+                bulk,
+                automatic,
+                mode: mode.as_str().into(),
+                agentphone,
+                priority: if mode == TaskMode::Queued { URGENT_PRIORITY } else { DEFAULT_PRIORITY },
+                state: "pending".into(),
+                created_at: now,
+            };
+            dialer::insert_task(&mut tx, &task).await?;
+        }
+        tx.commit().await?;
+        Ok(mode)
+    }
+
+    /// `Dialers/RemoveContact`: the number leaves the campaign's lists (absent numbers too).
+    pub async fn remove_contact(&self, campaign: &str, number: &str) -> Result<u64, Failure> {
+        if campaign.is_empty() || number.is_empty() {
+            return refuse("campaign and number are required");
+        }
+        self.known_campaign(campaign)?;
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(dialer::delete_spool_number(&mut conn, campaign, number).await?)
+    }
+
+    /// `Dialers/RemoveScheduleDialerCall`: removes the number's schedules between two dates.
+    pub async fn remove_schedules(&self, campaign: &str, destination: &str, from: &str, to: &str) -> Result<u64, Failure> {
+        if campaign.is_empty() || destination.is_empty() {
+            return refuse("campaign and destination are required");
+        }
+        let date = |name: &str, text: &str| -> Result<VendorDate, Failure> {
+            text.parse().map_err(|e| Failure::Refused(format!("{name}: {e}")))
+        };
+        let (from, to) = (date("from", from)?, date("to", to)?);
+        if from > to {
+            return refuse(format!("from ({from}) is after to ({to})"));
+        }
+        self.known_campaign(campaign)?;
+        let mut conn = self.store().writer().acquire().await?;
+        Ok(dialer::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?)
+    }
+}

@@ -1,0 +1,25 @@
+//! Errors of the world layer. Handlers turn them into the vendor's answers (`http::answer`).
+
+use crate::store::StoreError;
+
+/// What went wrong while the world handled a request.
+#[derive(Debug)]
+pub enum Failure {
+    /// The request is refused with the vendor's opaque `0`; the text says why (`X-Mock-Reason`).
+    Refused(String),
+    /// The request is refused with HTTP 400 and a catalog message (`api/DispositionCall`).
+    Invalid { message: String, reason: String },
+    /// The database failed: not the client's fault, logged and answered 500.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Shorthand for a `0` refusal with its reason.
+pub fn refuse<T>(reason: impl Into<String>) -> Result<T, Failure> {
+    Err(Failure::Refused(reason.into()))
+}

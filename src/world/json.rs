@@ -1,0 +1,90 @@
+//! Reading the JSON objects clients send (blacklist, callspool, callschedule, call) leniently where
+//! the CONTRACT says so: numbers may come as JSON numbers or numeric strings, phones as strings or
+//! numbers, and a wrong type is a refusal that names the key.
+
+use serde_json::{Map, Value};
+
+use super::error::{Failure, refuse};
+
+/// A JSON object a client sent, with typed, lenient getters.
+pub struct Object<'a> {
+    what: &'a str,
+    map: &'a Map<String, Value>,
+}
+
+/// Parses `text` as JSON, refusing with a reason naming `what` when it is not.
+pub fn parse(what: &str, text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure::Refused(format!("{what} is not valid JSON: {e}")))
+}
+
+impl<'a> Object<'a> {
+    pub fn new(what: &'a str, value: &'a Value) -> Result<Self, Failure> {
+        match value {
+            Value::Object(map) => Ok(Self { what, map }),
+            other => refuse(format!("{what} must be a JSON object, not {}", kind(other))),
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// A text field; numbers become their decimal text. Absent or null: `None`.
+    pub fn text(&self, key: &str) -> Result<Option<String>, Failure> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => refuse(format!("{}.{key} must be text, not {}", self.what, kind(other))),
+        }
+    }
+
+    /// A text field that must be present and not empty.
+    pub fn required(&self, key: &str) -> Result<String, Failure> {
+        match self.text(key)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => refuse(format!("{}.{key} is required", self.what)),
+        }
+    }
+
+    /// A text field, empty when absent.
+    pub fn text_or_empty(&self, key: &str) -> Result<String, Failure> {
+        Ok(self.text(key)?.unwrap_or_default())
+    }
+
+    /// An integer given as a JSON number or a numeric string; absent, null or `""`: `None`.
+    pub fn integer(&self, key: &str) -> Result<Option<i64>, Failure> {
+        let bad = || refuse(format!("{}.{key} must be an integer", self.what));
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Ok(Some(i)),
+                None => bad(),
+            },
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => s.trim().parse().map(Some).or_else(|_| bad()),
+            Some(_) => bad(),
+        }
+    }
+
+    /// A boolean given as JSON `true`/`false` or the strings `"true"`/`"false"`.
+    pub fn boolean(&self, key: &str) -> Result<bool, Failure> {
+        match self.map.get(key) {
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+            _ => refuse(format!("{}.{key} must be true or false", self.what)),
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

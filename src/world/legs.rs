@@ -1,0 +1,203 @@
+//! How a finished call becomes CDR rows (CONTRACT section 10): one row per leg, `sequence` from 0,
+//! `uniqueid` `<epoch>.<n>`, `linkedid` the first leg's, channels `SIP/<ext>-<8 hex>`. The fixture
+//! history uses it today; the engine's calls will use it too.
+
+use chrono::NaiveDateTime;
+
+use super::cdr::Cdr;
+use super::vendor_date::VendorDate;
+
+/// Where a call came from, which decides `accountcode`, `direction` and the legs' apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A caller reached a queue.
+    Inbound,
+    /// An agent placed it (AgentCall): the agent's phone first, then the customer.
+    Outbound,
+    /// The dialer placed it: the customer first, then an agent.
+    Dialer,
+}
+
+/// How a leg ended (the CDR `disposition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Answered => "ANSWERED",
+            Self::NoAnswer => "NO ANSWER",
+            Self::Busy => "BUSY",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    /// The Q.850 cause Asterisk records for it.
+    fn cause(self) -> &'static str {
+        match self {
+            Self::Answered => "16",
+            Self::NoAnswer => "19",
+            Self::Busy => "17",
+            Self::Failed => "34",
+        }
+    }
+}
+
+/// Who a leg rang.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    /// An agent's phone (`phone`), agent `username`.
+    Agent { username: String, phone: String },
+    /// The customer's number.
+    Customer,
+}
+
+/// One leg: who it rang, when it started, when (if) it was answered, when it ended.
+#[derive(Debug, Clone)]
+pub struct Leg {
+    pub party: Party,
+    pub start: NaiveDateTime,
+    pub answered: Option<NaiveDateTime>,
+    pub end: NaiveDateTime,
+    pub outcome: Outcome,
+}
+
+/// A finished call, as much as its CDR needs.
+#[derive(Debug, Clone)]
+pub struct FinishedCall {
+    pub guid: String,
+    pub campaign: String,
+    pub origin: Origin,
+    /// The customer's number.
+    pub customer: String,
+    /// The number shown: the customer's for inbound calls, the campaign's callerid for outbound.
+    pub callerid: String,
+    /// The number dialled in: the campaign's DID for inbound calls.
+    pub did: String,
+    /// The agent the call was delivered to (`peeraccount`), empty when none.
+    pub agent: String,
+    pub legs: Vec<Leg>,
+    pub note: Option<String>,
+    pub rating: i64,
+    pub contact: Option<String>,
+    pub dialerbase: Option<String>,
+    pub parandvalues: Option<String>,
+    pub alternatives: Option<String>,
+}
+
+/// Counters Asterisk keeps: channel numbers and the `n` of `uniqueid`.
+#[derive(Debug, Default)]
+pub struct Numbering {
+    next: u64,
+}
+
+impl Numbering {
+    pub fn starting_at(next: u64) -> Self {
+        Self { next }
+    }
+
+    fn take(&mut self) -> u64 {
+        let n = self.next;
+        self.next += 1;
+        n
+    }
+}
+
+impl FinishedCall {
+    /// The CDR rows of this call (ids are given by the database).
+    pub fn rows(&self, numbering: &mut Numbering, epoch: impl Fn(NaiveDateTime) -> i64) -> Vec<Cdr> {
+        let finish = self.legs.iter().map(|l| l.end).max().unwrap_or_else(|| self.legs[0].start);
+        let first = self.legs.first().map(|l| l.start).unwrap_or(finish);
+        let linkedid = format!("{}.{}", epoch(first), numbering.take());
+        let (accountcode, direction, dcontext) = match self.origin {
+            Origin::Inbound => ("Inbound", "inbound", "inbound"),
+            Origin::Outbound => ("Outbound", "outbound", "agentes"),
+            Origin::Dialer => ("Dialer", "outbound", "dialer"),
+        };
+        let customer_channel = format!("SIP/{}-{:08x}", self.customer, numbering.take());
+        self.legs
+            .iter()
+            .enumerate()
+            .map(|(sequence, leg)| {
+                let uniqueid = if sequence == 0 { linkedid.clone() } else { format!("{}.{}", epoch(leg.start), numbering.take()) };
+                let (src, dst, channel, dstchannel, lastapp, lastdata) = match (&leg.party, self.origin) {
+                    (Party::Agent { phone, .. }, Origin::Outbound) => (
+                        self.callerid.clone(),
+                        phone.clone(),
+                        format!("SIP/{phone}-{:08x}", numbering.take()),
+                        String::new(),
+                        "Queue",
+                        queue_data(&self.campaign),
+                    ),
+                    (Party::Agent { phone, .. }, _) => (
+                        self.customer.clone(),
+                        if self.origin == Origin::Inbound { self.did.clone() } else { self.customer.clone() },
+                        customer_channel.clone(),
+                        format!("SIP/{phone}-{:08x}", numbering.take()),
+                        "Queue",
+                        queue_data(&self.campaign),
+                    ),
+                    (Party::Customer, _) => (
+                        self.callerid.clone(),
+                        self.customer.clone(),
+                        customer_channel.clone(),
+                        format!("SIP/{}-{:08x}", self.customer, numbering.take()),
+                        "Dial",
+                        format!("SIP/{},60", self.customer),
+                    ),
+                };
+                let peeraccount = match &leg.party {
+                    Party::Agent { username, .. } => username.clone(),
+                    Party::Customer => self.agent.clone(),
+                };
+                Cdr {
+                    id: 0,
+                    calldate: VendorDate::from(leg.start).to_string(),
+                    clid: format!("\"{}\" <{}>", self.campaign, src),
+                    carrier: if self.origin == Origin::Inbound { self.customer.clone() } else { self.callerid.clone() },
+                    src,
+                    dst,
+                    dcontext: dcontext.to_string(),
+                    channel,
+                    dstchannel,
+                    lastapp: lastapp.to_string(),
+                    lastdata,
+                    duration: (leg.end - leg.start).num_seconds(),
+                    billsec: leg.answered.map(|a| (leg.end - a).num_seconds()).unwrap_or(0),
+                    disposition: leg.outcome.as_str().to_string(),
+                    amaflags: 3,
+                    accountcode: accountcode.to_string(),
+                    userfield: None,
+                    uniqueid,
+                    kind: "record".to_string(),
+                    guid: self.guid.clone(),
+                    causecode: leg.outcome.cause().to_string(),
+                    campaign: self.campaign.clone(),
+                    direction: direction.to_string(),
+                    linkedid: linkedid.clone(),
+                    peeraccount,
+                    sequence: sequence as i64,
+                    charged_balance: None,
+                    real_balance: None,
+                    note: self.note.clone(),
+                    contact: self.contact.clone(),
+                    finishtime: VendorDate::from(finish).to_string(),
+                    rating: if leg.outcome == Outcome::Answered { self.rating } else { 0 },
+                    dialerbase: self.dialerbase.clone(),
+                    parandvalues: self.parandvalues.clone(),
+                    alternatives: self.alternatives.clone(),
+                    quality: 0,
+                }
+            })
+            .collect()
+    }
+}
+
+fn queue_data(campaign: &str) -> String {
+    format!("{campaign},tkc,,,600,,,functions,,")
+}

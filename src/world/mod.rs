@@ -1,0 +1,145 @@
+//! One simulated contact center (an instance): its configuration, its clock and seed, and every
+//! business rule of the vendor's routes. Handlers parse and answer; the world decides.
+
+pub mod auth;
+pub mod base_file;
+pub mod blacklist;
+pub mod catalog;
+pub mod cdr;
+pub mod config;
+pub mod dialer;
+pub mod dispositions;
+pub mod error;
+pub mod fixtures;
+pub mod history;
+pub mod json;
+pub mod legs;
+pub mod state;
+pub mod upload;
+pub mod vendor_date;
+
+use std::future::Future;
+use std::sync::Mutex;
+
+use chrono_tz::Tz;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, ClockMode};
+use crate::entropy::Entropy;
+use crate::store::{self, Location, Store, StoreError};
+use catalog::Catalog;
+use config::Config;
+use fixtures::FixtureSet;
+use legs::Numbering;
+use vendor_date::VendorDate;
+
+/// What an instance is made from.
+#[derive(Debug, Clone)]
+pub struct WorldOptions {
+    pub name: String,
+    pub location: Location,
+    pub fixtures: FixtureSet,
+    pub clock_mode: ClockMode,
+    pub clock_start: VendorDate,
+    pub zone: Tz,
+    pub seed: u64,
+}
+
+/// One instance's contact center.
+#[derive(Debug)]
+pub struct World {
+    name: String,
+    store: Store,
+    clock: Clock,
+    entropy: Entropy,
+    catalog: Catalog,
+    config: Config,
+    background: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl World {
+    /// Opens the instance's database, loading the fixtures into it the first time.
+    pub async fn open(options: WorldOptions) -> Result<Self, StoreError> {
+        let store = Store::open(&options.location).await?;
+        let generation = store.meta("generation").await?.and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
+        store.set_meta("generation", &generation.to_string()).await?;
+        let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
+        let entropy = Entropy::new(options.seed, &options.name, generation);
+        let mut numbering = Numbering::default();
+        if store.meta("world").await?.is_none() {
+            let calls = history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), &entropy);
+            let mut tx = store.writer().begin().await?;
+            store::config::insert(&mut tx, &options.fixtures.config).await?;
+            for call in &calls {
+                let rows = call.rows(&mut numbering, |t| clock.epoch(t));
+                store::records::insert_cdrs(&mut tx, &rows).await?;
+            }
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('world', ?)")
+                .bind(clock.stamp())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        } else {
+            store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
+        }
+        let config = store::config::load(store.writer()).await?;
+        Ok(Self {
+            name: options.name,
+            store,
+            clock,
+            entropy,
+            catalog: options.fixtures.catalog,
+            config,
+            background: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn entropy(&self) -> &Entropy {
+        &self.entropy
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Starts work that goes on after the answer (upload parsing).
+    pub(crate) fn spawn_background(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(work);
+        let mut pending = self.background.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|h| !h.is_finished());
+        pending.push(handle);
+    }
+
+    /// Waits for background work: under the manual clock it finishes before the next answer
+    /// (CONTRACT section 1), so a test sees an upload's result without polling.
+    pub async fn settle(&self) {
+        if self.clock.mode() != ClockMode::Manual {
+            return;
+        }
+        loop {
+            let pending: Vec<JoinHandle<()>> = std::mem::take(&mut *self.background.lock().unwrap_or_else(|e| e.into_inner()));
+            if pending.is_empty() {
+                return;
+            }
+            for handle in pending {
+                let _ = handle.await;
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The world's tables as JSON arrays of rows, for `GET /_mock/state/<table>`: what a test or a
+//! person reads to see what a request changed. Keys are the vendor's names where it has them.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::World;
+use super::error::Failure;
+use crate::store::{dialer, records};
+
+/// The tables `GET /_mock/state/<table>` knows.
+pub const TABLES: [&str; 11] =
+    ["campaigns", "agents", "users", "sessions", "dispositions", "blacklist", "spool", "schedules", "tasks", "uploads", "cdrs"];
+
+impl World {
+    /// The rows of `table`, or `None` when there is no such table.
+    pub async fn table(&self, table: &str) -> Result<Option<Value>, Failure> {
+        let pool = self.store().reader();
+        let rows = match table {
+            "campaigns" => self
+                .config()
+                .campaigns
+                .iter()
+                .map(|c| {
+                    let mut row = to_value(c);
+                    row["dispositions"] = to_value(&self.config().dispositions_of(&c.name).collect::<Vec<_>>());
+                    row
+                })
+                .collect(),
+            "agents" => self
+                .config()
+                .agents
+                .iter()
+                .map(|a| json!({"user": a.username, "name": a.name, "phone": a.phone, "tech": a.tech, "context": a.context, "interface": a.interface()}))
+                .collect(),
+            "users" => self
+                .config()
+                .users
+                .iter()
+                .map(|u| json!({"user": u.username, "name": u.name, "profile": u.profile, "phone": u.phone}))
+                .collect(),
+            "sessions" => {
+                let rows: Vec<(String, String, String, Option<String>)> =
+                    sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid").fetch_all(pool).await?;
+                rows.into_iter()
+                    .map(|(token, user, created, ended)| json!({"token": token, "user": user, "created_at": created, "ended_at": ended}))
+                    .collect()
+            }
+            "dispositions" => rows(records::all_dispositions(pool).await?),
+            "blacklist" => rows(records::all_blacklist(pool).await?),
+            "spool" => rows(dialer::all_spool(pool).await?),
+            "schedules" => rows(dialer::all_schedules(pool).await?),
+            "tasks" => rows(dialer::all_tasks(pool).await?),
+            "uploads" => rows(dialer::all_uploads(pool).await?),
+            "cdrs" => rows(records::all_cdrs(pool).await?),
+            _ => return Ok(None),
+        };
+        Ok(Some(Value::Array(rows)))
+    }
+}
+
+fn to_value(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {
+    items.iter().map(to_value).collect()
+}

@@ -1,0 +1,157 @@
+//! The test harness: `TestApp::spawn()` starts a fresh mock on 127.0.0.1 port 0 and logs in as admin.
+
+#![allow(dead_code)]
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use ucontact_mock::cli::ServeArgs;
+
+pub const TEXT: &str = "text/plain; charset=UTF-8";
+pub const JSON: &str = "application/json; charset=UTF-8";
+
+/// A running mock and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// `http://127.0.0.1:PORT` of the backup recordings host.
+    pub backup: String,
+    pub client: reqwest::Client,
+    /// admin's live token.
+    pub token: String,
+    pub running: ucontact_mock::Running,
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok())
+    }
+
+    /// `X-Mock-Reason`, when present.
+    pub fn reason(&self) -> Option<&str> {
+        self.headers.get("x-mock-reason").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// HTTP 200, text/plain, body exactly `1`.
+    #[track_caller]
+    pub fn assert_one(&self) {
+        assert_eq!((self.status, self.content_type(), self.body.as_str()), (200, Some(TEXT), "1"), "reason: {:?}", self.reason());
+    }
+
+    /// HTTP 200, text/plain, body exactly `0`, with an `X-Mock-Reason`.
+    #[track_caller]
+    pub fn assert_zero(&self) {
+        assert_eq!((self.status, self.content_type(), self.body.as_str()), (200, Some(TEXT), "0"));
+        assert!(self.reason().is_some_and(|r| !r.is_empty()), "a 0 must carry X-Mock-Reason");
+    }
+
+    /// HTTP 400, text/plain, exactly `message`, with an `X-Mock-Reason`.
+    #[track_caller]
+    pub fn assert_bad_request(&self, message: &str) {
+        assert_eq!((self.status, self.content_type(), self.body.as_str()), (400, Some(TEXT), message));
+        assert!(self.reason().is_some(), "a 400 must carry X-Mock-Reason");
+    }
+
+    /// HTTP 200 JSON with exactly this value.
+    #[track_caller]
+    pub fn assert_json(&self, expected: &Value) {
+        assert_eq!((self.status, self.content_type()), (200, Some(JSON)), "body: {}", self.body);
+        assert_eq!(&self.json(), expected);
+    }
+}
+
+/// Encodes a form as a browser would (`application/x-www-form-urlencoded`).
+pub fn encode(form: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
+}
+
+impl TestApp {
+    /// A fresh world with the CI settings: `--db :memory: --clock manual --seed 7`.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// The same with extra flags (later flags win).
+    pub async fn spawn_with(extra: &[&'static str]) -> Self {
+        let mut args = vec!["--db", ":memory:", "--clock", "manual", "--seed", "7", "--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let args = ServeArgs::from_args(args).expect("valid flags");
+        Self::start(&args).await
+    }
+
+    pub async fn start(args: &ServeArgs) -> Self {
+        let running = ucontact_mock::start(args).await.expect("the mock starts");
+        let base = format!("http://{}", running.main);
+        let backup = format!("http://{}", running.backup);
+        let mut app = Self { base, backup, client: reqwest::Client::new(), token: String::new(), running };
+        let login = app.post_anon("auth/getUserToken", &[("user", "admin"), ("password", "admin")]).await;
+        app.token = login.json()[2].as_str().expect("a token").to_string();
+        app
+    }
+
+    pub fn url(&self, route: &str) -> String {
+        format!("{}/Integra/resources/{route}", self.base)
+    }
+
+    /// POSTs a form to an Integra route with admin's token.
+    pub async fn post(&self, route: &str, form: &[(&str, &str)]) -> Reply {
+        self.post_body(route, encode(form), Some(&self.token)).await
+    }
+
+    /// POSTs a form with no token.
+    pub async fn post_anon(&self, route: &str, form: &[(&str, &str)]) -> Reply {
+        self.post_body(route, encode(form), None).await
+    }
+
+    /// POSTs a raw body labelled as a form, with the given token.
+    pub async fn post_body(&self, route: &str, body: impl Into<reqwest::Body>, token: Option<&str>) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url(route))
+            .header("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Basic {token}"));
+        }
+        read(request.send().await.expect("the mock answers")).await
+    }
+
+    /// Sends any request built by the caller.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        read(request.send().await.expect("the mock answers")).await
+    }
+
+    /// `GET /_mock/state/<table>` as JSON.
+    pub async fn state(&self, table: &str) -> Value {
+        let reply = self.send(self.client.get(format!("{}/_mock/state/{table}", self.base))).await;
+        assert_eq!(reply.status, 200, "state/{table}: {}", reply.body);
+        reply.json()
+    }
+
+    /// Every table that a refused request must leave alone, to compare before and after.
+    pub async fn snapshot(&self) -> Value {
+        let mut all = serde_json::Map::new();
+        for table in ["blacklist", "spool", "schedules", "tasks", "uploads", "dispositions", "cdrs"] {
+            all.insert(table.to_string(), self.state(table).await);
+        }
+        Value::Object(all)
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("a readable body");
+    Reply { status, headers, body }
+}

@@ -1,0 +1,13 @@
+//! The API suite: one binary, every test on its own server (real socket, in-memory world, manual
+//! clock, seed 7) through `helpers::TestApp`.
+
+mod auth;
+mod blacklist;
+mod cdr;
+mod dialers;
+mod dispositions;
+mod durability;
+mod general;
+mod helpers;
+mod seed_examples;
+mod uploads;
