@@ -69,9 +69,7 @@ impl Clock {
         match self.zone.from_local_datetime(&local) {
             chrono::LocalResult::Single(t) => t.timestamp(),
             chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
-            chrono::LocalResult::None => {
-                self.epoch(local + chrono::Duration::hours(1)) - 3600
-            }
+            chrono::LocalResult::None => self.epoch(local + chrono::Duration::hours(1)) - 3600,
         }
     }
 }

@@ -48,10 +48,8 @@ impl Entropy {
 
 /// A seed for when the user gave none: different on every start.
 pub fn unseeded() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     splitmix(nanos ^ (u64::from(std::process::id()) << 32))
 }
 

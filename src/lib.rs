@@ -2,26 +2,26 @@
 //!
 //! A guided tour, in the order a request travels:
 
-/// The command line: flags and their environment variables.
-pub mod cli;
-/// Starting the server: world, listeners, banner.
-pub mod server;
 /// The router and the layers every request passes (CORS, background settling, tracing).
 pub mod app;
+/// The command line: flags and their environment variables.
+pub mod cli;
+/// The instance's clock.
+pub mod clock;
+/// The test-double API under `/_mock`.
+pub mod control;
+/// The instance's seeded randomness.
+pub mod entropy;
 /// The HTTP edge: the vendor's answers, its form, the token check, CORS.
 pub mod http;
 /// The vendor's routes, one module per path segment; thin handlers.
 pub mod routes;
-/// The test-double API under `/_mock`.
-pub mod control;
-/// One simulated contact center: configuration and every business rule.
-pub mod world;
-/// The instance's clock.
-pub mod clock;
-/// The instance's seeded randomness.
-pub mod entropy;
+/// Starting the server: world, listeners, banner.
+pub mod server;
 /// SQLite storage (sqlx), one module per group of tables.
 pub mod store;
+/// One simulated contact center: configuration and every business rule.
+pub mod world;
 
 pub use app::{AppState, app};
 pub use server::{Running, start};

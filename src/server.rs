@@ -49,9 +49,11 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         world: Arc::new(world),
         settings: Arc::new(crate::app::Settings { auth: args.auth, cors: args.cors.clone() }),
     };
-    let main = TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
-    let backup =
-        TcpListener::bind(&args.backup_listen).await.map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
+    let main =
+        TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
+    let backup = TcpListener::bind(&args.backup_listen)
+        .await
+        .map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
     let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
     let (main_app, backup_app) = (app(state.clone()), backup_app(state.clone()));
     let task = tokio::spawn(async move {

@@ -77,7 +77,9 @@ impl IntoResponse for Answer {
             Self::BadRequest { message, reason } => (StatusCode::BAD_REQUEST, message, TEXT, Some(reason)),
             Self::Unauthorized(reason) => {
                 let mut response = refusal(StatusCode::UNAUTHORIZED, &reason);
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Integra\""));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Integra\""));
                 return response;
             }
             Self::TooLarge(reason) => return refusal(StatusCode::PAYLOAD_TOO_LARGE, &reason),

@@ -32,8 +32,12 @@ impl FromRequestParts<AppState> for Caller {
         match (state.settings.auth, user, token) {
             (_, Some(user), _) => Ok(Self { user: Some(user) }),
             (AuthMode::Off, None, _) => Ok(Self { user: None }),
-            (AuthMode::Strict, None, None) => Err(Answer::Unauthorized("no Authorization: Basic <token> header".into())),
-            (AuthMode::Strict, None, Some(_)) => Err(Answer::Unauthorized("the token is unknown or its session ended".into())),
+            (AuthMode::Strict, None, None) => {
+                Err(Answer::Unauthorized("no Authorization: Basic <token> header".into()))
+            }
+            (AuthMode::Strict, None, Some(_)) => {
+                Err(Answer::Unauthorized("the token is unknown or its session ended".into()))
+            }
         }
     }
 }

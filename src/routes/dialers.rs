@@ -48,7 +48,11 @@ async fn remove_contact(State(state): State<AppState>, _caller: Caller, form: Fo
 /// `Dialers/RemoveScheduleDialerCall` with `campaign`, `destination`, `from`, `to`.
 async fn remove_schedule(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
     let world = &state.world;
-    Answer::done(world.remove_schedules(&form.text("campaign"), &form.text("destination"), &form.text("from"), &form.text("to")).await)
+    Answer::done(
+        world
+            .remove_schedules(&form.text("campaign"), &form.text("destination"), &form.text("from"), &form.text("to"))
+            .await,
+    )
 }
 
 /// `Dialers/uploadbase`: `1` once the request is sound; the file is parsed afterwards.
@@ -68,7 +72,12 @@ fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> U
         fileb64: form.text("fileb64"),
         campaign: form.text("campaign"),
         cant: form.get("cant").map(str::to_string),
-        username: form.get("username").filter(|u| !u.is_empty()).map(str::to_string).or(caller.user).unwrap_or_default(),
+        username: form
+            .get("username")
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .or(caller.user)
+            .unwrap_or_default(),
         timezone,
     }
 }

@@ -80,12 +80,13 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
         .into_iter()
         .map(|r| Agent { username: r.get(0), name: r.get(1), phone: r.get(2), tech: r.get(3), context: r.get(4) })
         .collect();
-    let members: Vec<(String, Member)> = sqlx::query("SELECT campaign, agent, penalty FROM members ORDER BY campaign, position")
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|r| (r.get(0), Member { agent: r.get(1), penalty: r.get(2) }))
-        .collect();
+    let members: Vec<(String, Member)> =
+        sqlx::query("SELECT campaign, agent, penalty FROM members ORDER BY campaign, position")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| (r.get(0), Member { agent: r.get(1), penalty: r.get(2) }))
+            .collect();
     let mut campaigns = Vec::new();
     let rows = sqlx::query(
         "SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to FROM campaigns ORDER BY position",

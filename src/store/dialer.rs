@@ -76,7 +76,11 @@ pub async fn update_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(
     Ok(())
 }
 
-pub async fn spool_by_contact(conn: &mut SqliteConnection, campaign: &str, contact: i64) -> Result<Option<SpoolRow>, StoreError> {
+pub async fn spool_by_contact(
+    conn: &mut SqliteConnection,
+    campaign: &str,
+    contact: i64,
+) -> Result<Option<SpoolRow>, StoreError> {
     sqlx::query_as("SELECT * FROM spool WHERE campaign = ? AND contact = ? ORDER BY id DESC LIMIT 1")
         .bind(campaign)
         .bind(contact)
@@ -160,13 +164,14 @@ pub async fn delete_schedules(
     from: &str,
     to: &str,
 ) -> Result<u64, StoreError> {
-    let schedules = sqlx::query("DELETE FROM schedules WHERE campaign = ? AND destination = ? AND calldate BETWEEN ? AND ?")
-        .bind(campaign)
-        .bind(destination)
-        .bind(from)
-        .bind(to)
-        .execute(&mut *conn)
-        .await?;
+    let schedules =
+        sqlx::query("DELETE FROM schedules WHERE campaign = ? AND destination = ? AND calldate BETWEEN ? AND ?")
+            .bind(campaign)
+            .bind(destination)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
     let tasks = sqlx::query(
         "DELETE FROM tasks WHERE campaign = ? AND destination = ? AND calldate IS NOT NULL AND calldate BETWEEN ? AND ?",
     )
@@ -309,7 +314,13 @@ pub async fn add_progress(
     Ok(())
 }
 
-pub async fn finish_upload(pool: &SqlitePool, id: i64, status: &str, note: Option<&str>, at: &str) -> Result<(), StoreError> {
+pub async fn finish_upload(
+    pool: &SqlitePool,
+    id: i64,
+    status: &str,
+    note: Option<&str>,
+    at: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE uploads SET status = ?, note = ?, finished_at = ? WHERE id = ?")
         .bind(status)
         .bind(note)

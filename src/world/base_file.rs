@@ -73,7 +73,8 @@ mod tests {
 
     #[test]
     fn the_seed_record_reads() {
-        let r = parse_record(b"prueba1;098344484;var1=val1:var2=val2;099124484:099111111;9999;1001", "prueba1").unwrap();
+        let r =
+            parse_record(b"prueba1;098344484;var1=val1:var2=val2;099124484:099111111;9999;1001", "prueba1").unwrap();
         assert_eq!(
             r,
             BaseRecord {

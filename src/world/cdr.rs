@@ -172,7 +172,9 @@ mod tests {
 
     #[test]
     fn malformed_filters_are_refused() {
-        for bad in ["{", "[]", r#"{"calldatei":"2015-12-03"}"#, r#"{"range":"9-10"}"#, r#"{"mindur":"x"}"#, r#"{"agent":{}}"#] {
+        for bad in
+            ["{", "[]", r#"{"calldatei":"2015-12-03"}"#, r#"{"range":"9-10"}"#, r#"{"mindur":"x"}"#, r#"{"agent":{}}"#]
+        {
             assert!(CdrFilter::parse(Some(bad)).is_err(), "{bad}");
         }
     }

@@ -173,10 +173,7 @@ impl Config {
     }
 
     pub fn disposition(&self, campaign: &str, l1: &str, l2: &str, l3: &str) -> Option<&DispositionOption> {
-        self.dispositions
-            .iter()
-            .find(|(c, o)| c == campaign && o.l1 == l1 && o.l2 == l2 && o.l3 == l3)
-            .map(|(_, o)| o)
+        self.dispositions.iter().find(|(c, o)| c == campaign && o.l1 == l1 && o.l2 == l2 && o.l3 == l3).map(|(_, o)| o)
     }
 
     pub fn dispositions_of<'a>(&'a self, campaign: &'a str) -> impl Iterator<Item = &'a DispositionOption> + 'a {

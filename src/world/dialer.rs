@@ -108,7 +108,8 @@ impl World {
         let value = json::parse("callschedule", callschedule)?;
         let o = Object::new("callschedule", &value)?;
         let calldate = o.required("calldate")?;
-        let calldate: VendorDate = calldate.parse().map_err(|e| Failure::Refused(format!("callschedule.calldate: {e}")))?;
+        let calldate: VendorDate =
+            calldate.parse().map_err(|e| Failure::Refused(format!("callschedule.calldate: {e}")))?;
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         self.known_campaign(&campaign)?;
@@ -133,7 +134,8 @@ impl World {
     pub async fn dialer_task(&self, call: &str) -> Result<TaskMode, Failure> {
         let value = json::parse("call", call)?;
         let o = Object::new("call", &value)?;
-        const KEYS: [&str; 9] = ["calldate", "campaign", "destination", "alternatives", "agent", "data", "source", "bulk", "automatic"];
+        const KEYS: [&str; 9] =
+            ["calldate", "campaign", "destination", "alternatives", "agent", "data", "source", "bulk", "automatic"];
         if let Some(missing) = KEYS.iter().find(|k| !o.has(k)) {
             return refuse(format!("call.{missing} is missing (every key of the task must be present)"));
         }
@@ -224,7 +226,13 @@ impl World {
     }
 
     /// `Dialers/RemoveScheduleDialerCall`: removes the number's schedules between two dates.
-    pub async fn remove_schedules(&self, campaign: &str, destination: &str, from: &str, to: &str) -> Result<u64, Failure> {
+    pub async fn remove_schedules(
+        &self,
+        campaign: &str,
+        destination: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<u64, Failure> {
         if campaign.is_empty() || destination.is_empty() {
             return refuse("campaign and destination are required");
         }

@@ -35,7 +35,10 @@ pub struct DispositionRequest {
 impl World {
     /// Records the disposition and runs its action; answers the `txtcode`.
     pub async fn disposition(&self, r: DispositionRequest) -> Result<String, Failure> {
-        let invalid = |key: &str, reason: &str| Failure::Invalid { message: self.catalog().render(key, &[]), reason: reason.into() };
+        let invalid = |key: &str, reason: &str| Failure::Invalid {
+            message: self.catalog().render(key, &[]),
+            reason: reason.into(),
+        };
         let required = [
             (&r.campaign, "campaign_empty", "campaign is empty"),
             (&r.callerid, "callerid_empty", "callerid is empty"),
@@ -47,7 +50,8 @@ impl World {
             return Err(invalid(key, reason));
         }
         let Some(option) = self.config().disposition(&r.campaign, &r.l1, &r.l2, &r.l3) else {
-            let message = self.catalog().render("disposition_not_found", &[("l1", &r.l1), ("l2", &r.l2), ("l3", &r.l3)]);
+            let message =
+                self.catalog().render("disposition_not_found", &[("l1", &r.l1), ("l2", &r.l2), ("l3", &r.l3)]);
             let reason = format!("campaign {:?} has no disposition {:?}/{:?}/{:?}", r.campaign, r.l1, r.l2, r.l3);
             return Err(Failure::Invalid { message, reason });
         };
@@ -56,9 +60,8 @@ impl World {
             if r.schedule.is_empty() {
                 return Err(invalid("schedule_empty", "RESCHEDULE needs a schedule date"));
             }
-            let date: VendorDate = r.schedule.parse().map_err(|e: super::vendor_date::NotAVendorDate| Failure::Invalid {
-                message: self.catalog().render("schedule_format", &[]),
-                reason: e.to_string(),
+            let date: VendorDate = r.schedule.parse().map_err(|e: super::vendor_date::NotAVendorDate| {
+                Failure::Invalid { message: self.catalog().render("schedule_format", &[]), reason: e.to_string() }
             })?;
             Some(date)
         } else {
@@ -84,7 +87,9 @@ impl World {
                 records::upsert_blacklist(&mut tx, &row).await?;
                 format!("{} blacklisted for {}", r.callerid, r.campaign)
             }
-            Action::Reschedule => self.reschedule(&mut tx, &r, schedule.unwrap_or_else(|| self.clock().now().into())).await?,
+            Action::Reschedule => {
+                self.reschedule(&mut tx, &r, schedule.unwrap_or_else(|| self.clock().now().into())).await?
+            }
         };
         let row = DispositionRow {
             id: 0,
@@ -167,7 +172,12 @@ impl World {
     }
 
     /// RESCHEDULE: a scheduled call at `schedule` in `camptoreschedule` (or the same campaign).
-    async fn reschedule(&self, conn: &mut SqliteConnection, r: &DispositionRequest, at: VendorDate) -> Result<String, Failure> {
+    async fn reschedule(
+        &self,
+        conn: &mut SqliteConnection,
+        r: &DispositionRequest,
+        at: VendorDate,
+    ) -> Result<String, Failure> {
         let campaign = if r.camptoreschedule.is_empty() { r.campaign.clone() } else { r.camptoreschedule.clone() };
         let entry = dialer::spool_by_destination(conn, &r.campaign, &r.callerid).await?;
         let row = ScheduleRow {

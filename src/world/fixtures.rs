@@ -86,8 +86,14 @@ impl FixtureSet {
 
     /// The world of a fixture folder.
     pub fn load(dir: &Path) -> Result<Self, String> {
-        let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
-        let catalog = if dir.join("messages.json").exists() { Catalog::parse(&read("messages.json")?)? } else { Catalog::embedded() };
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        };
+        let catalog = if dir.join("messages.json").exists() {
+            Catalog::parse(&read("messages.json")?)?
+        } else {
+            Catalog::embedded()
+        };
         Self::parse(&read("world.json")?, catalog)
     }
 
@@ -95,7 +101,8 @@ impl FixtureSet {
         let file: WorldFile = serde_json::from_str(world).map_err(|e| format!("world.json: {e}"))?;
         let mut campaigns = Vec::new();
         for c in file.campaigns {
-            let (from, to) = c.hours.split_once('-').ok_or_else(|| format!("campaign {:?}: hours must be HH:mm-HH:mm", c.name))?;
+            let (from, to) =
+                c.hours.split_once('-').ok_or_else(|| format!("campaign {:?}: hours must be HH:mm-HH:mm", c.name))?;
             for t in [from, to] {
                 t.parse::<TimeOfDay>().map_err(|e| format!("campaign {:?}: {e}", c.name))?;
             }
@@ -124,7 +131,8 @@ impl FixtureSet {
         for group in file.dispositions {
             for campaign in &group.campaigns {
                 for o in &group.options {
-                    let option = DispositionOption { l1: o.l1.clone(), l2: o.l2.clone(), l3: o.l3.clone(), action: o.action };
+                    let option =
+                        DispositionOption { l1: o.l1.clone(), l2: o.l2.clone(), l3: o.l3.clone(), action: o.action };
                     dispositions.push((campaign.clone(), option));
                 }
             }

@@ -52,7 +52,14 @@ pub fn invent(config: &Config, history: History, start: NaiveDateTime, rng: &Ent
     calls
 }
 
-fn one_call(config: &Config, name: &str, at: NaiveDateTime, customers: &[String], rng: &Entropy, n: usize) -> Option<FinishedCall> {
+fn one_call(
+    config: &Config,
+    name: &str,
+    at: NaiveDateTime,
+    customers: &[String],
+    rng: &Entropy,
+    n: usize,
+) -> Option<FinishedCall> {
     let campaign = config.campaign(name)?;
     let member = &campaign.members[rng.between(0, campaign.members.len() as i64 - 1) as usize];
     let agent = config.agents.iter().find(|a| a.username == member.agent)?;
@@ -77,7 +84,8 @@ fn one_call(config: &Config, name: &str, at: NaiveDateTime, customers: &[String]
         CampaignKind::Inbound => {
             if rng.between(0, 9) == 0 {
                 let wait = Duration::seconds(rng.between(10, 90));
-                let leg = Leg { party: agent_party, start: at, answered: None, end: at + wait, outcome: Outcome::NoAnswer };
+                let leg =
+                    Leg { party: agent_party, start: at, answered: None, end: at + wait, outcome: Outcome::NoAnswer };
                 (Origin::Inbound, vec![leg], false)
             } else {
                 (Origin::Inbound, vec![answered(at, ring, talk, agent_party)], true)
@@ -89,7 +97,8 @@ fn one_call(config: &Config, name: &str, at: NaiveDateTime, customers: &[String]
             let customer_leg = |start: NaiveDateTime| match outcome {
                 Outcome::Answered => answered(start, ring, talk, Party::Customer),
                 other => {
-                    let end = start + if other == Outcome::NoAnswer { Duration::seconds(30) } else { Duration::seconds(2) };
+                    let end =
+                        start + if other == Outcome::NoAnswer { Duration::seconds(30) } else { Duration::seconds(2) };
                     Leg { party: Party::Customer, start, answered: None, end, outcome: other }
                 }
             };

@@ -124,7 +124,8 @@ impl FinishedCall {
             .iter()
             .enumerate()
             .map(|(sequence, leg)| {
-                let uniqueid = if sequence == 0 { linkedid.clone() } else { format!("{}.{}", epoch(leg.start), numbering.take()) };
+                let uniqueid =
+                    if sequence == 0 { linkedid.clone() } else { format!("{}.{}", epoch(leg.start), numbering.take()) };
                 let (src, dst, channel, dstchannel, lastapp, lastdata) = match (&leg.party, self.origin) {
                     (Party::Agent { phone, .. }, Origin::Outbound) => (
                         self.callerid.clone(),

@@ -133,7 +133,8 @@ impl World {
             return;
         }
         loop {
-            let pending: Vec<JoinHandle<()>> = std::mem::take(&mut *self.background.lock().unwrap_or_else(|e| e.into_inner()));
+            let pending: Vec<JoinHandle<()>> =
+                std::mem::take(&mut *self.background.lock().unwrap_or_else(|e| e.into_inner()));
             if pending.is_empty() {
                 return;
             }

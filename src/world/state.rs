@@ -9,8 +9,19 @@ use super::error::Failure;
 use crate::store::{dialer, records};
 
 /// The tables `GET /_mock/state/<table>` knows.
-pub const TABLES: [&str; 11] =
-    ["campaigns", "agents", "users", "sessions", "dispositions", "blacklist", "spool", "schedules", "tasks", "uploads", "cdrs"];
+pub const TABLES: [&str; 11] = [
+    "campaigns",
+    "agents",
+    "users",
+    "sessions",
+    "dispositions",
+    "blacklist",
+    "spool",
+    "schedules",
+    "tasks",
+    "uploads",
+    "cdrs",
+];
 
 impl World {
     /// The rows of `table`, or `None` when there is no such table.

@@ -75,7 +75,9 @@ impl World {
                 Ok(note) => ("done", note),
                 Err(e) => ("failed", Some(format!("storage failed: {e}"))),
             };
-            if let Err(e) = dialer::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp()).await {
+            if let Err(e) =
+                dialer::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp()).await
+            {
                 tracing::error!(upload = id, error = %e, "could not finish the upload's report");
             }
         });
@@ -135,6 +137,7 @@ impl World {
 
 /// Decodes `fileb64`, forgiving line breaks and a `+` that arrived as a space (an unencoded form).
 fn decode(text: &str) -> Result<Vec<u8>, Failure> {
-    let cleaned: String = text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\t')).map(|c| if c == ' ' { '+' } else { c }).collect();
+    let cleaned: String =
+        text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\t')).map(|c| if c == ' ' { '+' } else { c }).collect();
     BASE64.decode(cleaned.as_bytes()).map_err(|e| Failure::Refused(format!("fileb64 is not base64: {e}")))
 }

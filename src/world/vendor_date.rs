@@ -57,9 +57,7 @@ impl FromStr for VendorDate {
         if !shape_ok {
             return Err(NotAVendorDate(text.to_string()));
         }
-        NaiveDateTime::parse_from_str(text, FORMAT)
-            .map(Self)
-            .map_err(|_| NotAVendorDate(text.to_string()))
+        NaiveDateTime::parse_from_str(text, FORMAT).map(Self).map_err(|_| NotAVendorDate(text.to_string()))
     }
 }
 
@@ -78,15 +76,11 @@ impl FromStr for TimeOfDay {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let b = text.as_bytes();
-        let shape_ok = b.len() == 5
-            && b[2] == b':'
-            && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
+        let shape_ok = b.len() == 5 && b[2] == b':' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
         if !shape_ok {
             return Err(NotAVendorDate(text.to_string()));
         }
-        NaiveTime::parse_from_str(text, "%H:%M")
-            .map(Self)
-            .map_err(|_| NotAVendorDate(text.to_string()))
+        NaiveTime::parse_from_str(text, "%H:%M").map(Self).map_err(|_| NotAVendorDate(text.to_string()))
     }
 }
 
@@ -113,7 +107,15 @@ mod tests {
     #[test]
     fn parses_only_the_fixed_width_form() {
         assert!("2015-10-11 15:00:00".parse::<VendorDate>().is_ok());
-        for bad in ["2015-10-11 15:00", "2015-1-11 15:00:00", "2015-10-11T15:00:00", "2015-02-30 10:00:00", "", "2015-10-11 25:00:00", "٢٠١٥-10-11 15:00:00"] {
+        for bad in [
+            "2015-10-11 15:00",
+            "2015-1-11 15:00:00",
+            "2015-10-11T15:00:00",
+            "2015-02-30 10:00:00",
+            "",
+            "2015-10-11 25:00:00",
+            "٢٠١٥-10-11 15:00:00",
+        ] {
             assert!(bad.parse::<VendorDate>().is_err(), "{bad}");
         }
     }

@@ -95,7 +95,8 @@ async fn missing_unknown_or_ended_tokens_get_401_with_realm_and_empty_body() {
         assert!(reply.reason().is_some());
     }
     // a Bearer token is not the vendor's scheme
-    let request = app.client.post(app.url("Dialers/RemoveContact")).header("authorization", format!("Bearer {}", app.token));
+    let request =
+        app.client.post(app.url("Dialers/RemoveContact")).header("authorization", format!("Bearer {}", app.token));
     assert_eq!(app.send(request).await.status, 401);
 }
 

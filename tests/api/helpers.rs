@@ -46,7 +46,12 @@ impl Reply {
     /// HTTP 200, text/plain, body exactly `1`.
     #[track_caller]
     pub fn assert_one(&self) {
-        assert_eq!((self.status, self.content_type(), self.body.as_str()), (200, Some(TEXT), "1"), "reason: {:?}", self.reason());
+        assert_eq!(
+            (self.status, self.content_type(), self.body.as_str()),
+            (200, Some(TEXT), "1"),
+            "reason: {:?}",
+            self.reason()
+        );
     }
 
     /// HTTP 200, text/plain, body exactly `0`, with an `X-Mock-Reason`.
@@ -84,7 +89,18 @@ impl TestApp {
 
     /// The same with extra flags (later flags win).
     pub async fn spawn_with(extra: &[&'static str]) -> Self {
-        let mut args = vec!["--db", ":memory:", "--clock", "manual", "--seed", "7", "--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
+        let mut args = vec![
+            "--db",
+            ":memory:",
+            "--clock",
+            "manual",
+            "--seed",
+            "7",
+            "--listen",
+            "127.0.0.1:0",
+            "--backup-listen",
+            "127.0.0.1:0",
+        ];
         args.extend_from_slice(extra);
         let args = ServeArgs::from_args(args).expect("valid flags");
         Self::start(&args).await
