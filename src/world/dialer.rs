@@ -45,6 +45,16 @@ impl World {
         }
     }
 
+    /// A non-empty `agentphone` must be an agent's phone (CONTRACT section 1: unknown agent, `0`).
+    fn known_phone(&self, what: &str, phone: Option<String>) -> Result<Option<String>, Failure> {
+        match phone {
+            Some(p) if !p.is_empty() && self.config().agent_by_phone(&p).is_none() => {
+                refuse(format!("{what}.agentphone {p:?} is not a known agent phone"))
+            }
+            other => Ok(other),
+        }
+    }
+
     /// `Dialers/Respool`: updates the entry with the same `contact` in the campaign, or adds one.
     pub async fn respool(&self, callspool: &str) -> Result<(), Failure> {
         let value = json::parse("callspool", callspool)?;
@@ -52,6 +62,7 @@ impl World {
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         self.known_campaign(&campaign)?;
+        let agentphone = self.known_phone("callspool", o.text("agentphone")?)?;
         let now = self.clock().stamp();
         let contact = o.integer("contact")?;
         let mut tx = self.store().writer().begin().await?;
@@ -67,7 +78,7 @@ impl World {
                 entry.retries = o.integer("retries")?.unwrap_or(entry.retries);
                 entry.priority = o.integer("priority")?.unwrap_or(entry.priority);
                 entry.data = o.text("data")?.unwrap_or(entry.data);
-                entry.agentphone = o.text("agentphone")?.unwrap_or(entry.agentphone);
+                entry.agentphone = agentphone.unwrap_or(entry.agentphone);
                 entry.state = "pending".into();
                 entry.updated_at = now;
                 dialer::update_spool(&mut tx, &entry).await?;
@@ -88,7 +99,7 @@ impl World {
                     contact,
                     retries: o.integer("retries")?.unwrap_or(0),
                     priority: o.integer("priority")?.unwrap_or(DEFAULT_PRIORITY),
-                    agentphone: o.text_or_empty("agentphone")?,
+                    agentphone: agentphone.unwrap_or_default(),
                     timezone: None,
                     source: "respool".into(),
                     upload_id: None,
@@ -113,13 +124,14 @@ impl World {
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         self.known_campaign(&campaign)?;
+        let agentphone = self.known_phone("callschedule", o.text("agentphone")?)?;
         let row = ScheduleRow {
             id: 0,
             calldate: calldate.to_string(),
             campaign,
             destination,
             alternatives: o.text_or_empty("alternatives")?,
-            agentphone: o.text_or_empty("agentphone")?,
+            agentphone: agentphone.unwrap_or_default(),
             data: o.text_or_empty("data")?,
             origin: "api".into(),
             state: "pending".into(),
@@ -205,7 +217,9 @@ impl World {
                 automatic,
                 mode: mode.as_str().into(),
                 agentphone,
-                priority: if mode == TaskMode::Queued { URGENT_PRIORITY } else { DEFAULT_PRIORITY },
+                // Dated tasks are schedules (priority 1, and the dialer puts a date first); undated
+                // automatic ones are queued with priority 1 too (the seed's "prioridad 1").
+                priority: if mode == TaskMode::Manual { DEFAULT_PRIORITY } else { URGENT_PRIORITY },
                 state: "pending".into(),
                 created_at: now,
             };
