@@ -95,12 +95,13 @@ impl World {
             let (mut batch_read, mut accepted, mut rejections) = (0i64, 0i64, Vec::new());
             for (line, text) in lines.by_ref().take(BATCH) {
                 batch_read += 1;
-                let record = base_file::parse_record(text, &upload.campaign).and_then(|r| match r.agentphone.as_str() {
-                    phone if !phone.is_empty() && self.config().agent_by_phone(phone).is_none() => {
-                        Err(format!("agent phone {phone:?} is not a known agent phone"))
-                    }
-                    _ => Ok(r),
-                });
+                let record =
+                    base_file::parse_record(text, &upload.campaign).and_then(|r| match r.agentphone.as_str() {
+                        phone if !phone.is_empty() && self.config().agent_by_phone(phone).is_none() => {
+                            Err(format!("agent phone {phone:?} is not a known agent phone"))
+                        }
+                        _ => Ok(r),
+                    });
                 match record {
                     Ok(record) => {
                         let entry = SpoolRow {
