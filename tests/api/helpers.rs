@@ -171,3 +171,22 @@ pub async fn read(response: reqwest::Response) -> Reply {
     let body = response.text().await.expect("a readable body");
     Reply { status, headers, body }
 }
+
+impl TestApp {
+    /// POSTs each raw form body (labelled by `case`) with admin's token and expects the vendor's
+    /// `0` with an `X-Mock-Reason`, and every table exactly as it was.
+    pub async fn assert_refused(&self, route: &str, cases: &[(String, String)]) {
+        let before = self.snapshot().await;
+        for (case, body) in cases {
+            let reply = self.post_body(route, body.clone(), Some(&self.token)).await;
+            assert_eq!(
+                (reply.status, reply.content_type(), reply.body.as_str()),
+                (200, Some(TEXT), "0"),
+                "{route}, {case}: reason {:?}",
+                reply.reason()
+            );
+            assert!(reply.reason().is_some_and(|r| !r.is_empty()), "{route}, {case}: a 0 must carry X-Mock-Reason");
+            assert_eq!(self.snapshot().await, before, "{route}, {case}: a refusal changed the world");
+        }
+    }
+}
