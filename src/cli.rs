@@ -45,8 +45,9 @@ pub struct ServeArgs {
     /// Seed of every random draw (tokens, guids, history); default: a new one each start.
     #[arg(long, env = "UCONTACT_MOCK_SEED")]
     pub seed: Option<u64>,
-    /// `real` follows the system clock; `manual` holds still at --clock-start until moved.
-    #[arg(long, env = "UCONTACT_MOCK_CLOCK", value_enum, default_value = "real")]
+    /// `real` follows the system clock; `manual` holds still at --clock-start until moved; `xN` runs
+    /// N times faster than real time from --clock-start.
+    #[arg(long, env = "UCONTACT_MOCK_CLOCK", default_value = "real")]
     pub clock: ClockMode,
     /// Where a manual clock starts, `yyyy-MM-dd HH:mm:ss` in --timezone.
     #[arg(long, env = "UCONTACT_MOCK_CLOCK_START", default_value = "2026-01-05 09:00:00")]
@@ -54,12 +55,21 @@ pub struct ServeArgs {
     /// The instance's time zone (IANA).
     #[arg(long, env = "UCONTACT_MOCK_TIMEZONE", default_value = "America/Montevideo")]
     pub timezone: Tz,
+    /// `on` generates inbound callers at each campaign's rate; `off` starts the same world silent.
+    #[arg(long, env = "UCONTACT_MOCK_TRAFFIC", value_enum, default_value = "on")]
+    pub traffic: Switch,
     /// Origins allowed by CORS, comma-separated; default: every origin.
     #[arg(long, env = "UCONTACT_MOCK_CORS", value_delimiter = ',')]
     pub cors: Vec<String>,
     /// Log lines on stderr as `pretty` text or `json`.
     #[arg(long, env = "UCONTACT_MOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

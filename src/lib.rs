@@ -10,6 +10,8 @@ pub mod cli;
 pub mod clock;
 /// The test-double API under `/_mock`.
 pub mod control;
+/// The simulated contact center: queues, agents, calls (pure, driven by the world).
+pub mod engine;
 /// The instance's seeded randomness.
 pub mod entropy;
 /// The HTTP edge: the vendor's answers, its form, the token check, CORS.

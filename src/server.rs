@@ -6,8 +6,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::app::{AppState, Settings, app, backup_app};
-use crate::cli::ServeArgs;
+use crate::app::{AppState, app, backup_app};
+use crate::cli::{ServeArgs, Switch};
+use crate::clock::ClockMode;
 use crate::entropy;
 use crate::store::Location;
 use crate::world::fixtures::FixtureSet;
@@ -43,6 +44,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         clock_start: args.clock_start,
         zone: args.timezone,
         seed: args.seed.unwrap_or_else(entropy::unseeded),
+        traffic: args.traffic == Switch::On,
     };
     let world = World::open(options).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
     let state = AppState {
@@ -56,6 +58,9 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         .map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
     let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
     let (main_app, backup_app) = (app(state.clone()), backup_app(state.clone()));
+    if args.clock != ClockMode::Manual {
+        tokio::spawn(keep_time(state.clone()));
+    }
     let task = tokio::spawn(async move {
         let main = axum::serve(main, main_app);
         let backup = axum::serve(backup, backup_app);
@@ -63,10 +68,21 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
             tracing::error!(error = %e, "a listener failed");
         }
     });
-    let _: &Settings = &state.settings;
     Ok(Running { main: main_addr, backup: backup_addr, state, task })
 }
 
 fn local(listener: &TcpListener) -> Result<SocketAddr, String> {
     listener.local_addr().map_err(|e| format!("no local address: {e}"))
+}
+
+/// Under a moving clock the world lives on its own: the engine runs a few times a second.
+async fn keep_time(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.world.engine().await {
+            tracing::error!(error = ?e, "the engine could not store its calls");
+        }
+    }
 }

@@ -1,18 +1,23 @@
 //! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
-//! So far: health, and the world's tables.
+//! So far: health, the world's tables, the clock.
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+
+mod clock;
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::world::state::TABLES;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health_router()).route("/_mock/state/{table}", get(state_table))
+    Router::new()
+        .merge(health_router())
+        .route("/_mock/state/{table}", get(state_table))
+        .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
 }
 
 pub fn health_router() -> Router<AppState> {

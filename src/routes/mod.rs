@@ -3,11 +3,13 @@
 //! Check order (CONTRACT section 1): unknown path 404, other method 405, no live token 401, then the
 //! route's own validation.
 
+pub mod agents;
 pub mod auth;
 pub mod blacklist;
 pub mod cdr;
 pub mod dialers;
 pub mod dispositions;
+pub mod supervisor;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -23,6 +25,8 @@ pub const BASE: &str = "/Integra/resources";
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(agents::router())
+        .merge(supervisor::router())
         .merge(dispositions::router())
         .merge(blacklist::router())
         .merge(cdr::router())

@@ -17,20 +17,24 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
             .await?;
     }
     for (i, a) in config.agents.iter().enumerate() {
-        sqlx::query("INSERT INTO agents (username, position, name, phone, tech, context) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&a.username)
-            .bind(i as i64)
-            .bind(&a.name)
-            .bind(&a.phone)
-            .bind(&a.tech)
-            .bind(&a.context)
+        sqlx::query(
+            "INSERT INTO agents (username, position, name, phone, tech, context, logged_in) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&a.username)
+        .bind(i as i64)
+        .bind(&a.name)
+        .bind(&a.phone)
+        .bind(&a.tech)
+        .bind(&a.context)
+        .bind(a.logged_in)
             .execute(&mut *conn)
             .await?;
     }
     for (i, c) in config.campaigns.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO campaigns (name, position, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns (name, position, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to,
+               calls_per_hour, patience)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.name)
         .bind(i as i64)
@@ -42,6 +46,8 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
         .bind(&c.did)
         .bind(&c.hours_from)
         .bind(&c.hours_to)
+        .bind(c.calls_per_hour)
+        .bind(c.patience)
         .execute(&mut *conn)
         .await?;
         for (j, m) in c.members.iter().enumerate() {
@@ -54,6 +60,10 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
                 .await?;
         }
     }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('calls', ?)")
+        .bind(serde_json::to_string(&config.calls).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
     for (campaign, o) in &config.dispositions {
         sqlx::query("INSERT OR REPLACE INTO disposition_options (campaign, l1, l2, l3, action) VALUES (?, ?, ?, ?, ?)")
             .bind(campaign)
@@ -74,11 +84,18 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
         .into_iter()
         .map(|r| User { username: r.get(0), password: r.get(1), name: r.get(2), profile: r.get(3), phone: r.get(4) })
         .collect();
-    let agents = sqlx::query("SELECT username, name, phone, tech, context FROM agents ORDER BY position")
+    let agents = sqlx::query("SELECT username, name, phone, tech, context, logged_in FROM agents ORDER BY position")
         .fetch_all(pool)
         .await?
         .into_iter()
-        .map(|r| Agent { username: r.get(0), name: r.get(1), phone: r.get(2), tech: r.get(3), context: r.get(4) })
+        .map(|r| Agent {
+            username: r.get(0),
+            name: r.get(1),
+            phone: r.get(2),
+            tech: r.get(3),
+            context: r.get(4),
+            logged_in: r.get(5),
+        })
         .collect();
     let members: Vec<(String, Member)> =
         sqlx::query("SELECT campaign, agent, penalty FROM members ORDER BY campaign, position")
@@ -89,7 +106,8 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             .collect();
     let mut campaigns = Vec::new();
     let rows = sqlx::query(
-        "SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to FROM campaigns ORDER BY position",
+        "SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to, calls_per_hour, patience
+         FROM campaigns ORDER BY position",
     )
     .fetch_all(pool)
     .await?;
@@ -107,6 +125,8 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             did: r.get(6),
             hours_from: r.get(7),
             hours_to: r.get(8),
+            calls_per_hour: r.get(9),
+            patience: r.get(10),
         });
     }
     let dispositions = sqlx::query("SELECT campaign, l1, l2, l3, action FROM disposition_options ORDER BY rowid")
@@ -124,5 +144,8 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             (r.get(0), option)
         })
         .collect();
-    Ok(Config { campaigns, agents, users, dispositions })
+    let calls: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'calls'").fetch_optional(pool).await?;
+    let calls = calls.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
+    Ok(Config { campaigns, agents, users, dispositions, calls })
 }

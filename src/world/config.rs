@@ -67,6 +67,10 @@ pub struct Campaign {
     pub hours_from: String,
     pub hours_to: String,
     pub members: Vec<Member>,
+    /// Inbound arrivals per hour (Poisson) when traffic is on.
+    pub calls_per_hour: f64,
+    /// Callers' mean patience in seconds (exponential); none: they never hang up waiting.
+    pub patience: Option<f64>,
 }
 
 impl Campaign {
@@ -84,6 +88,13 @@ pub struct Agent {
     pub phone: String,
     pub tech: String,
     pub context: String,
+    /// Logged in when the world starts.
+    #[serde(default = "yes")]
+    pub logged_in: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Agent {
@@ -152,6 +163,8 @@ pub struct Config {
     pub users: Vec<User>,
     /// (campaign, option)
     pub dispositions: Vec<(String, DispositionOption)>,
+    /// How calls behave (talk and ring times, outcomes).
+    pub calls: crate::engine::CallSettings,
 }
 
 impl Config {

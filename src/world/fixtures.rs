@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::catalog::Catalog;
 use super::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, STRATEGIES, User};
 use super::vendor_date::TimeOfDay;
+use crate::engine::CallSettings;
 
 const WORLD: &str = include_str!("../../fixtures/world.json");
 
@@ -34,6 +35,8 @@ struct WorldFile {
     agents: Vec<Agent>,
     campaigns: Vec<CampaignFile>,
     dispositions: Vec<DispositionGroup>,
+    #[serde(default)]
+    calls: CallSettings,
     history: History,
 }
 
@@ -50,6 +53,16 @@ struct CampaignFile {
     did: String,
     hours: String,
     members: Vec<MemberFile>,
+    #[serde(default)]
+    traffic: Option<TrafficFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrafficFile {
+    calls_per_hour: f64,
+    #[serde(default)]
+    patience: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +138,8 @@ impl FixtureSet {
                 hours_from: from.to_string(),
                 hours_to: to.to_string(),
                 members: c.members.into_iter().map(|m| Member { agent: m.agent, penalty: m.penalty }).collect(),
+                calls_per_hour: c.traffic.as_ref().map(|t| t.calls_per_hour).unwrap_or(0.0).max(0.0),
+                patience: c.traffic.and_then(|t| t.patience).filter(|p| *p > 0.0),
             });
         }
         let mut dispositions = Vec::new();
@@ -137,7 +152,7 @@ impl FixtureSet {
                 }
             }
         }
-        let config = Config { campaigns, agents: file.agents, users: file.users, dispositions };
+        let config = Config { campaigns, agents: file.agents, users: file.users, dispositions, calls: file.calls };
         Ok(Self { config, history: file.history, catalog })
     }
 }

@@ -55,6 +55,8 @@ pub enum Party {
     Agent { username: String, phone: String },
     /// The customer's number.
     Customer,
+    /// Nobody: a caller who hung up while waiting in the queue.
+    Queue,
 }
 
 /// One leg: who it rang, when it started, when (if) it was answered, when it ended.
@@ -143,6 +145,14 @@ impl FinishedCall {
                         "Queue",
                         queue_data(&self.campaign),
                     ),
+                    (Party::Queue, _) => (
+                        self.customer.clone(),
+                        self.did.clone(),
+                        customer_channel.clone(),
+                        String::new(),
+                        "Queue",
+                        queue_data(&self.campaign),
+                    ),
                     (Party::Customer, _) => (
                         self.callerid.clone(),
                         self.customer.clone(),
@@ -155,6 +165,7 @@ impl FinishedCall {
                 let peeraccount = match &leg.party {
                     Party::Agent { username, .. } => username.clone(),
                     Party::Customer => self.agent.clone(),
+                    Party::Queue => String::new(),
                 };
                 Cdr {
                     id: 0,

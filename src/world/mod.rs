@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod history;
 pub mod json;
 pub mod legs;
+pub mod live;
 pub mod state;
 pub mod upload;
 pub mod vendor_date;
@@ -25,6 +26,7 @@ use chrono_tz::Tz;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, ClockMode};
+use crate::engine::Engine;
 use crate::entropy::Entropy;
 use crate::store::{self, Location, Store, StoreError};
 use catalog::Catalog;
@@ -43,6 +45,8 @@ pub struct WorldOptions {
     pub clock_start: VendorDate,
     pub zone: Tz,
     pub seed: u64,
+    /// Generated inbound callers (`--traffic`); off leaves the world idle but working.
+    pub traffic: bool,
 }
 
 /// One instance's contact center.
@@ -55,6 +59,8 @@ pub struct World {
     catalog: Catalog,
     config: Config,
     background: Mutex<Vec<JoinHandle<()>>>,
+    engine: tokio::sync::Mutex<Engine>,
+    numbering: Mutex<Numbering>,
 }
 
 impl World {
@@ -83,6 +89,9 @@ impl World {
             store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
         }
         let config = store::config::load(store.writer()).await?;
+        let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;
+        let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
+        let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
         Ok(Self {
             name: options.name,
             store,
@@ -91,6 +100,8 @@ impl World {
             catalog: options.fixtures.catalog,
             config,
             background: Mutex::new(Vec::new()),
+            engine: tokio::sync::Mutex::new(engine),
+            numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
         })
     }
 

@@ -7,6 +7,7 @@ mod cdr;
 mod dialers;
 mod dispositions;
 mod durability;
+mod erlang;
 mod general;
 mod helpers;
 mod seed_examples;

@@ -1,0 +1,153 @@
+//! A call in progress: its phase and the moments of each leg, and how it becomes the record the
+//! world stores (CONTRACT section 10, through `world::legs`).
+
+use chrono_tz::Tz;
+
+use super::queues::Queue;
+use crate::clock::{Millis, local_naive};
+use crate::world::legs::{FinishedCall, Leg, Origin, Outcome, Party};
+
+/// Where a call is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A caller waiting in the queue.
+    Waiting,
+    /// An agent's phone is ringing.
+    RingingAgent,
+    /// The customer's number is being dialled.
+    Dialing,
+    /// Agent and customer are talking.
+    Talking,
+    Ended,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: u64,
+    pub guid: String,
+    pub queue: usize,
+    pub origin: Origin,
+    pub customer: String,
+    pub callerid: String,
+    pub agent: Option<usize>,
+    /// The agent as the CDR names it (`peeraccount`): the username, or AgentCall's `agent` as given.
+    pub agent_label: String,
+    pub agent_phone: String,
+    pub context: String,
+    pub phase: Phase,
+    pub created: Millis,
+    pub agent_rang: Option<Millis>,
+    pub agent_answered: Option<Millis>,
+    pub customer_dialed: Option<Millis>,
+    pub customer_answered: Option<Millis>,
+    pub talk_started: Option<Millis>,
+    pub queue_wait: Option<Millis>,
+    pub outcome: Outcome,
+    pub data: Option<String>,
+    pub form: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Call {
+    pub fn new(
+        id: u64,
+        guid: String,
+        queue: usize,
+        origin: Origin,
+        customer: String,
+        callerid: String,
+        now: Millis,
+    ) -> Self {
+        Self {
+            id,
+            guid,
+            queue,
+            origin,
+            customer,
+            callerid,
+            agent: None,
+            agent_label: String::new(),
+            agent_phone: String::new(),
+            context: String::new(),
+            phase: Phase::Waiting,
+            created: now,
+            agent_rang: None,
+            agent_answered: None,
+            customer_dialed: None,
+            customer_answered: None,
+            talk_started: None,
+            queue_wait: None,
+            outcome: Outcome::NoAnswer,
+            data: None,
+            form: None,
+            note: None,
+        }
+    }
+
+    /// The finished call's legs, as the CDR will show them.
+    pub fn record(&self, end: Millis, queue: &Queue, zone: Tz) -> FinishedCall {
+        let at = |t: Millis| local_naive(zone, t);
+        let agent_party = |phone: &str| Party::Agent { username: self.agent_label.clone(), phone: phone.to_string() };
+        let mut legs = Vec::new();
+        let agent_phone = self.agent_phone.clone();
+        match self.origin {
+            Origin::Outbound => {
+                let answered = self.agent_answered;
+                let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
+                legs.push(Leg {
+                    party: agent_party(&agent_phone),
+                    start: at(self.created),
+                    answered: answered.map(at),
+                    end: at(end),
+                    outcome,
+                });
+                if let Some(dialed) = self.customer_dialed {
+                    legs.push(Leg {
+                        party: Party::Customer,
+                        start: at(dialed),
+                        answered: self.customer_answered.map(at),
+                        end: at(end),
+                        outcome: self.outcome,
+                    });
+                }
+            }
+            Origin::Inbound | Origin::Dialer => match self.agent {
+                Some(_) => {
+                    let answered = self.agent_answered;
+                    let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
+                    legs.push(Leg {
+                        party: agent_party(&agent_phone),
+                        start: at(self.created),
+                        answered: answered.map(at),
+                        end: at(end),
+                        outcome,
+                    });
+                }
+                None => legs.push(Leg {
+                    party: Party::Queue,
+                    start: at(self.created),
+                    answered: None,
+                    end: at(end),
+                    outcome: Outcome::NoAnswer,
+                }),
+            },
+        }
+        let delivered = self.talk_started.is_some() && self.agent.is_some();
+        FinishedCall {
+            guid: self.guid.clone(),
+            campaign: queue.name.clone(),
+            origin: self.origin,
+            customer: self.customer.clone(),
+            callerid: self.callerid.clone(),
+            did: queue.did.clone(),
+            agent: if delivered || self.origin == Origin::Outbound { self.agent_label.clone() } else { String::new() },
+            legs,
+            note: self.note.clone(),
+            rating: 0,
+            contact: None,
+            dialerbase: None,
+            parandvalues: self.data.clone(),
+            alternatives: None,
+        }
+    }
+}

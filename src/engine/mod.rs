@@ -1,0 +1,503 @@
+//! The simulated contact center (DESIGN "The engine"): a discrete-event simulation of callers,
+//! queues, agents and calls, driven by the instance's clock and seed. It is pure and synchronous:
+//! the world advances it to "now", hands it commands (AgentCall, hangup, tag), and stores the
+//! finished calls it hands back. Nothing here touches the database or the system clock.
+
+pub mod agents;
+mod calls;
+pub mod queues;
+pub mod supervisor;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::entropy::Entropy;
+use crate::world::legs::{FinishedCall, Origin, Outcome};
+use agents::{Agent, status};
+pub use calls::Call;
+use calls::Phase;
+use queues::Queue;
+
+/// How calls behave: talk times, ring times, and the customer leg's outcomes (DESIGN "The world").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSettings {
+    /// Mean talk time in seconds (exponential).
+    pub talk_mean: f64,
+    /// Seconds an agent's phone rings before it answers.
+    pub ring: f64,
+    /// Weights of the customer leg's outcomes of outbound calls.
+    pub outcomes: Outcomes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    pub answered: u32,
+    pub no_answer: u32,
+    pub busy: u32,
+    pub failed: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        Self { talk_mean: 180.0, ring: 3.0, outcomes: Outcomes { answered: 80, no_answer: 10, busy: 7, failed: 3 } }
+    }
+}
+
+/// A call the engine finished, for the world to store.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub call: FinishedCall,
+    /// When the call was offered.
+    pub arrived: Millis,
+    /// How long the caller waited in the queue before an agent answered (queue calls only).
+    pub queue_wait: Option<Millis>,
+}
+
+/// What happens, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// A caller arrives at an inbound queue (Poisson).
+    Arrival(usize),
+    /// A waiting caller's patience ends.
+    Abandon(u64),
+    /// The agent's phone stops ringing and is answered.
+    AgentAnswers(u64),
+    /// The customer leg of an outbound call is answered, or is not.
+    CustomerResult(u64),
+    /// The conversation ends.
+    TalkEnds(u64),
+    /// An agent's wrap-up ends.
+    WrapupEnds(usize),
+}
+
+/// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
+pub type Refusal = String;
+
+/// The parameters of `Agents/AgentCall` and `AgentCallwithData` (CONTRACT section 3).
+#[derive(Debug, Clone, Default)]
+pub struct CallRequest {
+    pub callerid: String,
+    pub agent: String,
+    pub phone: String,
+    pub tech: String,
+    pub context: String,
+    pub outqueue: String,
+    pub destination: String,
+    pub data: Option<String>,
+    pub form: Option<String>,
+}
+
+/// One simulated contact center.
+#[derive(Debug)]
+pub struct Engine {
+    zone: Tz,
+    now: Millis,
+    seq: u64,
+    events: BinaryHeap<Reverse<(Millis, u64, Event)>>,
+    rng: Entropy,
+    agents: Vec<Agent>,
+    queues: Vec<Queue>,
+    calls: BTreeMap<u64, Call>,
+    next_call: u64,
+    settings: CallSettings,
+    finished: Vec<Finished>,
+    action_prefix: i64,
+    action_counter: u64,
+}
+
+impl Engine {
+    /// A contact center at `now` with these agents and queues; inbound traffic starts at once.
+    pub fn new(
+        zone: Tz,
+        now: Millis,
+        rng: Entropy,
+        agents: Vec<Agent>,
+        queues: Vec<Queue>,
+        settings: CallSettings,
+    ) -> Self {
+        let action_prefix = rng.between(1_000_000_000, 9_999_999_999);
+        let mut engine = Self {
+            zone,
+            now,
+            seq: 0,
+            events: BinaryHeap::new(),
+            rng,
+            agents,
+            queues,
+            calls: BTreeMap::new(),
+            next_call: 1,
+            settings,
+            finished: Vec::new(),
+            action_prefix,
+            action_counter: 0,
+        };
+        for q in 0..engine.queues.len() {
+            engine.schedule_arrival(q);
+        }
+        engine
+    }
+
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    pub fn agents(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    pub fn queues(&self) -> &[Queue] {
+        &self.queues
+    }
+
+    pub fn calls(&self) -> impl Iterator<Item = &Call> {
+        self.calls.values()
+    }
+
+    /// The local day of `at`: statistics are "today".
+    pub fn day(&self, at: Millis) -> NaiveDate {
+        crate::clock::local_date(self.zone, at)
+    }
+
+    /// Runs every event up to `to`, in order, without sleeping.
+    pub fn advance(&mut self, to: Millis) {
+        while let Some(Reverse((at, _, event))) = self.events.peek().copied() {
+            if at > to {
+                break;
+            }
+            self.events.pop();
+            self.now = at.max(self.now);
+            self.handle(event);
+        }
+        self.now = to.max(self.now);
+    }
+
+    /// The calls finished since the last take, oldest first.
+    pub fn take_finished(&mut self) -> Vec<Finished> {
+        std::mem::take(&mut self.finished)
+    }
+
+    fn schedule(&mut self, at: Millis, event: Event) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, event)));
+    }
+
+    /// An exponential delay with the given mean, in milliseconds.
+    fn exponential_ms(&self, mean_s: f64) -> Millis {
+        (-mean_s * 1000.0 * (1.0 - self.rng.unit()).ln()).round() as Millis
+    }
+
+    fn schedule_arrival(&mut self, q: usize) {
+        let rate = self.queues[q].arrivals_per_hour;
+        if rate > 0.0 {
+            let at = self.now + self.exponential_ms(3600.0 / rate).max(1);
+            self.schedule(at, Event::Arrival(q));
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrival(q) => {
+                self.schedule_arrival(q);
+                let customer = format!("09{:07}", self.rng.between(0, 9_999_999));
+                self.arrive(q, customer);
+            }
+            Event::Abandon(id) => self.abandon(id),
+            Event::AgentAnswers(id) => self.agent_answers(id),
+            Event::CustomerResult(id) => self.customer_result(id),
+            Event::TalkEnds(id) => self.finish(id),
+            Event::WrapupEnds(agent) => self.wrapup_ends(agent),
+        }
+    }
+
+    /// A caller reaches queue `q` (an inbound arrival, or one injected by the control API).
+    pub fn arrive(&mut self, q: usize, customer: String) -> String {
+        let id = self.new_call(q, Origin::Inbound, customer.clone(), customer);
+        let now = self.now;
+        let day = self.day(now);
+        self.queues[q].today(day).offered += 1;
+        self.queues[q].waiting.push_back(id);
+        if let Some(patience) = self.queues[q].patience_s {
+            let at = now + self.exponential_ms(patience);
+            self.schedule(at, Event::Abandon(id));
+        }
+        let guid = self.calls[&id].guid.clone();
+        self.dispatch(q);
+        guid
+    }
+
+    fn new_call(&mut self, q: usize, origin: Origin, customer: String, callerid: String) -> u64 {
+        let id = self.next_call;
+        self.next_call += 1;
+        let call = Call::new(id, self.rng.guid(), q, origin, customer, callerid, self.now);
+        self.calls.insert(id, call);
+        id
+    }
+
+    /// Offers waiting callers of queue `q` to its available members, first come first.
+    fn dispatch(&mut self, q: usize) {
+        while let Some(&id) = self.queues[q].waiting.front() {
+            let Some(agent) = self.queues[q].choose(&self.agents, &self.rng) else { return };
+            self.queues[q].waiting.pop_front();
+            self.ring(id, agent);
+        }
+    }
+
+    /// Offers the agent's queues' callers to it, longest waiting first.
+    fn dispatch_for(&mut self, agent: usize) {
+        let mut queues: Vec<(Millis, usize)> = (0..self.queues.len())
+            .filter(|&q| self.queues[q].members.iter().any(|m| m.agent == agent))
+            .filter_map(|q| self.queues[q].waiting.front().map(|id| (self.calls[id].created, q)))
+            .collect();
+        queues.sort_unstable();
+        for (_, q) in queues {
+            self.dispatch(q);
+        }
+    }
+
+    fn ring(&mut self, id: u64, agent: usize) {
+        let now = self.now;
+        let ring = (self.settings.ring * 1000.0).round() as Millis;
+        let a = &mut self.agents[agent];
+        a.call = Some(id);
+        a.set_status(status::RINGING, now);
+        let (label, phone) = (a.username.clone(), a.phone.clone());
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.agent = Some(agent);
+            call.agent_label = label;
+            call.agent_phone = phone;
+            call.phase = Phase::RingingAgent;
+            call.agent_rang = Some(now);
+        }
+        self.schedule(now + ring, Event::AgentAnswers(id));
+    }
+
+    fn agent_answers(&mut self, id: u64) {
+        let now = self.now;
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        if call.phase != Phase::RingingAgent {
+            return;
+        }
+        call.agent_answered = Some(now);
+        let (q, origin, created, agent) = (call.queue, call.origin, call.created, call.agent);
+        if let Some(a) = agent {
+            self.agents[a].set_status(status::INUSE, now);
+        }
+        match origin {
+            Origin::Outbound => {
+                // The agent answered (auto-answer): now the customer is dialled.
+                let outcome = self.draw_outcome();
+                let delay = match outcome {
+                    Outcome::Answered => self.rng.between(2_000, 15_000),
+                    Outcome::NoAnswer => 30_000,
+                    Outcome::Busy => 3_000,
+                    Outcome::Failed => 1_000,
+                };
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.phase = Phase::Dialing;
+                    call.customer_dialed = Some(now);
+                    call.outcome = outcome;
+                }
+                self.schedule(now + delay, Event::CustomerResult(id));
+            }
+            _ => {
+                let wait = now - created;
+                let threshold = self.queues[q].threshold_s * 1000;
+                let day = self.day(now);
+                let stats = self.queues[q].today(day);
+                stats.queue_answered += 1;
+                stats.hold_ms += wait;
+                stats.hold_count += 1;
+                if wait <= threshold {
+                    stats.within_threshold += 1;
+                }
+                let talk = self.exponential_ms(self.settings.talk_mean).max(1000);
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.phase = Phase::Talking;
+                    call.queue_wait = Some(wait);
+                    call.talk_started = Some(now);
+                }
+                self.schedule(now + talk, Event::TalkEnds(id));
+            }
+        }
+    }
+
+    fn customer_result(&mut self, id: u64) {
+        let now = self.now;
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        if call.phase != Phase::Dialing {
+            return;
+        }
+        if call.outcome == Outcome::Answered {
+            call.phase = Phase::Talking;
+            call.customer_answered = Some(now);
+            call.talk_started = Some(now);
+            let talk = self.exponential_ms(self.settings.talk_mean).max(1000);
+            self.schedule(now + talk, Event::TalkEnds(id));
+        } else {
+            self.finish(id);
+        }
+    }
+
+    fn draw_outcome(&self) -> Outcome {
+        let o = self.settings.outcomes;
+        let total = i64::from(o.answered + o.no_answer + o.busy + o.failed).max(1);
+        let draw = self.rng.between(0, total - 1) as u32;
+        if draw < o.answered {
+            Outcome::Answered
+        } else if draw < o.answered + o.no_answer {
+            Outcome::NoAnswer
+        } else if draw < o.answered + o.no_answer + o.busy {
+            Outcome::Busy
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    fn abandon(&mut self, id: u64) {
+        let Some(call) = self.calls.get(&id) else { return };
+        if call.phase != Phase::Waiting {
+            return;
+        }
+        let q = call.queue;
+        self.queues[q].waiting.retain(|&w| w != id);
+        let day = self.day(self.now);
+        self.queues[q].today(day).abandoned += 1;
+        self.finish(id);
+    }
+
+    /// Ends a call now: its agent wraps up or is free again, its record goes to the world.
+    fn finish(&mut self, id: u64) {
+        let now = self.now;
+        let Some(mut call) = self.calls.remove(&id) else { return };
+        if call.phase == Phase::Waiting {
+            self.queues[call.queue].waiting.retain(|&w| w != id);
+        }
+        let talked = call.talk_started.is_some();
+        call.phase = Phase::Ended;
+        let q = call.queue;
+        let day = self.day(now);
+        if talked {
+            let stats = self.queues[q].today(day);
+            stats.completed += 1;
+            stats.talk_ms += now - call.talk_started.unwrap_or(now);
+            stats.talk_count += 1;
+        }
+        if let Some(a) = call.agent {
+            if call.origin != Origin::Outbound && talked {
+                self.queues[q].member_took_call(a, now.div_euclid(1000));
+            }
+            let wrapup = if talked && call.origin != Origin::Outbound { self.queues[q].wrapup_s } else { 0 };
+            let agent = &mut self.agents[a];
+            agent.call = None;
+            if wrapup > 0 {
+                agent.wrapup_until = Some(now + wrapup * 1000);
+                agent.set_status(status::WRAPUP, now);
+                self.schedule(now + wrapup * 1000, Event::WrapupEnds(a));
+            } else {
+                let idle = if agent.logged_in { status::NOT_INUSE } else { status::UNAVAILABLE };
+                agent.set_status(idle, now);
+            }
+        }
+        let record = call.record(now, &self.queues[q], self.zone);
+        self.finished.push(Finished { call: record, arrived: call.created, queue_wait: call.queue_wait });
+        if let Some(a) = call.agent {
+            self.dispatch_for(a);
+        }
+    }
+
+    fn wrapup_ends(&mut self, agent: usize) {
+        let now = self.now;
+        let a = &mut self.agents[agent];
+        if a.wrapup_until.is_some_and(|t| t <= now) {
+            a.wrapup_until = None;
+            let idle = if a.logged_in { status::NOT_INUSE } else { status::UNAVAILABLE };
+            a.set_status(idle, now);
+            self.dispatch_for(agent);
+        }
+    }
+
+    /// `Agents/AgentCall`: rings the agent's phone, then dials the customer (CONTRACT section 3).
+    pub fn agent_call(&mut self, r: CallRequest) -> Result<String, Refusal> {
+        let fields = [
+            ("callerid", &r.callerid),
+            ("agent", &r.agent),
+            ("phone", &r.phone),
+            ("tech", &r.tech),
+            ("context", &r.context),
+            ("outqueue", &r.outqueue),
+            ("destination", &r.destination),
+        ];
+        if let Some((name, _)) = fields.iter().find(|(_, v)| v.is_empty()) {
+            return Err(format!("{name} is required"));
+        }
+        let agent = self
+            .agents
+            .iter()
+            .position(|a| a.phone == r.phone)
+            .ok_or_else(|| format!("phone {} is not a known agent phone", r.phone))?;
+        if self.agents[agent].call.is_some() {
+            return Err(format!("phone {} is already in a call", r.phone));
+        }
+        let q = self
+            .queues
+            .iter()
+            .position(|q| q.name == r.outqueue)
+            .ok_or_else(|| format!("outqueue {:?} is not a known campaign", r.outqueue))?;
+        let id = self.new_call(q, Origin::Outbound, r.destination, r.callerid);
+        let day = self.day(self.now);
+        self.queues[q].today(day).offered += 1;
+        let now = self.now;
+        let ring = (self.settings.ring * 1000.0).round() as Millis;
+        let a = &mut self.agents[agent];
+        a.call = Some(id);
+        a.set_status(status::RINGING, now);
+        let call = self.calls.get_mut(&id).expect("just made");
+        call.agent = Some(agent);
+        call.agent_label = r.agent;
+        call.agent_phone = r.phone;
+        call.context = r.context;
+        call.phase = Phase::RingingAgent;
+        call.agent_rang = Some(now);
+        call.data = r.data;
+        call.form = r.form;
+        let guid = call.guid.clone();
+        self.schedule(now + ring, Event::AgentAnswers(id));
+        Ok(guid)
+    }
+
+    /// `Agents/HangupPhone`: ends the call on `phone`; false when the phone is idle.
+    pub fn hangup(&mut self, phone: &str) -> bool {
+        let Some(agent) = self.agents.iter().position(|a| a.phone == phone) else { return false };
+        let Some(id) = self.agents[agent].call else { return false };
+        let Some(call) = self.calls.get_mut(&id) else { return false };
+        if call.phase == Phase::Dialing {
+            call.outcome = Outcome::NoAnswer;
+        }
+        self.finish(id);
+        true
+    }
+
+    /// `Agents/TagRecord` on a call still in progress; false when no live call has that guid.
+    pub fn tag(&mut self, guid: &str, data: &str) -> bool {
+        match self.calls.values_mut().find(|c| c.guid == guid) {
+            Some(call) => {
+                call.note = Some(data.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The next `internalActionId` (one per supervisor response).
+    fn action_id(&mut self) -> String {
+        self.action_counter += 1;
+        format!("{}_{}", self.action_prefix, self.action_counter)
+    }
+}

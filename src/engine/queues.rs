@@ -1,0 +1,151 @@
+//! Campaigns as queues: waiting callers, members with penalties, Asterisk's strategies, and the day's
+//! statistics that queuesummary and campaignstatus report. Numbers are counted as events happen.
+
+use std::collections::VecDeque;
+
+use chrono::NaiveDate;
+
+use super::agents::Agent;
+use crate::entropy::Entropy;
+use crate::world::config::CampaignKind;
+
+/// A queue member and its per-queue counters (Asterisk keeps them per member).
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub agent: usize,
+    pub penalty: i64,
+    pub calls_taken: u64,
+    /// Epoch seconds of the end of the member's last call in this queue, 0 when none.
+    pub last_call: i64,
+}
+
+/// The statistics of one day ("today" is since the instance's local midnight).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayStats {
+    pub day: Option<NaiveDate>,
+    /// Calls offered: inbound arrivals, dialer calls, AgentCalls counted in the campaign.
+    pub offered: u64,
+    /// Calls answered and ended.
+    pub completed: u64,
+    /// Callers who hung up waiting.
+    pub abandoned: u64,
+    /// Queue calls answered by an agent, and those answered within the threshold.
+    pub queue_answered: u64,
+    pub within_threshold: u64,
+    /// Talk time summed over completed calls.
+    pub talk_ms: i64,
+    pub talk_count: u64,
+    /// Time callers waited in the queue before an agent answered.
+    pub hold_ms: i64,
+    pub hold_count: u64,
+}
+
+/// One campaign's live state.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub name: String,
+    pub kind: CampaignKind,
+    pub strategy: String,
+    pub threshold_s: i64,
+    pub wrapup_s: i64,
+    pub callerid: String,
+    pub did: String,
+    pub members: Vec<Member>,
+    /// Callers waiting, first come first.
+    pub waiting: VecDeque<u64>,
+    /// Inbound arrivals per hour (Poisson) and the callers' mean patience in seconds (none: infinite).
+    pub arrivals_per_hour: f64,
+    pub patience_s: Option<f64>,
+    rr_next: usize,
+    pub stats: DayStats,
+}
+
+impl Queue {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        kind: CampaignKind,
+        strategy: String,
+        threshold_s: i64,
+        wrapup_s: i64,
+        callerid: String,
+        did: String,
+        members: Vec<Member>,
+        arrivals_per_hour: f64,
+        patience_s: Option<f64>,
+    ) -> Self {
+        Self {
+            name,
+            kind,
+            strategy,
+            threshold_s,
+            wrapup_s,
+            callerid,
+            did,
+            members,
+            waiting: VecDeque::new(),
+            arrivals_per_hour,
+            patience_s,
+            rr_next: 0,
+            stats: DayStats::default(),
+        }
+    }
+
+    /// The day's statistics, started afresh at midnight.
+    pub fn today(&mut self, day: NaiveDate) -> &mut DayStats {
+        if self.stats.day != Some(day) {
+            self.stats = DayStats { day: Some(day), ..DayStats::default() };
+        }
+        &mut self.stats
+    }
+
+    /// The statistics of `day` (zero when nothing happened that day).
+    pub fn stats_of(&self, day: NaiveDate) -> DayStats {
+        if self.stats.day == Some(day) { self.stats.clone() } else { DayStats::default() }
+    }
+
+    /// Picks the member to offer the next call to, by the campaign's strategy; `None` when no
+    /// member is available. Lower penalties are tried first (but for `wrandom`, which weighs by them).
+    pub fn choose(&mut self, agents: &[Agent], rng: &Entropy) -> Option<usize> {
+        let available: Vec<usize> =
+            (0..self.members.len()).filter(|&i| agents[self.members[i].agent].is_available()).collect();
+        if available.is_empty() {
+            return None;
+        }
+        let best_penalty = available.iter().map(|&i| self.members[i].penalty).min().unwrap_or(0);
+        let tier: Vec<usize> = if self.strategy == "wrandom" {
+            available
+        } else {
+            available.into_iter().filter(|&i| self.members[i].penalty == best_penalty).collect()
+        };
+        let chosen = match self.strategy.as_str() {
+            "leastrecent" => tier.iter().copied().min_by_key(|&i| (self.members[i].last_call, i)),
+            "fewestcalls" => tier.iter().copied().min_by_key(|&i| (self.members[i].calls_taken, i)),
+            "linear" => tier.first().copied(),
+            "rrmemory" => {
+                let start = self.rr_next % self.members.len();
+                let chosen =
+                    tier.iter().copied().min_by_key(|&i| (i + self.members.len() - start) % self.members.len());
+                if let Some(i) = chosen {
+                    self.rr_next = i + 1;
+                }
+                chosen
+            }
+            "wrandom" => {
+                tier.iter().copied().min_by_key(|&i| rng.between(0, (1 + self.members[i].penalty.max(0)) * 1000))
+            }
+            // ringall rings every available member and the first to answer takes the call; with
+            // equal ring times that is a fair draw, as is `random`.
+            _ => Some(tier[rng.between(0, tier.len() as i64 - 1) as usize]),
+        };
+        chosen.map(|i| self.members[i].agent)
+    }
+
+    /// Records that `agent` finished a call of this queue at `epoch_s`.
+    pub fn member_took_call(&mut self, agent: usize, epoch_s: i64) {
+        if let Some(m) = self.members.iter_mut().find(|m| m.agent == agent) {
+            m.calls_taken += 1;
+            m.last_call = epoch_s;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! `Supervisor/queuesummary` and `Supervisor/campaignstatus` (CONTRACT section 8), computed from the
+//! engine's live state and the day's counted events. Keys, order and types are the seed's.
+
+use serde_json::{Map, Value, json};
+
+use super::Engine;
+use super::agents::{Agent, status};
+use super::queues::{DayStats, Queue};
+use crate::clock::{Millis, local_naive};
+use crate::world::vendor_date::VendorDate;
+
+impl Engine {
+    /// `Supervisor/queuesummary`: one object per campaign, then the closing object.
+    pub fn queue_summary(&mut self) -> Value {
+        let action = self.action_id();
+        let received = self.java_date(self.now);
+        let day = self.day(self.now);
+        let mut rows: Vec<Value> = self
+            .queues
+            .iter()
+            .map(|q| {
+                let stats = q.stats_of(day);
+                let members: Vec<&Agent> = q.members.iter().map(|m| &self.agents[m.agent]).collect();
+                let longest = q.waiting.iter().filter_map(|id| self.calls.get(id)).map(|c| self.now - c.created).max();
+                json!({
+                    "queue": q.name,
+                    "loggedIn": members.iter().filter(|a| a.logged_in).count(),
+                    "available": members.iter().filter(|a| a.is_available()).count(),
+                    "callers": q.waiting.len(),
+                    "holdTime": average_seconds(stats.hold_ms, stats.hold_count),
+                    "talkTime": average_seconds(stats.talk_ms, stats.talk_count),
+                    "longestHoldTime": longest.unwrap_or(0) / 1000,
+                    "internalActionId": action,
+                    "dateReceived": received,
+                })
+            })
+            .collect();
+        rows.push(json!({"internalActionId": action, "dateReceived": received}));
+        Value::Array(rows)
+    }
+
+    /// `Supervisor/campaignstatus`: every campaign keyed by name, or one campaign and its members
+    /// keyed by interface; `{}` for an unknown campaign.
+    pub fn campaign_status(&mut self, queue: &str) -> Value {
+        let mut out = Map::new();
+        if queue.is_empty() {
+            for q in &self.queues {
+                out.insert(q.name.clone(), self.campaign_object(q));
+            }
+            return Value::Object(out);
+        }
+        let Some(q) = self.queues.iter().position(|q| q.name == queue) else { return Value::Object(out) };
+        let action = self.action_id();
+        let q = &self.queues[q];
+        out.insert(q.name.clone(), self.campaign_object(q));
+        for m in &q.members {
+            let a = &self.agents[m.agent];
+            let paused_reason = match (a.logged_in, a.paused) {
+                (false, _) => "[]".to_string(),
+                (true, true) => a.pause_reason.clone(),
+                (true, false) => String::new(),
+            };
+            out.insert(
+                a.interface(),
+                json!({
+                    "queue": q.name,
+                    "location": a.interface(),
+                    "membership": "",
+                    "name": a.name,
+                    "penalty": m.penalty,
+                    "callsTaken": m.calls_taken,
+                    "lastCall": m.last_call,
+                    "status": a.status,
+                    "paused": a.paused,
+                    "stateinterface": a.interface(),
+                    "incall": i32::from(a.in_call()),
+                    "pausedreason": paused_reason,
+                    "internalActionId": action,
+                    "dateReceived": self.java_date(a.changed_at),
+                    "server": hms((self.now - a.changed_at).max(0) / 1000),
+                }),
+            );
+        }
+        Value::Object(out)
+    }
+
+    fn campaign_object(&self, q: &Queue) -> Value {
+        let stats: DayStats = q.stats_of(self.day(self.now));
+        let mut buckets = [0u32; 6]; // availables, notavailables, paused, busy, busypaused, onwrapup
+        for m in &q.members {
+            buckets[bucket(&self.agents[m.agent])] += 1;
+        }
+        let logged = q.members.iter().filter(|m| self.agents[m.agent].logged_in).count();
+        json!({
+            "campaign": q.name,
+            "availables": buckets[0],
+            "notavailables": buckets[1],
+            "paused": buckets[2],
+            "busy": buckets[3],
+            "busypaused": buckets[4],
+            "totalagents": buckets.iter().sum::<u32>(),
+            "logged": logged,
+            "onwrapup": buckets[5],
+            "completed": stats.completed,
+            "abandoned": stats.abandoned,
+            "talked": format!("{}-{}", hms(stats.talk_ms / 1000), stats.talk_count),
+            "hold": format!("{}-{}", hms(stats.hold_ms / 1000), stats.hold_count),
+            "abandonedlevel": percent(stats.abandoned, stats.offered),
+            "totalcalls": stats.offered,
+            "acd": average_seconds(stats.talk_ms, stats.talk_count),
+            "servicelevel": percent(stats.within_threshold, stats.queue_answered),
+            "servicelevel2": percent(stats.within_threshold, stats.queue_answered + stats.abandoned),
+            "strategy": q.strategy,
+            "slevelthreshold": q.threshold_s.to_string(),
+            "wrapup": q.wrapup_s,
+        })
+    }
+
+    fn java_date(&self, at: Millis) -> String {
+        VendorDate::from(local_naive(self.zone, at)).java_style()
+    }
+}
+
+/// The one bucket of CONTRACT section 8 an agent falls in (index into the campaign's counts).
+fn bucket(a: &Agent) -> usize {
+    let busy = matches!(a.status, status::INUSE | status::BUSY | status::RINGING | status::RINGINUSE | status::ONHOLD);
+    match (a.logged_in, a.paused, a.status) {
+        (false, _, _) | (_, _, status::UNKNOWN | status::INVALID | status::UNAVAILABLE) => 1,
+        (_, _, status::WRAPUP) => 5,
+        (_, true, _) if busy => 4,
+        (_, false, _) if busy => 3,
+        (_, true, _) => 2,
+        _ => 0,
+    }
+}
+
+fn average_seconds(total_ms: i64, count: u64) -> i64 {
+    if count == 0 { 0 } else { total_ms / 1000 / count as i64 }
+}
+
+/// A percentage with one decimal, as text (`"0.0"` when there is nothing to count).
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 { "0.0".to_string() } else { format!("{:.1}", part as f64 * 100.0 / whole as f64) }
+}
+
+/// `HH:MM:SS` (hours may pass 99).
+fn hms(seconds: i64) -> String {
+    format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+}

@@ -1,0 +1,138 @@
+//! The world's live side: the engine brought up to the clock before every use, its finished calls
+//! stored as CDRs, and the routes that drive it (CONTRACT sections 3 and 8).
+
+use tokio::sync::MutexGuard;
+
+use super::World;
+use super::config::Config;
+use super::error::{Failure, refuse};
+use crate::clock::{Clock, Millis};
+use crate::engine::agents::Agent;
+use crate::engine::queues::{Member, Queue};
+use crate::engine::{CallRequest, Engine};
+use crate::entropy::Entropy;
+use crate::store::records;
+
+/// The engine of a configured world, at the clock's current time.
+pub fn build_engine(config: &Config, clock: &Clock, rng: Entropy, traffic: bool) -> Engine {
+    let now = clock.now_millis();
+    let agents: Vec<Agent> = config
+        .agents
+        .iter()
+        .map(|a| Agent::new(a.username.clone(), a.name.clone(), a.phone.clone(), a.tech.clone(), a.logged_in, now))
+        .collect();
+    let queues = config
+        .campaigns
+        .iter()
+        .map(|c| {
+            let members = c
+                .members
+                .iter()
+                .filter_map(|m| {
+                    let agent = config.agents.iter().position(|a| a.username == m.agent)?;
+                    Some(Member { agent, penalty: m.penalty, calls_taken: 0, last_call: 0 })
+                })
+                .collect();
+            Queue::new(
+                c.name.clone(),
+                c.kind,
+                c.strategy.clone(),
+                c.slevel_threshold,
+                c.wrapup,
+                c.callerid.clone(),
+                c.did.clone(),
+                members,
+                if traffic { c.calls_per_hour } else { 0.0 },
+                c.patience,
+            )
+        })
+        .collect();
+    Engine::new(clock.zone(), now, rng, agents, queues, config.calls.clone())
+}
+
+impl World {
+    /// The engine, with every event up to now run and the calls it finished stored.
+    pub async fn engine(&self) -> Result<MutexGuard<'_, Engine>, Failure> {
+        let mut engine = self.engine.lock().await;
+        self.catch_up(&mut engine, self.clock().now_millis()).await?;
+        Ok(engine)
+    }
+
+    /// Runs the engine to `to` in slices, storing each slice's finished calls as it goes.
+    async fn catch_up(&self, engine: &mut Engine, to: Millis) -> Result<(), Failure> {
+        const SLICE: Millis = 15 * 60 * 1000;
+        while engine.now() < to {
+            engine.advance((engine.now() + SLICE).min(to));
+            self.store_finished(engine).await?;
+        }
+        self.store_finished(engine).await
+    }
+
+    async fn store_finished(&self, engine: &mut Engine) -> Result<(), Failure> {
+        let finished = engine.take_finished();
+        if finished.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<_> = {
+            let mut numbering = self.numbering.lock().unwrap_or_else(|e| e.into_inner());
+            finished.iter().flat_map(|f| f.call.rows(&mut numbering, |t| self.clock().epoch(t))).collect()
+        };
+        let mut tx = self.store().writer().begin().await?;
+        records::insert_cdrs(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a manual clock to `to`, running every event in between.
+    pub async fn move_clock(&self, to: Millis) -> Result<(), Failure> {
+        let mut engine = self.engine.lock().await;
+        self.clock().move_to(to).map_err(|e| Failure::Refused(e.0))?;
+        self.catch_up(&mut engine, to).await
+    }
+
+    /// `Agents/AgentCall` and `AgentCallwithData`: the new call's guid.
+    pub async fn agent_call(&self, request: CallRequest) -> Result<String, Failure> {
+        if !request.outqueue.is_empty() && self.config().campaign(&request.outqueue).is_none() {
+            return refuse(format!("outqueue {:?} is not a known campaign", request.outqueue));
+        }
+        let mut engine = self.engine().await?;
+        engine.agent_call(request).map_err(Failure::Refused)
+    }
+
+    /// `Agents/HangupPhone`.
+    pub async fn hangup(&self, phone: &str) -> Result<(), Failure> {
+        if phone.is_empty() {
+            return refuse("phone is required");
+        }
+        let mut engine = self.engine().await?;
+        if !engine.hangup(phone) {
+            return refuse(format!("phone {phone:?} is not in a call"));
+        }
+        self.store_finished(&mut engine).await
+    }
+
+    /// `Agents/TagRecord`: the note of a live call, or of a finished call's CDR rows.
+    pub async fn tag(&self, guid: &str, data: &str) -> Result<(), Failure> {
+        let mut engine = self.engine().await?;
+        if guid.is_empty() || engine.tag(guid, data) {
+            return Ok(());
+        }
+        drop(engine);
+        sqlx::query("UPDATE cdrs SET note = ? WHERE guid = ?")
+            .bind(data)
+            .bind(guid)
+            .execute(self.store().writer())
+            .await?;
+        Ok(())
+    }
+
+    /// `Supervisor/queuesummary`.
+    pub async fn queue_summary(&self) -> Result<serde_json::Value, Failure> {
+        Ok(self.engine().await?.queue_summary())
+    }
+
+    /// `Supervisor/campaignstatus`.
+    pub async fn campaign_status(&self, queue: &str) -> Result<serde_json::Value, Failure> {
+        Ok(self.engine().await?.campaign_status(queue))
+    }
+}
