@@ -3,6 +3,7 @@
 
 use chrono_tz::Tz;
 
+use super::dialer::{Lead, LeadSource};
 use super::queues::Queue;
 use crate::clock::{Millis, local_naive};
 use crate::world::legs::{FinishedCall, Leg, Origin, Outcome, Party};
@@ -46,6 +47,12 @@ pub struct Call {
     pub data: Option<String>,
     pub form: Option<String>,
     pub note: Option<String>,
+    /// The dialer's lead this call is an attempt of.
+    pub lead: Option<Lead>,
+    /// The one agent this caller waits for (progressive dialer).
+    pub target: Option<usize>,
+    /// When a dialer call's customer answered and began to wait for an agent.
+    pub created_in_queue: Option<Millis>,
 }
 
 impl Call {
@@ -81,6 +88,9 @@ impl Call {
             data: None,
             form: None,
             note: None,
+            lead: None,
+            target: None,
+            created_in_queue: None,
         }
     }
 
@@ -111,7 +121,28 @@ impl Call {
                     });
                 }
             }
-            Origin::Inbound | Origin::Dialer => match self.agent {
+            Origin::Dialer => {
+                let dialed = self.customer_dialed.unwrap_or(self.created);
+                legs.push(Leg {
+                    party: Party::Customer,
+                    start: at(dialed),
+                    answered: self.customer_answered.map(at),
+                    end: at(end),
+                    outcome: self.outcome,
+                });
+                if let (Some(_), Some(rang)) = (self.agent, self.agent_rang) {
+                    let answered = self.agent_answered;
+                    let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
+                    legs.push(Leg {
+                        party: agent_party(&agent_phone),
+                        start: at(rang),
+                        answered: answered.map(at),
+                        end: at(end),
+                        outcome,
+                    });
+                }
+            }
+            Origin::Inbound => match self.agent {
                 Some(_) => {
                     let answered = self.agent_answered;
                     let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
@@ -133,6 +164,8 @@ impl Call {
             },
         }
         let delivered = self.talk_started.is_some() && self.agent.is_some();
+        // Section 10: the dialer fields come from a spool entry; schedules and tasks have none.
+        let spool = self.lead.as_ref().filter(|l| matches!(l.source, LeadSource::Spool(_)));
         FinishedCall {
             guid: self.guid.clone(),
             campaign: queue.name.clone(),
@@ -144,10 +177,10 @@ impl Call {
             legs,
             note: self.note.clone(),
             rating: 0,
-            contact: None,
-            dialerbase: None,
-            parandvalues: self.data.clone(),
-            alternatives: None,
+            contact: spool.and_then(|l| l.contact).map(|c| c.to_string()),
+            dialerbase: spool.and_then(|l| l.dialerbase.clone()),
+            parandvalues: self.data.clone().or_else(|| spool.map(|l| l.data.clone())),
+            alternatives: spool.map(|l| l.alternatives.clone()),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod agents;
 mod calls;
+pub mod dialer;
 pub mod queues;
 pub mod supervisor;
 
@@ -21,6 +22,7 @@ use crate::world::legs::{FinishedCall, Origin, Outcome};
 use agents::{Agent, status};
 pub use calls::Call;
 use calls::Phase;
+use dialer::{Attempt, Lead, Need};
 use queues::Queue;
 
 /// How calls behave: talk times, ring times, and the customer leg's outcomes (DESIGN "The world").
@@ -54,10 +56,13 @@ impl Default for CallSettings {
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub call: FinishedCall,
-    /// When the call was offered.
+    /// When the call was offered, and when it ended.
     pub arrived: Millis,
+    pub ended: Millis,
     /// How long the caller waited in the queue before an agent answered (queue calls only).
     pub queue_wait: Option<Millis>,
+    /// The dialer's lead and how the attempt went (dialer calls only).
+    pub lead: Option<(Lead, Attempt)>,
 }
 
 /// What happens, and when.
@@ -75,6 +80,8 @@ enum Event {
     TalkEnds(u64),
     /// An agent's wrap-up ends.
     WrapupEnds(usize),
+    /// A campaign's dialer looks for numbers to call.
+    DialerTick(usize),
 }
 
 /// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
@@ -108,6 +115,8 @@ pub struct Engine {
     next_call: u64,
     settings: CallSettings,
     finished: Vec<Finished>,
+    need: Option<Need>,
+    returned: Vec<(Lead, String)>,
     action_prefix: i64,
     action_counter: u64,
 }
@@ -135,11 +144,14 @@ impl Engine {
             next_call: 1,
             settings,
             finished: Vec::new(),
+            need: None,
+            returned: Vec::new(),
             action_prefix,
             action_counter: 0,
         };
         for q in 0..engine.queues.len() {
             engine.schedule_arrival(q);
+            engine.poke(q);
         }
         engine
     }
@@ -165,8 +177,9 @@ impl Engine {
         crate::clock::local_date(self.zone, at)
     }
 
-    /// Runs every event up to `to`, in order, without sleeping.
-    pub fn advance(&mut self, to: Millis) {
+    /// Runs every event up to `to`, in order, without sleeping. It stops early when a dialer
+    /// needs leads: the world answers with [`Engine::supply`] and advances again.
+    pub fn advance(&mut self, to: Millis) -> Option<Need> {
         while let Some(Reverse((at, _, event))) = self.events.peek().copied() {
             if at > to {
                 break;
@@ -174,8 +187,17 @@ impl Engine {
             self.events.pop();
             self.now = at.max(self.now);
             self.handle(event);
+            if let Some(need) = self.need.take() {
+                return Some(need);
+            }
         }
         self.now = to.max(self.now);
+        None
+    }
+
+    /// Leads handed over but not dialled, with the reason, for the world to put back.
+    pub fn take_returned(&mut self) -> Vec<(Lead, String)> {
+        std::mem::take(&mut self.returned)
     }
 
     /// The calls finished since the last take, oldest first.
@@ -213,6 +235,7 @@ impl Engine {
             Event::CustomerResult(id) => self.customer_result(id),
             Event::TalkEnds(id) => self.finish(id),
             Event::WrapupEnds(agent) => self.wrapup_ends(agent),
+            Event::DialerTick(q) => self.need = self.dialer_need(q),
         }
     }
 
@@ -240,12 +263,24 @@ impl Engine {
         id
     }
 
-    /// Offers waiting callers of queue `q` to its available members, first come first.
+    /// Offers waiting callers of queue `q` to its available members, first come first; a caller
+    /// meant for one agent (progressive dialer) waits for that agent.
     fn dispatch(&mut self, q: usize) {
-        while let Some(&id) = self.queues[q].waiting.front() {
-            let Some(agent) = self.queues[q].choose(&self.agents, &self.rng) else { return };
-            self.queues[q].waiting.pop_front();
-            self.ring(id, agent);
+        let mut i = 0;
+        while i < self.queues[q].waiting.len() {
+            let id = self.queues[q].waiting[i];
+            let agent = match self.calls.get(&id).and_then(|c| c.target) {
+                Some(target) => self.agents[target].is_available().then_some(target),
+                None => self.queues[q].choose(&self.agents, &self.rng),
+            };
+            match agent {
+                Some(agent) => {
+                    self.queues[q].waiting.remove(i);
+                    self.ring(id, agent);
+                }
+                None if self.calls.get(&id).is_some_and(|c| c.target.is_none()) => return,
+                None => i += 1,
+            }
         }
     }
 
@@ -258,6 +293,11 @@ impl Engine {
         queues.sort_unstable();
         for (_, q) in queues {
             self.dispatch(q);
+        }
+        let dialing: Vec<usize> =
+            (0..self.queues.len()).filter(|&q| self.queues[q].members.iter().any(|m| m.agent == agent)).collect();
+        for q in dialing {
+            self.poke(q);
         }
     }
 
@@ -307,7 +347,8 @@ impl Engine {
                 self.schedule(now + delay, Event::CustomerResult(id));
             }
             _ => {
-                let wait = now - created;
+                let entered = self.calls.get(&id).and_then(|c| c.created_in_queue).unwrap_or(created);
+                let wait = now - entered;
                 let threshold = self.queues[q].threshold_s * 1000;
                 let day = self.day(now);
                 let stats = self.queues[q].today(day);
@@ -332,6 +373,16 @@ impl Engine {
         let now = self.now;
         let Some(call) = self.calls.get_mut(&id) else { return };
         if call.phase != Phase::Dialing {
+            return;
+        }
+        if call.origin == Origin::Dialer {
+            let (q, answered) = (call.queue, call.outcome == Outcome::Answered);
+            if answered {
+                self.dialer_answered(id);
+            } else {
+                self.finish(id);
+                self.poke(q);
+            }
             return;
         }
         if call.outcome == Outcome::Answered {
@@ -406,7 +457,21 @@ impl Engine {
             }
         }
         let record = call.record(now, &self.queues[q], self.zone);
-        self.finished.push(Finished { call: record, arrived: call.created, queue_wait: call.queue_wait });
+        let attempt = if talked {
+            Attempt::Talked
+        } else if call.customer_answered.is_some() || call.origin == Origin::Inbound {
+            Attempt::Abandoned
+        } else {
+            Attempt::NotReached(call.outcome)
+        };
+        let lead = call.lead.take().map(|l| (l, attempt));
+        self.finished.push(Finished {
+            call: record,
+            arrived: call.created,
+            ended: now,
+            queue_wait: call.queue_wait,
+            lead,
+        });
         if let Some(a) = call.agent {
             self.dispatch_for(a);
         }

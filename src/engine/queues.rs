@@ -58,6 +58,8 @@ pub struct Queue {
     pub patience_s: Option<f64>,
     rr_next: usize,
     pub stats: DayStats,
+    /// A dialer round is already due.
+    pub tick_pending: bool,
 }
 
 impl Queue {
@@ -88,6 +90,7 @@ impl Queue {
             patience_s,
             rr_next: 0,
             stats: DayStats::default(),
+            tick_pending: false,
         }
     }
 

@@ -27,6 +27,10 @@ pub struct SpoolRow {
     pub state: String,
     pub created_at: String,
     pub updated_at: String,
+    /// When the dialer may try the entry again.
+    pub not_before: Option<String>,
+    /// How the dialer's last attempt ended (`ANSWERED`, `NO ANSWER`, `BUSY`, `FAILED`, `ABANDONED`, `BLACKLISTED`).
+    pub last_result: Option<String>,
 }
 
 pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
@@ -135,6 +139,7 @@ pub struct ScheduleRow {
     pub origin: String,
     pub state: String,
     pub created_at: String,
+    pub last_result: Option<String>,
 }
 
 pub async fn insert_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Result<i64, StoreError> {
@@ -208,6 +213,7 @@ pub struct TaskRow {
     pub priority: i64,
     pub state: String,
     pub created_at: String,
+    pub last_result: Option<String>,
 }
 
 pub async fn insert_task(conn: &mut SqliteConnection, t: &TaskRow) -> Result<i64, StoreError> {
@@ -352,4 +358,132 @@ pub async fn all_uploads(pool: &SqlitePool) -> Result<Vec<UploadRow>, StoreError
             .await?;
     }
     Ok(uploads)
+}
+
+// The dialer's reads and write-backs ------------------------------------------------------------------
+
+/// Pending schedules of `campaign` due by `now`, oldest first.
+pub async fn due_schedules(
+    pool: &SqlitePool,
+    campaign: &str,
+    now: &str,
+    limit: i64,
+) -> Result<Vec<ScheduleRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM schedules WHERE campaign = ? AND state = 'pending' AND calldate <= ? ORDER BY calldate, id LIMIT ?")
+        .bind(campaign)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// Pending tasks of `campaign` due by `now`: dated ones first (by date), then undated by priority.
+pub async fn due_tasks(pool: &SqlitePool, campaign: &str, now: &str, limit: i64) -> Result<Vec<TaskRow>, StoreError> {
+    sqlx::query_as(
+        "SELECT * FROM tasks WHERE campaign = ? AND state = 'pending' AND (calldate IS NULL OR calldate <= ?)
+         ORDER BY calldate IS NULL, calldate, priority, id LIMIT ?",
+    )
+    .bind(campaign)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Enabled, pending spool entries of `campaign` that may be tried at `now`, by priority.
+pub async fn due_spool(pool: &SqlitePool, campaign: &str, now: &str, limit: i64) -> Result<Vec<SpoolRow>, StoreError> {
+    sqlx::query_as(
+        "SELECT * FROM spool WHERE campaign = ? AND state = 'pending' AND status <> 0 AND (not_before IS NULL OR not_before <= ?)
+         ORDER BY priority, id LIMIT ?",
+    )
+    .bind(campaign)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The earliest moment after `now` at which pending work of `campaign` becomes due.
+pub async fn next_due(pool: &SqlitePool, campaign: &str, now: &str) -> Result<Option<String>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT min(t) FROM (
+           SELECT min(calldate) AS t FROM schedules WHERE campaign = ?1 AND state = 'pending' AND calldate > ?2
+           UNION ALL SELECT min(calldate) FROM tasks WHERE campaign = ?1 AND state = 'pending' AND calldate > ?2
+           UNION ALL SELECT min(not_before) FROM spool WHERE campaign = ?1 AND state = 'pending' AND status <> 0 AND not_before > ?2)",
+    )
+    .bind(campaign)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+}
+
+/// Is `phone` blacklisted for `campaign` or for every campaign (`*`)?
+pub async fn is_blacklisted(conn: &mut SqliteConnection, campaign: &str, phone: &str) -> Result<bool, StoreError> {
+    let hit: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM blacklist WHERE phone = ? AND campaign IN (?, '*') LIMIT 1")
+            .bind(phone)
+            .bind(campaign)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(hit.is_some())
+}
+
+/// The dialer's mark on a schedule or task: its state and the outcome of its attempt.
+pub async fn mark(
+    conn: &mut SqliteConnection,
+    table: Table,
+    id: i64,
+    state: &str,
+    result: Option<&str>,
+) -> Result<(), StoreError> {
+    let sql = match table {
+        Table::Schedules => "UPDATE schedules SET state = ?, last_result = coalesce(?, last_result) WHERE id = ?",
+        Table::Tasks => "UPDATE tasks SET state = ?, last_result = coalesce(?, last_result) WHERE id = ?",
+        Table::Spool => "UPDATE spool SET state = ?, last_result = coalesce(?, last_result) WHERE id = ?",
+    };
+    sqlx::query(sql).bind(state).bind(result).bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The tables the dialer takes work from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Spool,
+    Schedules,
+    Tasks,
+}
+
+/// Rewrites a spool entry after an attempt: number, alternatives, retries, state, when to retry.
+pub async fn after_attempt(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE spool SET destination = ?, alternatives = ?, retries = ?, state = ?, not_before = ?, last_result = ?,
+           updated_at = ? WHERE id = ?",
+    )
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(s.retries)
+    .bind(&s.state)
+    .bind(&s.not_before)
+    .bind(&s.last_result)
+    .bind(&s.updated_at)
+    .bind(s.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn spool_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE id = ?").bind(id).fetch_optional(&mut *conn).await
+}
+
+/// Work a crash left half-dialled goes back to the list.
+pub async fn release_dialing(pool: &SqlitePool) -> Result<(), StoreError> {
+    for sql in [
+        "UPDATE spool SET state = 'pending' WHERE state = 'dialing'",
+        "UPDATE schedules SET state = 'pending' WHERE state = 'dialing'",
+        "UPDATE tasks SET state = 'pending' WHERE state = 'dialing'",
+    ] {
+        sqlx::query(sql).execute(pool).await?;
+    }
+    Ok(())
 }

@@ -61,7 +61,7 @@ impl World {
         let o = Object::new("callspool", &value)?;
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
-        self.known_campaign(&campaign)?;
+        let woken = self.known_campaign(&campaign)?.name.clone();
         let agentphone = self.known_phone("callspool", o.text("agentphone")?)?;
         let now = self.clock().stamp();
         let contact = o.integer("contact")?;
@@ -106,11 +106,14 @@ impl World {
                     state: "pending".into(),
                     created_at: now.clone(),
                     updated_at: now,
+                    not_before: None,
+                    last_result: None,
                 };
                 dialer::insert_spool(&mut tx, &entry).await?;
             }
         }
         tx.commit().await?;
+        self.wake_dialer(&woken).await;
         Ok(())
     }
 
@@ -136,9 +139,12 @@ impl World {
             origin: "api".into(),
             state: "pending".into(),
             created_at: self.clock().stamp(),
+            last_result: None,
         };
         let mut conn = self.store().writer().acquire().await?;
         dialer::insert_schedule(&mut conn, &row).await?;
+        drop(conn);
+        self.wake_dialer(&row.campaign).await;
         Ok(())
     }
 
@@ -201,6 +207,8 @@ impl World {
                 state: "pending".into(),
                 created_at: now.clone(),
                 updated_at: now,
+                not_before: None,
+                last_result: None,
             };
             dialer::insert_spool(&mut tx, &entry).await?;
         } else {
@@ -222,10 +230,12 @@ impl World {
                 priority: if mode == TaskMode::Manual { DEFAULT_PRIORITY } else { URGENT_PRIORITY },
                 state: "pending".into(),
                 created_at: now,
+                last_result: None,
             };
             dialer::insert_task(&mut tx, &task).await?;
         }
         tx.commit().await?;
+        self.wake_dialer(&campaign.name).await;
         Ok(mode)
     }
 

@@ -112,6 +112,8 @@ impl World {
         };
         records::insert_disposition(&mut tx, &row).await?;
         tx.commit().await?;
+        let woken = if row.camptoreschedule.is_empty() { &row.campaign } else { &row.camptoreschedule };
+        self.wake_dialer(woken).await;
         Ok(txtcode)
     }
 
@@ -146,6 +148,8 @@ impl World {
                     state: "pending".into(),
                     created_at: now.clone(),
                     updated_at: now,
+                    not_before: None,
+                    last_result: None,
                 };
                 let id = dialer::insert_spool(conn, &entry).await?;
                 Ok(format!("spool entry {id} created, retries 1"))
@@ -191,6 +195,7 @@ impl World {
             origin: "disposition".into(),
             state: "pending".into(),
             created_at: self.clock().stamp(),
+            last_result: None,
         };
         let id = dialer::insert_schedule(conn, &row).await?;
         Ok(format!("schedule {id} at {at} in {}", row.campaign))

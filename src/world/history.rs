@@ -145,3 +145,45 @@ fn one_call(
 pub fn exponential(rng: &Entropy, mean: f64) -> f64 {
     -mean * (1.0 - rng.unit()).ln()
 }
+
+/// The pre-filled dialer lists of the lively demo (`--traffic on`): a power list on `Power<-` and a
+/// progressive one on `Ventas->`, split between its members' phones.
+pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<crate::store::dialer::SpoolRow> {
+    let mut rows = Vec::new();
+    for (name, count) in [("Power<-", 300), ("Ventas->", 60)] {
+        let Some(campaign) = config.campaign(name) else { continue };
+        let phones: Vec<&str> = campaign
+            .members
+            .iter()
+            .filter_map(|m| config.agents.iter().find(|a| a.username == m.agent).map(|a| a.phone.as_str()))
+            .collect();
+        for i in 0..count {
+            let agentphone = match campaign.kind {
+                super::config::CampaignKind::Progressive if !phones.is_empty() => phones[i % phones.len()].to_string(),
+                _ => String::new(),
+            };
+            rows.push(crate::store::dialer::SpoolRow {
+                id: 0,
+                campaign: campaign.name.clone(),
+                destination: format!("09{:07}", rng.between(0, 9_999_999)),
+                dialerbase: Some("demo".into()),
+                status: 1,
+                data: format!("idcustomer={}", 5000 + rows.len()),
+                alternatives: if i % 4 == 0 { format!("09{:07}", rng.between(0, 9_999_999)) } else { String::new() },
+                contact: 5000 + rows.len() as i64,
+                retries: 0,
+                priority: super::dispositions::DEFAULT_PRIORITY,
+                agentphone,
+                timezone: None,
+                source: "demo".into(),
+                upload_id: None,
+                state: "pending".into(),
+                created_at: now.to_string(),
+                updated_at: now.to_string(),
+                not_before: None,
+                last_result: None,
+            });
+        }
+    }
+    rows
+}

@@ -58,19 +58,30 @@ impl World {
         Ok(engine)
     }
 
-    /// Runs the engine to `to` in slices, storing each slice's finished calls as it goes.
+    /// Runs the engine to `to` in slices, answering its dialers' needs and storing each slice's
+    /// finished calls as it goes.
     async fn catch_up(&self, engine: &mut Engine, to: Millis) -> Result<(), Failure> {
         const SLICE: Millis = 15 * 60 * 1000;
-        while engine.now() < to {
-            engine.advance((engine.now() + SLICE).min(to));
+        loop {
+            let slice_end = (engine.now() + SLICE).min(to);
+            if let Some(need) = engine.advance(slice_end) {
+                self.store_finished(engine).await?;
+                let (leads, look_again) = self.leads_for(&need, engine.now()).await?;
+                engine.supply(&need.campaign, leads, look_again);
+                continue;
+            }
             self.store_finished(engine).await?;
+            if engine.now() >= to {
+                return Ok(());
+            }
         }
-        self.store_finished(engine).await
     }
 
+    /// Stores the calls the engine finished (CDRs) and their leads' outcomes, in one transaction.
     async fn store_finished(&self, engine: &mut Engine) -> Result<(), Failure> {
         let finished = engine.take_finished();
-        if finished.is_empty() {
+        let returned = engine.take_returned();
+        if finished.is_empty() && returned.is_empty() {
             return Ok(());
         }
         let rows: Vec<_> = {
@@ -79,8 +90,22 @@ impl World {
         };
         let mut tx = self.store().writer().begin().await?;
         records::insert_cdrs(&mut tx, &rows).await?;
+        for f in &finished {
+            if let Some((lead, attempt)) = &f.lead {
+                self.after_attempt(&mut tx, lead, *attempt, f.ended).await?;
+            }
+        }
+        for (lead, reason) in &returned {
+            tracing::debug!(?lead, reason, "a lead went back to the list");
+            self.put_back(&mut tx, lead).await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Tells a campaign's dialer that new work arrived.
+    pub async fn wake_dialer(&self, campaign: &str) {
+        self.engine.lock().await.wake(campaign);
     }
 
     /// Moves a manual clock to `to`, running every event in between.

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cdr;
 pub mod config;
 pub mod dialer;
+pub mod dialing;
 pub mod dispositions;
 pub mod error;
 pub mod fixtures;
@@ -80,6 +81,11 @@ impl World {
                 let rows = call.rows(&mut numbering, |t| clock.epoch(t));
                 store::records::insert_cdrs(&mut tx, &rows).await?;
             }
+            if options.traffic {
+                for row in history::demo_lists(&options.fixtures.config, &entropy, &clock.stamp()) {
+                    store::dialer::insert_spool(&mut tx, &row).await?;
+                }
+            }
             sqlx::query("INSERT INTO meta (key, value) VALUES ('world', ?)")
                 .bind(clock.stamp())
                 .execute(&mut *tx)
@@ -87,6 +93,7 @@ impl World {
             tx.commit().await?;
         } else {
             store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
+            store::dialer::release_dialing(store.writer()).await?;
         }
         let config = store::config::load(store.writer()).await?;
         let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;

@@ -75,6 +75,7 @@ impl World {
                 Ok(note) => ("done", note),
                 Err(e) => ("failed", Some(format!("storage failed: {e}"))),
             };
+            world.wake_dialer(&upload.campaign).await;
             if let Err(e) =
                 dialer::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp()).await
             {
@@ -122,6 +123,8 @@ impl World {
                             state: "pending".into(),
                             created_at: now.clone(),
                             updated_at: now.clone(),
+                            not_before: None,
+                            last_result: None,
                         };
                         dialer::insert_spool(&mut tx, &entry).await?;
                         contact += 1;

@@ -38,7 +38,8 @@ fn spool_row(id: i64, fields: Value, source: &str) -> Value {
     let mut row = json!({"id": id, "campaign": "", "destination": "", "dialerbase": null, "status": 1, "data": "",
                          "alternatives": "", "contact": 0, "retries": 0, "priority": 100, "agentphone": "",
                          "timezone": null, "source": source, "upload": null, "state": "pending",
-                         "created_at": NOW, "updated_at": NOW});
+                         "created_at": NOW, "updated_at": NOW,
+                         "not_before": null, "last_result": null});
     for (k, v) in fields.as_object().unwrap() {
         assert!(row.get(k).is_some(), "spool rows have no key {k}");
         row[k] = v.clone();
@@ -274,7 +275,7 @@ fn schedule_row(id: i64, callschedule: &Value) -> Value {
            "alternatives": callschedule.get("alternatives").cloned().unwrap_or(json!("")),
            "agentphone": callschedule.get("agentphone").cloned().unwrap_or(json!("")),
            "data": callschedule.get("data").cloned().unwrap_or(json!("")),
-           "origin": "api", "state": "pending", "created_at": NOW})
+           "origin": "api", "state": "pending", "created_at": NOW, "last_result": null})
 }
 
 #[tokio::test]
@@ -343,7 +344,7 @@ fn task_row(id: i64, call: &Value, mode: &str, agentphone: &str, priority: i64) 
     json!({"id": id, "calldate": call["calldate"], "campaign": call["campaign"], "destination": call["destination"],
            "alternatives": call["alternatives"], "agent": call["agent"], "data": call["data"],
            "source": call["source"], "bulk": call["bulk"], "automatic": call["automatic"], "mode": mode,
-           "agentphone": agentphone, "priority": priority, "state": "pending", "created_at": NOW})
+           "agentphone": agentphone, "priority": priority, "state": "pending", "created_at": NOW, "last_result": null})
 }
 
 /// The seed's five DialerTask examples (one per mode, the list mode twice), typesetting undone.

@@ -82,7 +82,7 @@ pub fn encode(form: &[(&str, &str)]) -> String {
 }
 
 impl TestApp {
-    /// A fresh world with the CI settings: `--db :memory: --clock manual --seed 7`.
+    /// A fresh world with the CI settings: `--db :memory: --clock manual --seed 7 --traffic off`.
     pub async fn spawn() -> Self {
         Self::spawn_with(&[]).await
     }
@@ -96,6 +96,8 @@ impl TestApp {
             "manual",
             "--seed",
             "7",
+            "--traffic",
+            "off",
             "--listen",
             "127.0.0.1:0",
             "--backup-listen",

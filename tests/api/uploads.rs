@@ -34,7 +34,8 @@ fn spool_row(id: i64, fields: Value) -> Value {
     let mut row = json!({"id": id, "campaign": "", "destination": "", "dialerbase": "", "status": 1, "data": "",
                          "alternatives": "", "contact": id, "retries": 0, "priority": 100, "agentphone": "",
                          "timezone": null, "source": "upload", "upload": 1, "state": "pending",
-                         "created_at": NOW, "updated_at": NOW});
+                         "created_at": NOW, "updated_at": NOW,
+                         "not_before": null, "last_result": null});
     for (k, v) in fields.as_object().unwrap() {
         assert!(row.get(k).is_some(), "spool rows have no key {k}");
         row[k] = v.clone();

@@ -1,0 +1,186 @@
+//! The dialer's rules (CONTRACT section 7, DESIGN "The engine"): which numbers a campaign calls next
+//! (due schedules, then dated tasks, then undated tasks, then the spool by priority), which it must
+//! skip (blacklisted for the campaign or `*`; outside calling hours in the record's zone; a
+//! progressive record whose agent is busy), and what an attempt's outcome does to its entry.
+
+use chrono::{Duration, Timelike};
+use chrono_tz::Tz;
+use sqlx::SqliteConnection;
+
+use super::World;
+use super::error::Failure;
+use crate::clock::{Millis, local_naive};
+use crate::engine::dialer::{Attempt, Lead, LeadSource, Need};
+use crate::store::dialer::{self, SpoolRow, Table};
+use crate::world::config::{Campaign, CampaignKind};
+use crate::world::legs::Outcome;
+use crate::world::vendor_date::{TimeOfDay, VendorDate};
+
+/// Attempts of one number before the dialer moves to its alternatives.
+pub const MAX_RETRIES: i64 = 3;
+/// How long an unreached number rests before the next attempt.
+pub const RETRY_AFTER_MINUTES: i64 = 30;
+/// How soon to look again when work exists but may not be called yet (hours, busy agents).
+const LOOK_AGAIN_MINUTES: i64 = 15;
+
+impl World {
+    /// The leads for a dialer's [`Need`], marked as being dialled, and when to look again if none.
+    pub(super) async fn leads_for(&self, need: &Need, now: Millis) -> Result<(Vec<Lead>, Option<Millis>), Failure> {
+        let Some(campaign) = self.config().campaign(&need.campaign).cloned() else { return Ok((Vec::new(), None)) };
+        let stamp = VendorDate::from(local_naive(self.clock().zone(), now)).to_string();
+        let want = need.capacity as i64;
+        let pool = self.store().writer();
+        let mut candidates: Vec<(Lead, Option<String>)> = Vec::new();
+        for s in dialer::due_schedules(pool, &campaign.name, &stamp, want).await? {
+            let lead = Lead {
+                source: LeadSource::Schedule(s.id),
+                destination: s.destination,
+                alternatives: s.alternatives,
+                data: s.data,
+                agentphone: s.agentphone,
+                contact: None,
+                dialerbase: None,
+                manual: false,
+            };
+            candidates.push((lead, None));
+        }
+        for t in dialer::due_tasks(pool, &campaign.name, &stamp, want).await? {
+            let lead = Lead {
+                source: LeadSource::Task(t.id),
+                destination: t.destination,
+                alternatives: t.alternatives,
+                data: t.data,
+                agentphone: t.agentphone,
+                contact: None,
+                dialerbase: None,
+                manual: t.mode == "manual",
+            };
+            candidates.push((lead, None));
+        }
+        for s in dialer::due_spool(pool, &campaign.name, &stamp, want * 4 + 16).await? {
+            let lead = Lead {
+                source: LeadSource::Spool(s.id),
+                destination: s.destination,
+                alternatives: s.alternatives,
+                data: s.data,
+                agentphone: s.agentphone,
+                contact: Some(s.contact),
+                dialerbase: s.dialerbase,
+                manual: false,
+            };
+            candidates.push((lead, s.timezone));
+        }
+        let mut taken = Vec::new();
+        let mut later = false;
+        let mut tx = pool.begin().await?;
+        for (lead, zone) in candidates {
+            if taken.len() >= need.capacity {
+                break;
+            }
+            let (table, id) = table_of(lead.source);
+            if dialer::is_blacklisted(&mut tx, &campaign.name, &lead.destination).await? {
+                dialer::mark(&mut tx, table, id, "skipped", Some("BLACKLISTED")).await?;
+                continue;
+            }
+            let zone = zone.and_then(|z| z.parse::<Tz>().ok()).unwrap_or(self.clock().zone());
+            let progressive_busy = campaign.kind == CampaignKind::Progressive
+                && !lead.agentphone.is_empty()
+                && !need.phones.contains(&lead.agentphone);
+            if !within_hours(&campaign, zone, now) || progressive_busy {
+                later = true;
+                continue;
+            }
+            dialer::mark(&mut tx, table, id, "dialing", None).await?;
+            taken.push(lead);
+        }
+        tx.commit().await?;
+        if !taken.is_empty() {
+            return Ok((taken, None));
+        }
+        let next = dialer::next_due(pool, &campaign.name, &stamp).await?.and_then(|d| d.parse::<VendorDate>().ok());
+        let next = next.map(|d| self.clock().instant(d.naive()));
+        let soon = later.then_some(now + LOOK_AGAIN_MINUTES * 60_000);
+        Ok((taken, [next, soon].into_iter().flatten().min()))
+    }
+
+    /// Writes an attempt's outcome back to where its lead came from.
+    pub(super) async fn after_attempt(
+        &self,
+        conn: &mut SqliteConnection,
+        lead: &Lead,
+        attempt: Attempt,
+        at: Millis,
+    ) -> Result<(), Failure> {
+        let result = match attempt {
+            Attempt::Talked => "ANSWERED",
+            Attempt::Abandoned => "ABANDONED",
+            Attempt::NotReached(outcome) => outcome.as_str(),
+        };
+        match lead.source {
+            LeadSource::Schedule(id) => dialer::mark(conn, Table::Schedules, id, "done", Some(result)).await?,
+            LeadSource::Task(id) => dialer::mark(conn, Table::Tasks, id, "done", Some(result)).await?,
+            LeadSource::Spool(id) => {
+                if let Some(mut entry) = dialer::spool_by_id(conn, id).await? {
+                    self.next_try(&mut entry, attempt, at);
+                    entry.last_result = Some(result.to_string());
+                    dialer::after_attempt(conn, &entry).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// RESPOOL after no answer, busy or abandonment (until the retries run out), RESPOOLALTERNATIVE
+    /// after a failed line or spent retries, done after a conversation.
+    fn next_try(&self, entry: &mut SpoolRow, attempt: Attempt, at: Millis) {
+        let now = self.clock().local(at);
+        entry.updated_at = VendorDate::from(now).to_string();
+        let retry = matches!(attempt, Attempt::Abandoned | Attempt::NotReached(Outcome::NoAnswer | Outcome::Busy));
+        if attempt == Attempt::Talked {
+            entry.state = "done".into();
+            return;
+        }
+        if retry && entry.retries + 1 < MAX_RETRIES {
+            entry.retries += 1;
+            entry.state = "pending".into();
+            entry.not_before = Some(VendorDate::from(now + Duration::minutes(RETRY_AFTER_MINUTES)).to_string());
+            return;
+        }
+        let mut alternatives = entry.alternatives.split(':').filter(|a| !a.is_empty());
+        match alternatives.next().map(str::to_string) {
+            Some(next) => {
+                entry.alternatives = alternatives.collect::<Vec<_>>().join(":");
+                entry.destination = next;
+                entry.retries = 0;
+                entry.state = "pending".into();
+                entry.not_before = None;
+            }
+            None => entry.state = if retry { "exhausted".into() } else { "failed".into() },
+        }
+    }
+}
+
+impl World {
+    /// A lead the engine could not dial goes back to the list as it was.
+    pub(super) async fn put_back(&self, conn: &mut SqliteConnection, lead: &Lead) -> Result<(), Failure> {
+        let (table, id) = table_of(lead.source);
+        dialer::mark(conn, table, id, "pending", None).await?;
+        Ok(())
+    }
+}
+
+fn table_of(source: LeadSource) -> (Table, i64) {
+    match source {
+        LeadSource::Spool(id) => (Table::Spool, id),
+        LeadSource::Schedule(id) => (Table::Schedules, id),
+        LeadSource::Task(id) => (Table::Tasks, id),
+    }
+}
+
+/// Is it within the campaign's calling hours in `zone` at `now`?
+fn within_hours(campaign: &Campaign, zone: Tz, now: Millis) -> bool {
+    let Some((from, to)) = campaign.hours() else { return true };
+    let local = local_naive(zone, now);
+    let time = TimeOfDay(local.time().with_second(0).unwrap_or(local.time()));
+    if from <= to { from <= time && time < to } else { time >= from || time < to }
+}
