@@ -5,6 +5,7 @@ mod auth;
 mod blacklist;
 mod cdr;
 mod dialers;
+mod dialing;
 mod dispositions;
 mod durability;
 mod erlang;
