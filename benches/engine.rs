@@ -56,7 +56,10 @@ fn main() {
             let began = Instant::now();
             world.move_clock(start + HOURS * 3_600_000).await.expect("the clock moves");
             let seconds = began.elapsed().as_secs_f64();
-            let legs: i64 = sqlx::query_scalar("SELECT count(DISTINCT guid) FROM cdrs").fetch_one(world.store().reader()).await.expect("count");
+            let legs: i64 = sqlx::query_scalar("SELECT count(DISTINCT guid) FROM cdrs")
+                .fetch_one(world.store().reader())
+                .await
+                .expect("count");
             (seconds, legs)
         });
         let _ = std::fs::remove_dir_all(&dir);
@@ -67,6 +70,8 @@ fn main() {
     let median = times[RUNS / 2];
     println!("| benchmark | median of {RUNS} | target |");
     println!("|---|---|---|");
-    println!("| advance {HOURS} h, {AGENTS} agents, {CALLS_PER_HOUR} calls/h ({calls} calls stored) | {median:.3} s | <= 2 s |");
+    println!(
+        "| advance {HOURS} h, {AGENTS} agents, {CALLS_PER_HOUR} calls/h ({calls} calls stored) | {median:.3} s | <= 2 s |"
+    );
     println!("runs: {}", times.iter().map(|t| format!("{t:.3}")).collect::<Vec<_>>().join(" "));
 }

@@ -1,5 +1,5 @@
 //! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
-//! So far: health, the world's tables, the clock.
+//! So far: health, the world's tables, the clock, scenario actions.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 mod clock;
+mod scenario;
 use serde_json::json;
 
 use crate::app::AppState;
@@ -18,6 +19,8 @@ pub fn router() -> Router<AppState> {
         .merge(health_router())
         .route("/_mock/state/{table}", get(state_table))
         .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
+        .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
+        .route("/_mock/calls", axum::routing::post(scenario::inject))
 }
 
 pub fn health_router() -> Router<AppState> {

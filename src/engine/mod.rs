@@ -3,6 +3,7 @@
 //! the world advances it to "now", hands it commands (AgentCall, hangup, tag), and stores the
 //! finished calls it hands back. Nothing here touches the database or the system clock.
 
+pub mod actions;
 pub mod agents;
 mod calls;
 pub mod dialer;

@@ -151,6 +151,20 @@ impl World {
         Ok(())
     }
 
+    /// A scenario action on an agent (control API).
+    pub async fn agent_action(
+        &self,
+        username: &str,
+        action: crate::engine::actions::AgentAction,
+    ) -> Result<(), Failure> {
+        self.engine().await?.agent_action(username, action).map_err(Failure::Refused)
+    }
+
+    /// Injects an inbound caller (control API); answers the call's guid.
+    pub async fn inject_call(&self, campaign: &str, customer: &str) -> Result<String, Failure> {
+        self.engine().await?.inject(campaign, customer).map_err(Failure::Refused)
+    }
+
     /// `Supervisor/queuesummary`.
     pub async fn queue_summary(&self) -> Result<serde_json::Value, Failure> {
         Ok(self.engine().await?.queue_summary())

@@ -165,3 +165,22 @@ async fn a_removed_contact_is_never_dialled() {
     let cdrs = app.state("cdrs").await;
     assert!(calls_of(&cdrs, "prueba1").is_empty());
 }
+
+#[tokio::test]
+async fn the_default_world_is_lively() {
+    // Ten simulated minutes a real second: the demo's inbound callers and dialers get to work.
+    let app = TestApp::spawn_with(&["--clock", "x600", "--traffic", "on"]).await;
+    let mut today = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let cdrs = app.state("cdrs").await;
+        today = cdrs.as_array().unwrap().iter().filter(|r| r["calldate"].as_str().unwrap() >= "2026-01-05").count();
+        if today > 10 {
+            break;
+        }
+    }
+    assert!(today > 10, "only {today} CDR legs after minutes of simulated demo traffic");
+    let summary = app.post("Supervisor/queuesummary", &[]).await.json();
+    let power = summary.as_array().unwrap().iter().find(|q| q["queue"] == "Power<-").unwrap();
+    assert!(power["talkTime"].as_i64().unwrap() > 0 || power["available"].as_i64().unwrap() < 8, "{power}");
+}

@@ -11,5 +11,6 @@ mod durability;
 mod erlang;
 mod general;
 mod helpers;
+mod scenario;
 mod seed_examples;
 mod uploads;

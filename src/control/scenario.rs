@@ -1,0 +1,56 @@
+//! Scenario actions: `POST /_mock/agents/<user>` with `{"action": "login" | "logout" | "pause" |
+//! "unpause" | "status", "reason": ..., "status": 0-9}`, and `POST /_mock/calls` with
+//! `{"campaign": ..., "from": ...}` to inject an inbound caller.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error;
+use crate::app::AppState;
+use crate::engine::actions::AgentAction;
+use crate::world::error::Failure;
+
+fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
+        Err(e) => crate::http::Answer::from(e).into_response(),
+    }
+}
+
+pub async fn agent(State(state): State<AppState>, Path(user): Path<String>, body: Bytes) -> Response {
+    let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            r#"send {"action": "login" | "logout" | "pause" | "unpause" | "status"}"#,
+        );
+    };
+    let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let action = match text("action").as_str() {
+        "login" => AgentAction::Login,
+        "logout" => AgentAction::Logout,
+        "pause" => AgentAction::Pause(text("reason")),
+        "unpause" => AgentAction::Unpause,
+        "status" => match request.get("status").and_then(Value::as_u64).filter(|s| *s <= 9) {
+            Some(code) => AgentAction::Status(code as u8),
+            None => return error(StatusCode::BAD_REQUEST, "status must be a code from 0 to 9"),
+        },
+        other => return error(StatusCode::BAD_REQUEST, format!("unknown action {other:?}")),
+    };
+    answer(state.world.agent_action(&user, action).await.map(|()| json!({"agent": user})))
+}
+
+pub async fn inject(State(state): State<AppState>, body: Bytes) -> Response {
+    let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, r#"send {"campaign": ..., "from": ...}"#);
+    };
+    let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (campaign, from) = (text("campaign"), text("from"));
+    if campaign.is_empty() || from.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "campaign and from are required");
+    }
+    answer(state.world.inject_call(&campaign, &from).await.map(|guid| json!({"guid": guid})))
+}

@@ -1,0 +1,125 @@
+//! Scenario actions of the control API and how campaignstatus buckets each member (CONTRACT section 8).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp};
+
+async fn act(app: &TestApp, user: &str, body: Value) -> Reply {
+    app.send(app.client.post(format!("{}/_mock/agents/{user}", app.base)).body(body.to_string())).await
+}
+
+async fn inject(app: &TestApp, campaign: &str, from: &str) -> Reply {
+    app.send(
+        app.client
+            .post(format!("{}/_mock/calls", app.base))
+            .body(json!({"campaign": campaign, "from": from}).to_string()),
+    )
+    .await
+}
+
+async fn status_of(app: &TestApp, queue: &str) -> Value {
+    app.post("Supervisor/campaignstatus", &[("queue", queue)]).await.json()
+}
+
+/// (availables, notavailables, paused, busy, busypaused, onwrapup) of a campaign.
+fn buckets(status: &Value, queue: &str) -> [u64; 6] {
+    let c = &status[queue];
+    ["availables", "notavailables", "paused", "busy", "busypaused", "onwrapup"].map(|k| c[k].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn each_member_is_in_exactly_one_bucket() {
+    let app = TestApp::spawn().await;
+    assert_eq!(buckets(&status_of(&app, "test->").await, "test->"), [2, 0, 0, 0, 0, 0]);
+
+    act(&app, "Agente2", json!({"action": "pause", "reason": "Almuerzo"})).await;
+    let s = status_of(&app, "test->").await;
+    assert_eq!(buckets(&s, "test->"), [1, 0, 1, 0, 0, 0]);
+    assert_eq!(
+        (s["SIP/1010"]["paused"].clone(), s["SIP/1010"]["pausedreason"].clone()),
+        (json!(true), json!("Almuerzo"))
+    );
+
+    act(&app, "Agente2", json!({"action": "logout"})).await;
+    let s = status_of(&app, "test->").await;
+    assert_eq!(buckets(&s, "test->"), [1, 1, 0, 0, 0, 0]);
+    assert_eq!((s["SIP/1010"]["status"].clone(), s["SIP/1010"]["pausedreason"].clone()), (json!(5), json!("[]")));
+    assert_eq!(s["test->"]["logged"], 1);
+    assert_eq!(s["test->"]["totalagents"], 2);
+
+    // Agente1 on a call: busy; paused while on it: busypaused.
+    let guid = app
+        .post(
+            "Agents/AgentCall",
+            &[
+                ("callerid", "24001234"),
+                ("agent", "Agente1"),
+                ("phone", "1001"),
+                ("tech", "SIP"),
+                ("context", "agentes"),
+                ("outqueue", "test->"),
+                ("destination", "099"),
+            ],
+        )
+        .await;
+    assert_eq!(guid.body.len(), 36);
+    assert_eq!(buckets(&status_of(&app, "test->").await, "test->"), [0, 1, 0, 1, 0, 0]);
+    act(&app, "Agente1", json!({"action": "pause", "reason": "Baño"})).await;
+    assert_eq!(buckets(&status_of(&app, "test->").await, "test->"), [0, 1, 0, 0, 1, 0]);
+    app.post("Agents/HangupPhone", &[("phone", "1001")]).await.assert_one();
+    assert_eq!(buckets(&status_of(&app, "test->").await, "test->"), [0, 1, 1, 0, 0, 0]);
+
+    act(&app, "Agente1", json!({"action": "unpause"})).await;
+    act(&app, "Agente1", json!({"action": "status", "status": 4})).await;
+    let s = status_of(&app, "test->").await;
+    assert_eq!(buckets(&s, "test->"), [0, 2, 0, 0, 0, 0]);
+    assert_eq!(s["SIP/1001"]["status"], 4);
+}
+
+#[tokio::test]
+async fn an_injected_caller_rings_an_available_member_or_waits() {
+    let app = TestApp::spawn().await;
+    act(&app, "Agente1", json!({"action": "pause", "reason": "Reunion"})).await;
+    let reply = inject(&app, "Out<-", "099555000").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["guid"].as_str().unwrap().len(), 36);
+    let summary = app.post("Supervisor/queuesummary", &[]).await.json();
+    let out = summary.as_array().unwrap().iter().find(|q| q["queue"] == "Out<-").unwrap().clone();
+    assert_eq!((out["callers"].clone(), out["available"].clone()), (json!(1), json!(0)));
+
+    act(&app, "Agente1", json!({"action": "unpause"})).await;
+    let s = status_of(&app, "Out<-").await;
+    assert_eq!(s["SIP/1001"]["status"], 6, "the caller rings Agente1 as soon as she is back");
+    // Wrap-up (Out<- has none) and the answered call's numbers.
+    let advance = app.client.post(format!("{}/_mock/clock", app.base)).body(r#"{"advance": 7200}"#);
+    assert_eq!(app.send(advance).await.status, 200);
+    let s = status_of(&app, "Out<-").await;
+    assert_eq!((s["Out<-"]["completed"].clone(), s["Out<-"]["totalcalls"].clone()), (json!(1), json!(1)));
+    assert_eq!(s["SIP/1001"]["callsTaken"], 1);
+    let cdrs = app.state("cdrs").await;
+    let legs: Vec<&Value> = cdrs.as_array().unwrap().iter().filter(|r| r["src"] == "099555000").collect();
+    assert_eq!(legs.len(), 1);
+    assert_eq!((legs[0]["disposition"].as_str(), legs[0]["peeraccount"].as_str()), (Some("ANSWERED"), Some("Agente1")));
+}
+
+#[tokio::test]
+async fn bad_scenario_requests_are_clear_400s_that_change_nothing() {
+    let app = TestApp::spawn().await;
+    let before = status_of(&app, "").await;
+    for (user, body) in [
+        ("nobody", json!({"action": "login"})),
+        ("Agente1", json!({"action": "dance"})),
+        ("Agente1", json!({"action": "status", "status": 12})),
+        ("Agente1", json!({"action": "status"})),
+        ("Agente1", json!([])),
+    ] {
+        let reply = act(&app, user, body).await;
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(reply.json()["error"].is_string());
+    }
+    for body in [json!({"campaign": "Nope<-", "from": "1"}), json!({"campaign": "Out<-"})] {
+        let reply = app.send(app.client.post(format!("{}/_mock/calls", app.base)).body(body.to_string())).await;
+        assert_eq!(reply.status, 400);
+    }
+    assert_eq!(status_of(&app, "").await, before);
+}
