@@ -36,6 +36,13 @@ pub struct CallSettings {
     pub ring: f64,
     /// Weights of the customer leg's outcomes of outbound calls.
     pub outcomes: Outcomes,
+    /// The share of conversations in which the agent puts the customer on hold for a while.
+    #[serde(default = "default_hold_share")]
+    pub hold_share: f64,
+}
+
+fn default_hold_share() -> f64 {
+    0.1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -49,7 +56,12 @@ pub struct Outcomes {
 
 impl Default for CallSettings {
     fn default() -> Self {
-        Self { talk_mean: 180.0, ring: 3.0, outcomes: Outcomes { answered: 80, no_answer: 10, busy: 7, failed: 3 } }
+        Self {
+            talk_mean: 180.0,
+            ring: 3.0,
+            outcomes: Outcomes { answered: 80, no_answer: 10, busy: 7, failed: 3 },
+            hold_share: default_hold_share(),
+        }
     }
 }
 
@@ -77,6 +89,9 @@ enum Event {
     AgentAnswers(u64),
     /// The customer leg of an outbound call is answered, or is not.
     CustomerResult(u64),
+    /// The agent puts the customer on hold, and takes the call back.
+    HoldStarts(u64),
+    HoldEnds(u64),
     /// The conversation ends.
     TalkEnds(u64),
     /// An agent's wrap-up ends.
@@ -235,6 +250,8 @@ impl Engine {
             Event::AgentAnswers(id) => self.agent_answers(id),
             Event::CustomerResult(id) => self.customer_result(id),
             Event::TalkEnds(id) => self.finish(id),
+            Event::HoldStarts(id) => self.hold(id, status::ONHOLD),
+            Event::HoldEnds(id) => self.hold(id, status::INUSE),
             Event::WrapupEnds(agent) => self.wrapup_ends(agent),
             Event::DialerTick(q) => self.need = self.dialer_need(q),
         }
@@ -359,13 +376,12 @@ impl Engine {
                 if wait <= threshold {
                     stats.within_threshold += 1;
                 }
-                let talk = self.exponential_ms(self.settings.talk_mean).max(1000);
                 if let Some(call) = self.calls.get_mut(&id) {
                     call.phase = Phase::Talking;
                     call.queue_wait = Some(wait);
                     call.talk_started = Some(now);
                 }
-                self.schedule(now + talk, Event::TalkEnds(id));
+                self.start_talk(id);
             }
         }
     }
@@ -390,10 +406,29 @@ impl Engine {
             call.phase = Phase::Talking;
             call.customer_answered = Some(now);
             call.talk_started = Some(now);
-            let talk = self.exponential_ms(self.settings.talk_mean).max(1000);
-            self.schedule(now + talk, Event::TalkEnds(id));
+            self.start_talk(id);
         } else {
             self.finish(id);
+        }
+    }
+
+    /// Plans a conversation: its length and, sometimes, a hold in the middle.
+    fn start_talk(&mut self, id: u64) {
+        let now = self.now;
+        let talk = self.exponential_ms(self.settings.talk_mean).max(1000);
+        if talk >= 20_000 && self.rng.unit() < self.settings.hold_share {
+            self.schedule(now + talk * 3 / 10, Event::HoldStarts(id));
+            self.schedule(now + talk * 6 / 10, Event::HoldEnds(id));
+        }
+        self.schedule(now + talk, Event::TalkEnds(id));
+    }
+
+    /// A hold starts or ends on a call still in conversation.
+    fn hold(&mut self, id: u64, device: u8) {
+        let now = self.now;
+        let Some(call) = self.calls.get(&id) else { return };
+        if let (Phase::Talking, Some(a)) = (call.phase, call.agent) {
+            self.agents[a].set_status(device, now);
         }
     }
 
@@ -565,5 +600,52 @@ impl Engine {
     fn action_id(&mut self) -> String {
         self.action_counter += 1;
         format!("{}_{}", self.action_prefix, self.action_counter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::config::CampaignKind;
+
+    fn one_agent_engine(settings: CallSettings) -> Engine {
+        let agents = vec![Agent::new("a".into(), "A".into(), "1001".into(), "SIP".into(), true, 0)];
+        let member = queues::Member { agent: 0, penalty: 0, calls_taken: 0, last_call: 0 };
+        let queue = Queue::new(
+            "In<-".into(),
+            CampaignKind::Inbound,
+            "linear".into(),
+            20,
+            5,
+            String::new(),
+            "1".into(),
+            vec![member],
+            0.0,
+            None,
+        );
+        Engine::new(chrono_tz::UTC, 0, Entropy::new(1, "t", 1), agents, vec![queue], settings)
+    }
+
+    #[test]
+    fn a_call_rings_talks_holds_and_wraps_up() {
+        let mut engine =
+            one_agent_engine(CallSettings { hold_share: 1.0, talk_mean: 600.0, ..CallSettings::default() });
+        engine.inject("In<-", "099").unwrap();
+        let mut seen = Vec::new();
+        for second in 0..3600 {
+            engine.advance(second * 1000);
+            let status = engine.agents()[0].status;
+            if seen.last() != Some(&status) {
+                seen.push(status);
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![status::RINGING, status::INUSE, status::ONHOLD, status::INUSE, status::WRAPUP, status::NOT_INUSE]
+        );
+        let finished = engine.take_finished();
+        assert_eq!(finished.len(), 1);
+        // The caller waited while the phone rang (3 s): waiting ends when an agent answers.
+        assert_eq!(finished[0].queue_wait, Some(3000));
     }
 }
