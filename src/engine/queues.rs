@@ -152,3 +152,86 @@ impl Queue {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agents(n: usize) -> Vec<Agent> {
+        (0..n)
+            .map(|i| Agent::new(format!("a{i}"), format!("A{i}"), format!("{}", 1000 + i), "SIP".into(), true, 0))
+            .collect()
+    }
+
+    fn queue(strategy: &str, penalties: &[i64]) -> Queue {
+        let members = penalties
+            .iter()
+            .enumerate()
+            .map(|(agent, &penalty)| Member { agent, penalty, calls_taken: 0, last_call: 0 })
+            .collect();
+        Queue::new(
+            "Q".into(),
+            CampaignKind::Inbound,
+            strategy.into(),
+            20,
+            0,
+            String::new(),
+            String::new(),
+            members,
+            0.0,
+            None,
+        )
+    }
+
+    fn picks(strategy: &str, penalties: &[i64], rounds: usize) -> Vec<usize> {
+        let (agents, rng) = (agents(penalties.len()), Entropy::new(3, "q", 1));
+        let mut q = queue(strategy, penalties);
+        (0..rounds)
+            .map(|round| {
+                let a = q.choose(&agents, &rng).unwrap();
+                q.member_took_call(a, round as i64 + 1);
+                a
+            })
+            .collect()
+    }
+
+    #[test]
+    fn linear_always_takes_the_first_free_member() {
+        assert_eq!(picks("linear", &[0, 0, 0], 4), vec![0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn rrmemory_goes_round_from_where_it_stopped() {
+        assert_eq!(picks("rrmemory", &[0, 0, 0], 5), vec![0, 1, 2, 0, 1]);
+    }
+
+    #[test]
+    fn leastrecent_and_fewestcalls_spread_the_calls() {
+        assert_eq!(picks("leastrecent", &[0, 0, 0], 6), vec![0, 1, 2, 0, 1, 2]);
+        assert_eq!(picks("fewestcalls", &[0, 0, 0], 6), vec![0, 1, 2, 0, 1, 2]);
+    }
+
+    #[test]
+    fn lower_penalties_are_offered_first() {
+        for strategy in ["ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear"] {
+            assert!(picks(strategy, &[2, 0, 1], 8).iter().all(|&a| a == 1), "{strategy}");
+        }
+    }
+
+    #[test]
+    fn random_strategies_use_every_member_and_wrandom_favours_low_penalties() {
+        let random = picks("random", &[0, 0, 0], 300);
+        assert!((0..3).all(|a| random.contains(&a)));
+        let weighted = picks("wrandom", &[0, 9], 1000);
+        let low = weighted.iter().filter(|&&a| a == 0).count();
+        assert!(low > 700 && low < 1000, "{low} of 1000 went to the penalty-0 member");
+    }
+
+    #[test]
+    fn nobody_free_nobody_chosen() {
+        let mut agents = agents(2);
+        agents[0].paused = true;
+        agents[1].logged_in = false;
+        assert_eq!(queue("ringall", &[0, 0]).choose(&agents, &Entropy::new(1, "q", 1)), None);
+    }
+}
