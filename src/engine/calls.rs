@@ -97,72 +97,40 @@ impl Call {
     /// The finished call's legs, as the CDR will show them.
     pub fn record(&self, end: Millis, queue: &Queue, zone: Tz) -> FinishedCall {
         let at = |t: Millis| local_naive(zone, t);
-        let agent_party = |phone: &str| Party::Agent { username: self.agent_label.clone(), phone: phone.to_string() };
-        let mut legs = Vec::new();
-        let agent_phone = self.agent_phone.clone();
-        match self.origin {
-            Origin::Outbound => {
-                let answered = self.agent_answered;
-                let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
-                legs.push(Leg {
-                    party: agent_party(&agent_phone),
-                    start: at(self.created),
-                    answered: answered.map(at),
-                    end: at(end),
-                    outcome,
-                });
-                if let Some(dialed) = self.customer_dialed {
-                    legs.push(Leg {
-                        party: Party::Customer,
-                        start: at(dialed),
-                        answered: self.customer_answered.map(at),
-                        end: at(end),
-                        outcome: self.outcome,
-                    });
-                }
+        // The agent's leg from `start`; answered when the agent picked up.
+        let agent_leg = |start: Millis| Leg {
+            party: Party::Agent { username: self.agent_label.clone(), phone: self.agent_phone.clone() },
+            start: at(start),
+            answered: self.agent_answered.map(at),
+            end: at(end),
+            outcome: if self.agent_answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer },
+        };
+        // The customer's leg from `start`, with the drawn outcome.
+        let customer_leg = |start: Millis| Leg {
+            party: Party::Customer,
+            start: at(start),
+            answered: self.customer_answered.map(at),
+            end: at(end),
+            outcome: self.outcome,
+        };
+        let legs = match (self.origin, self.agent) {
+            (Origin::Outbound, _) => {
+                std::iter::once(agent_leg(self.created)).chain(self.customer_dialed.map(customer_leg)).collect()
             }
-            Origin::Dialer => {
-                let dialed = self.customer_dialed.unwrap_or(self.created);
-                legs.push(Leg {
-                    party: Party::Customer,
-                    start: at(dialed),
-                    answered: self.customer_answered.map(at),
-                    end: at(end),
-                    outcome: self.outcome,
-                });
-                if let (Some(_), Some(rang)) = (self.agent, self.agent_rang) {
-                    let answered = self.agent_answered;
-                    let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
-                    legs.push(Leg {
-                        party: agent_party(&agent_phone),
-                        start: at(rang),
-                        answered: answered.map(at),
-                        end: at(end),
-                        outcome,
-                    });
-                }
-            }
-            Origin::Inbound => match self.agent {
-                Some(_) => {
-                    let answered = self.agent_answered;
-                    let outcome = if answered.is_some() { Outcome::Answered } else { Outcome::NoAnswer };
-                    legs.push(Leg {
-                        party: agent_party(&agent_phone),
-                        start: at(self.created),
-                        answered: answered.map(at),
-                        end: at(end),
-                        outcome,
-                    });
-                }
-                None => legs.push(Leg {
+            (Origin::Dialer, _) => std::iter::once(customer_leg(self.customer_dialed.unwrap_or(self.created)))
+                .chain(self.agent.and(self.agent_rang).map(agent_leg))
+                .collect(),
+            (Origin::Inbound, Some(_)) => vec![agent_leg(self.created)],
+            (Origin::Inbound, None) => {
+                vec![Leg {
                     party: Party::Queue,
                     start: at(self.created),
                     answered: None,
                     end: at(end),
                     outcome: Outcome::NoAnswer,
-                }),
-            },
-        }
+                }]
+            }
+        };
         let delivered = self.talk_started.is_some() && self.agent.is_some();
         // Section 10: the dialer fields come from a spool entry; schedules and tasks have none.
         let spool = self.lead.as_ref().filter(|l| matches!(l.source, LeadSource::Spool(_)));
@@ -175,6 +143,7 @@ impl Call {
             did: queue.did.clone(),
             agent: if delivered || self.origin == Origin::Outbound { self.agent_label.clone() } else { String::new() },
             legs,
+            context: (!self.context.is_empty()).then(|| self.context.clone()),
             note: self.note.clone(),
             rating: 0,
             contact: spool.and_then(|l| l.contact).map(|c| c.to_string()),

@@ -33,6 +33,34 @@ pub struct SpoolRow {
     pub last_result: Option<String>,
 }
 
+impl SpoolRow {
+    /// A new, enabled, pending entry of `campaign` for `destination`, made at `now` by `source`;
+    /// everything else empty (retries 0, `priority` as given).
+    pub fn new(campaign: &str, destination: &str, priority: i64, source: &str, now: &str) -> Self {
+        Self {
+            id: 0,
+            campaign: campaign.to_string(),
+            destination: destination.to_string(),
+            dialerbase: None,
+            status: 1,
+            data: String::new(),
+            alternatives: String::new(),
+            contact: 0,
+            retries: 0,
+            priority,
+            agentphone: String::new(),
+            timezone: None,
+            source: source.to_string(),
+            upload_id: None,
+            state: "pending".into(),
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            not_before: None,
+            last_result: None,
+        }
+    }
+}
+
 pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
     let done = sqlx::query(
         "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase,

@@ -88,26 +88,16 @@ impl World {
                     Some(c) => c,
                     None => dialer::next_contact(&mut tx).await?,
                 };
+                let priority = o.integer("priority")?.unwrap_or(DEFAULT_PRIORITY);
                 let entry = SpoolRow {
-                    id: 0,
-                    campaign,
-                    destination,
                     dialerbase: o.text("dialerbase")?,
                     status: o.integer("status")?.unwrap_or(1),
                     data: o.text_or_empty("data")?,
                     alternatives: o.text_or_empty("alternatives")?,
                     contact,
                     retries: o.integer("retries")?.unwrap_or(0),
-                    priority: o.integer("priority")?.unwrap_or(DEFAULT_PRIORITY),
                     agentphone: agentphone.unwrap_or_default(),
-                    timezone: None,
-                    source: "respool".into(),
-                    upload_id: None,
-                    state: "pending".into(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                    not_before: None,
-                    last_result: None,
+                    ..SpoolRow::new(&campaign, &destination, priority, "respool", &now)
                 };
                 dialer::insert_spool(&mut tx, &entry).await?;
             }
@@ -189,26 +179,13 @@ impl World {
         let now = self.clock().stamp();
         let mut tx = self.store().writer().begin().await?;
         if mode == TaskMode::List {
+            let source = format!("task:{}", o.text_or_empty("source")?);
             let entry = SpoolRow {
-                id: 0,
-                campaign: campaign.name.clone(),
-                destination,
-                dialerbase: None,
-                status: 1,
                 data: o.text_or_empty("data")?,
                 alternatives: o.text_or_empty("alternatives")?,
                 contact: dialer::next_contact(&mut tx).await?,
-                retries: 0,
-                priority: DEFAULT_PRIORITY,
                 agentphone,
-                timezone: None,
-                source: format!("task:{}", o.text_or_empty("source")?),
-                upload_id: None,
-                state: "pending".into(),
-                created_at: now.clone(),
-                updated_at: now,
-                not_before: None,
-                last_result: None,
+                ..SpoolRow::new(&campaign.name, &destination, DEFAULT_PRIORITY, &source, &now)
             };
             dialer::insert_spool(&mut tx, &entry).await?;
         } else {

@@ -131,25 +131,9 @@ impl World {
             None => {
                 let contact = dialer::next_contact(conn).await?;
                 let entry = SpoolRow {
-                    id: 0,
-                    campaign: r.campaign.clone(),
-                    destination: r.callerid.clone(),
-                    dialerbase: None,
-                    status: 1,
-                    data: String::new(),
-                    alternatives: String::new(),
                     contact,
                     retries: 1,
-                    priority: DEFAULT_PRIORITY,
-                    agentphone: String::new(),
-                    timezone: None,
-                    source: "disposition".into(),
-                    upload_id: None,
-                    state: "pending".into(),
-                    created_at: now.clone(),
-                    updated_at: now,
-                    not_before: None,
-                    last_result: None,
+                    ..SpoolRow::new(&r.campaign, &r.callerid, DEFAULT_PRIORITY, "disposition", &now)
                 };
                 let id = dialer::insert_spool(conn, &entry).await?;
                 Ok(format!("spool entry {id} created, retries 1"))

@@ -9,6 +9,7 @@ use super::fixtures::History;
 use super::legs::{FinishedCall, Leg, Origin, Outcome, Party};
 use super::vendor_date::midnight;
 use crate::entropy::Entropy;
+use crate::store::dialer::SpoolRow;
 
 /// Invents the history before `start`, oldest first.
 pub fn invent(config: &Config, history: History, start: NaiveDateTime, rng: &Entropy) -> Vec<FinishedCall> {
@@ -131,6 +132,7 @@ fn one_call(
         callerid: if origin == Origin::Inbound { customer } else { campaign.callerid.clone() },
         did: campaign.did.clone(),
         agent: if delivered { agent.username.clone() } else { String::new() },
+        context: None,
         note: (delivered && rng.between(0, 6) == 0).then(|| "Interesado".to_string()),
         rating: if delivered { rng.between(1, 5) } else { 0 },
         contact: dialer.then(|| (1000 + n).to_string()),
@@ -148,7 +150,7 @@ pub fn exponential(rng: &Entropy, mean: f64) -> f64 {
 
 /// The pre-filled dialer lists of the lively demo (`--traffic on`): a power list on `Power<-` and a
 /// progressive one on `Ventas->`, split between its members' phones.
-pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<crate::store::dialer::SpoolRow> {
+pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<SpoolRow> {
     let mut rows = Vec::new();
     for (name, count) in [("Power<-", 300), ("Ventas->", 60)] {
         let Some(campaign) = config.campaign(name) else { continue };
@@ -162,26 +164,14 @@ pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<crate::store
                 super::config::CampaignKind::Progressive if !phones.is_empty() => phones[i % phones.len()].to_string(),
                 _ => String::new(),
             };
-            rows.push(crate::store::dialer::SpoolRow {
-                id: 0,
-                campaign: campaign.name.clone(),
-                destination: format!("09{:07}", rng.between(0, 9_999_999)),
+            let destination = format!("09{:07}", rng.between(0, 9_999_999));
+            rows.push(SpoolRow {
                 dialerbase: Some("demo".into()),
-                status: 1,
                 data: format!("idcustomer={}", 5000 + rows.len()),
                 alternatives: if i % 4 == 0 { format!("09{:07}", rng.between(0, 9_999_999)) } else { String::new() },
                 contact: 5000 + rows.len() as i64,
-                retries: 0,
-                priority: super::dispositions::DEFAULT_PRIORITY,
                 agentphone,
-                timezone: None,
-                source: "demo".into(),
-                upload_id: None,
-                state: "pending".into(),
-                created_at: now.to_string(),
-                updated_at: now.to_string(),
-                not_before: None,
-                last_result: None,
+                ..SpoolRow::new(&campaign.name, &destination, super::dispositions::DEFAULT_PRIORITY, "demo", now)
             });
         }
     }

@@ -83,6 +83,8 @@ pub struct FinishedCall {
     pub did: String,
     /// The agent the call was delivered to (`peeraccount`), empty when none.
     pub agent: String,
+    /// The dial context an AgentCall named (`dcontext`), when one did.
+    pub context: Option<String>,
     pub legs: Vec<Leg>,
     pub note: Option<String>,
     pub rating: i64,
@@ -174,7 +176,7 @@ impl FinishedCall {
                     carrier: if self.origin == Origin::Inbound { self.customer.clone() } else { self.callerid.clone() },
                     src,
                     dst,
-                    dcontext: dcontext.to_string(),
+                    dcontext: self.context.clone().unwrap_or_else(|| dcontext.to_string()),
                     channel,
                     dstchannel,
                     lastapp: lastapp.to_string(),

@@ -105,26 +105,16 @@ impl World {
                     });
                 match record {
                     Ok(record) => {
+                        let priority = record.priority.unwrap_or(DEFAULT_PRIORITY);
                         let entry = SpoolRow {
-                            id: 0,
-                            campaign: upload.campaign.clone(),
-                            destination: record.destination,
                             dialerbase: Some(upload.filename.clone()),
-                            status: 1,
                             data: record.data,
                             alternatives: record.alternatives,
                             contact,
-                            retries: 0,
-                            priority: record.priority.unwrap_or(DEFAULT_PRIORITY),
                             agentphone: record.agentphone,
                             timezone: upload.timezone.clone(),
-                            source: "upload".into(),
                             upload_id: Some(id),
-                            state: "pending".into(),
-                            created_at: now.clone(),
-                            updated_at: now.clone(),
-                            not_before: None,
-                            last_result: None,
+                            ..SpoolRow::new(&upload.campaign, &record.destination, priority, "upload", &now)
                         };
                         dialer::insert_spool(&mut tx, &entry).await?;
                         contact += 1;

@@ -1,9 +1,12 @@
 //! The API suite: one binary, every test on its own server (real socket, in-memory world, manual
 //! clock, seed 7) through `helpers::TestApp`.
 
+mod agents;
 mod auth;
 mod blacklist;
 mod cdr;
+mod clock;
+mod determinism;
 mod dialers;
 mod dialing;
 mod dispositions;
@@ -13,4 +16,5 @@ mod general;
 mod helpers;
 mod scenario;
 mod seed_examples;
+mod supervisor;
 mod uploads;

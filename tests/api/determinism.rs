@@ -1,0 +1,79 @@
+//! Determinism (CONTRACT section 1: "with the same `--seed`, the manual clock and the same requests,
+//! status and body of every answer are identical across runs"): auth/getUserToken, Agents/AgentCall,
+//! POST /_mock/clock, Cdr/getrecords, Supervisor/queuesummary, Supervisor/campaignstatus, and the CDRs
+//! of section 10 the simulation leaves.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// One answer of the script: what was asked, status, body.
+type Step = (&'static str, u16, String);
+
+/// The same requests, in the same order, against one app.
+async fn script(app: &TestApp) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let reply = app.post_anon("auth/getUserToken", &[("user", "Agente1"), ("password", "1234")]).await;
+    steps.push(("login of Agente1", reply.status, reply.body));
+    let call = [
+        ("callerid", "24001234"),
+        ("agent", "Agente1"),
+        ("phone", "1001"),
+        ("tech", "SIP"),
+        ("context", "agentes"),
+        ("outqueue", "test->"),
+        ("destination", "099123456"),
+    ];
+    let reply = app.post("Agents/AgentCall", &call).await;
+    steps.push(("AgentCall", reply.status, reply.body));
+    let reply = app.send(app.client.post(format!("{}/_mock/clock", app.base)).body(r#"{"advance": 7200}"#)).await;
+    steps.push(("advance 2 hours", reply.status, reply.body));
+    let filter = json!({"calldatei": "2026-01-05 00:00:00", "calldatef": "2026-01-05 23:59:59"}).to_string();
+    let reply = app.post("Cdr/getrecords", &[("lastrow", "0"), ("searchLimit", "1000"), ("filter", &filter)]).await;
+    steps.push(("getrecords of today", reply.status, reply.body));
+    let reply = app.post("Supervisor/queuesummary", &[]).await;
+    steps.push(("queuesummary", reply.status, reply.body));
+    let reply = app.post("Supervisor/campaignstatus", &[("queue", "Out<-")]).await;
+    steps.push(("campaignstatus of Out<-", reply.status, reply.body));
+    let reply = app.send(app.client.get(format!("{}/_mock/state/cdrs", app.base))).await;
+    steps.push(("state/cdrs", reply.status, reply.body));
+    steps
+}
+
+fn body<'a>(steps: &'a [Step], what: &str) -> &'a str {
+    &steps.iter().find(|(w, _, _)| *w == what).unwrap_or_else(|| panic!("no step {what}")).2
+}
+
+#[tokio::test]
+async fn the_same_seed_and_requests_give_byte_identical_answers() {
+    let a = TestApp::spawn_with(&["--traffic", "on"]).await;
+    let b = TestApp::spawn_with(&["--traffic", "on"]).await;
+    let (first, second) = (script(&a).await, script(&b).await);
+
+    // The script did something worth comparing.
+    let guid = body(&first, "AgentCall");
+    assert_eq!(guid.len(), 36, "the AgentCall placed a call: {guid:?}");
+    let today: serde_json::Value = serde_json::from_str(body(&first, "getrecords of today")).unwrap();
+    let today = today.as_array().unwrap();
+    assert!(today.iter().any(|r| r["guid"] == guid), "the AgentCall's CDRs are among today's");
+    assert!(today.iter().any(|r| r["campaign"] == "Out<-"), "the traffic left CDRs too");
+    for (what, status, _) in &first {
+        assert_eq!(*status, 200, "{what}");
+    }
+
+    assert_eq!(first.len(), second.len());
+    for (one, other) in first.iter().zip(&second) {
+        assert_eq!(one, other, "{} differs between two runs with the same seed", one.0);
+    }
+}
+
+#[tokio::test]
+async fn another_seed_gives_other_guids_and_other_cdrs() {
+    let a = TestApp::spawn_with(&["--traffic", "on"]).await;
+    let c = TestApp::spawn_with(&["--traffic", "on", "--seed", "8"]).await;
+    let (first, other) = (script(&a).await, script(&c).await);
+    for what in ["AgentCall", "getrecords of today", "state/cdrs"] {
+        assert_ne!(body(&first, what), body(&other, what), "{what} is drawn from the seed");
+    }
+    assert_eq!(body(&other, "AgentCall").len(), 36, "seed 8 places the call too");
+}
