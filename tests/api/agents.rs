@@ -45,13 +45,6 @@ async fn place(app: &TestApp, form: &[(&str, &str)]) -> String {
     assert_guid(&app.post("Agents/AgentCall", form).await)
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    let reply = app
-        .send(app.client.post(format!("{}/_mock/clock", app.base)).body(json!({"advance": seconds}).to_string()))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-}
-
 /// The CDR rows of one call, by `sequence`.
 async fn legs(app: &TestApp, guid: &str) -> Vec<Value> {
     let mut rows: Vec<Value> =
@@ -123,7 +116,7 @@ async fn the_agents_phone_rings_then_answers_and_is_busy_meanwhile() {
     assert_eq!(campaign_status(&app, "test->").await["test->"]["totalcalls"], 1, "a refused call is not counted");
 
     // Auto-answer after the ring: in use (status 2), still busy for another call.
-    advance(&app, 3).await;
+    app.advance(3).await;
     assert_eq!(member_state(&app, "test->", "SIP/1001").await, (json!(2), json!(1)));
     app.assert_refused("Agents/AgentCall", &[("same phone while in use".into(), again)]).await;
 }
@@ -179,7 +172,7 @@ async fn agent_tech_and_context_are_not_checked_and_membership_is_not_needed() {
     let form = call_with(&[("agent", "whoever"), ("phone", "1003"), ("tech", "IAX"), ("context", "nowhere")]);
     let guid = place(&app, &form).await;
     assert_eq!(campaign_status(&app, "test->").await["test->"]["totalcalls"], 1, "counted in outqueue");
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     let rows = legs(&app, &guid).await;
     assert_eq!(rows.len(), 2, "{rows:#?}");
     for row in &rows {
@@ -195,7 +188,7 @@ async fn the_agent_need_not_be_logged_in() {
     assert_eq!(app.send(logout).await.status, 200);
     assert_eq!(campaign_status(&app, "Power<-").await["Power<-"]["logged"], 7);
     let guid = place(&app, &call_with(&[("agent", "Agente3"), ("phone", "1003")])).await;
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     assert_eq!(legs(&app, &guid).await.len(), 2);
 }
 
@@ -215,7 +208,7 @@ async fn an_agent_call_leaves_two_linked_outbound_legs() {
     for (guid, _, _) in &calls {
         assert!(legs(&app, guid).await.is_empty());
     }
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
 
     let dispositions = ["ANSWERED", "NO ANSWER", "BUSY", "FAILED"];
     for (guid, agent, destination) in &calls {
@@ -269,7 +262,7 @@ async fn agent_call_with_data_puts_data_in_parandvalues() {
     let mut form = CALL.to_vec();
     form.extend([("data", data), ("form", "https://crm.example/form?id=42")]);
     let guid = assert_guid(&app.post("Agents/AgentCallwithData", &form).await);
-    advance(&app, 3).await;
+    app.advance(3).await;
     app.post("Agents/HangupPhone", &[("phone", "1001")]).await.assert_one();
 
     let rows = legs(&app, &guid).await;
@@ -290,7 +283,7 @@ async fn agent_call_with_data_puts_data_in_parandvalues() {
 async fn hangup_phone_ends_the_call_and_its_cdrs_appear_at_once() {
     let app = TestApp::spawn_with(&["--traffic", "off"]).await;
     let guid = place(&app, &CALL).await;
-    advance(&app, 3).await; // the phone answered, the customer is being dialled
+    app.advance(3).await; // the phone answered, the customer is being dialled
     assert!(legs(&app, &guid).await.is_empty());
 
     app.post("Agents/HangupPhone", &[("phone", "1001")]).await.assert_one();
@@ -362,7 +355,7 @@ async fn tag_record_always_answers_200_with_an_empty_body() {
 async fn a_tag_on_a_live_call_lands_in_its_cdr_note_and_the_last_tag_wins() {
     let app = TestApp::spawn_with(&["--traffic", "off"]).await;
     let guid = place(&app, &CALL).await;
-    advance(&app, 3).await;
+    app.advance(3).await;
     for data in ["primera nota", "cliente interesado"] {
         let reply = app.post("Agents/TagRecord", &[("phone", "1001"), ("guid", &guid), ("data", data)]).await;
         assert_eq!((reply.status, reply.body.as_str()), (200, ""));
@@ -379,7 +372,7 @@ async fn a_tag_on_a_live_call_lands_in_its_cdr_note_and_the_last_tag_wins() {
 async fn a_tag_on_a_finished_call_replaces_its_note_and_only_its_note() {
     let app = TestApp::spawn_with(&["--traffic", "off"]).await;
     let guid = place(&app, &CALL).await;
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     let others = |cdrs: Value| -> Vec<Value> {
         cdrs.as_array().unwrap().iter().filter(|r| r["guid"] != guid.as_str()).cloned().collect()
     };

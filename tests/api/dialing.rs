@@ -11,13 +11,6 @@ fn b64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    let reply = app
-        .send(app.client.post(format!("{}/_mock/clock", app.base)).body(json!({"advance": seconds}).to_string()))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-}
-
 async fn upload(app: &TestApp, campaign: &str, lines: &str, timezone: Option<&str>) {
     let file = b64(lines);
     let mut form = vec![("filename", "base.txt"), ("fileb64", file.as_str()), ("campaign", campaign)];
@@ -55,7 +48,7 @@ async fn an_uploaded_base_is_drained_and_the_blacklist_is_honoured() {
     app.post("admin/addblack", &[("blacklist", r#"{"phone":"0990000003","campaign":"Power<-"}"#)]).await.assert_one();
     let lines: String = (1..=20).map(|i| format!("Power<-;09900000{i:02};id={i};;;\n")).collect();
     upload(&app, "Power<-", &lines, None).await;
-    advance(&app, 4 * 3600).await;
+    app.advance(4 * 3600).await;
 
     let spool = app.state("spool").await;
     let rows = rows_of(&spool, "Power<-");
@@ -99,7 +92,7 @@ async fn schedules_ring_at_their_time_and_dated_tasks_before_undated_ones() {
         json!({"calldate": "2026-01-05 10:00:00", "campaign": "nombreCampaña<-", "destination": "0993333333"});
     app.post("Dialers/ScheduleDialerCall", &[("callschedule", &schedule.to_string())]).await.assert_one();
 
-    advance(&app, 30 * 60).await;
+    app.advance(30 * 60).await;
     let cdrs = app.state("cdrs").await;
     let dialled: Vec<String> = calls_of(&cdrs, "nombreCampaña<-").into_iter().map(|(_, d)| d).collect();
     assert_eq!(dialled.first().map(String::as_str), Some("0992222222"), "the dated task goes first: {dialled:?}");
@@ -107,7 +100,7 @@ async fn schedules_ring_at_their_time_and_dated_tasks_before_undated_ones() {
     let schedules = app.state("schedules").await;
     assert_eq!(schedules[0]["state"], "pending");
 
-    advance(&app, 3 * 3600).await;
+    app.advance(3 * 3600).await;
     let cdrs = app.state("cdrs").await;
     let dialled: Vec<String> = calls_of(&cdrs, "nombreCampaña<-").into_iter().map(|(_, d)| d).collect();
     assert!(dialled.contains(&"0993333333".to_string()), "{dialled:?}");
@@ -128,14 +121,14 @@ async fn calling_hours_are_read_in_the_records_time_zone() {
     // 09:00 in Montevideo is 21:00 in Tokyo: after the 08:00-21:00 calling hours there.
     upload(&app, "prueba1", "prueba1;0994444444;;;;\n", Some("Asia/Tokyo")).await;
     upload(&app, "prueba1", "prueba1;0995555555;;;;\n", Some("America/Montevideo")).await;
-    advance(&app, 3600).await;
+    app.advance(3600).await;
     let spool = app.state("spool").await;
     let by_number = |n: &str| spool.as_array().unwrap().iter().find(|r| r["destination"] == n).unwrap().clone();
     assert_eq!(by_number("0994444444")["state"], "pending", "Tokyo is asleep");
     assert_eq!(by_number("0994444444")["last_result"], Value::Null);
     assert_ne!(by_number("0995555555")["state"], "pending", "Montevideo is awake");
     // 23:00 in Montevideo is 11:00 in Tokyo: now it rings.
-    advance(&app, 13 * 3600).await;
+    app.advance(13 * 3600).await;
     let spool = app.state("spool").await;
     let tokyo = spool.as_array().unwrap().iter().find(|r| r["destination"] == "0994444444").unwrap();
     assert!(tokyo["last_result"].is_string(), "{tokyo}");
@@ -145,7 +138,7 @@ async fn calling_hours_are_read_in_the_records_time_zone() {
 async fn progressive_calls_go_to_the_records_agent() {
     let app = TestApp::spawn().await;
     upload(&app, "Ventas->", "Ventas->;0996666666;;;;1010\nVentas->;0997777777;;;;1010\n", None).await;
-    advance(&app, 3 * 3600).await;
+    app.advance(3 * 3600).await;
     let cdrs = app.state("cdrs").await;
     let agents: Vec<&str> = rows_of(&cdrs, "Ventas->")
         .into_iter()
@@ -161,7 +154,7 @@ async fn a_removed_contact_is_never_dialled() {
     let app = TestApp::spawn().await;
     upload(&app, "prueba1", "prueba1;0998888888;;;;\n", None).await;
     app.post("Dialers/RemoveContact", &[("campaign", "prueba1"), ("number", "0998888888")]).await.assert_one();
-    advance(&app, 3600).await;
+    app.advance(3600).await;
     let cdrs = app.state("cdrs").await;
     assert!(calls_of(&cdrs, "prueba1").is_empty());
 }

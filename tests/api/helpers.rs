@@ -192,3 +192,13 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Moves the manual clock forward by `seconds`, running every event in between.
+    pub async fn advance(&self, seconds: i64) {
+        let request =
+            self.client.post(format!("{}/_mock/clock", self.base)).body(format!(r#"{{"advance": {seconds}}}"#));
+        let reply = self.send(request).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+}

@@ -110,13 +110,6 @@ async fn campaign_status(app: &TestApp, queue: &str) -> Value {
     body(&app.post("Supervisor/campaignstatus", &[("queue", queue)]).await)
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    let reply = app
-        .send(app.client.post(format!("{}/_mock/clock", app.base)).body(json!({"advance": seconds}).to_string()))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-}
-
 async fn set_clock(app: &TestApp, to: &str) {
     let reply =
         app.send(app.client.post(format!("{}/_mock/clock", app.base)).body(json!({"set": to}).to_string())).await;
@@ -351,11 +344,11 @@ async fn campaignstatus_of_one_queue_lists_its_members_in_membership_order() {
 #[tokio::test]
 async fn a_members_server_time_grows_with_the_clock_and_restarts_on_a_state_change() {
     let app = TestApp::spawn_with(&["--traffic", "off"]).await;
-    advance(&app, 90).await;
+    app.advance(90).await;
     let status = campaign_status(&app, "test->").await;
     assert_eq!(status["SIP/1001"]["server"], "00:01:30");
     assert_eq!(status["SIP/1001"]["dateReceived"], "Jan 5, 2026 9:00:00 AM");
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     assert_eq!(campaign_status(&app, "test->").await["SIP/1010"]["server"], "02:01:30");
 
     // Agente1's phone rings, then answers 3 s later: its state changed then.
@@ -369,7 +362,7 @@ async fn a_members_server_time_grows_with_the_clock_and_restarts_on_a_state_chan
         ("destination", "099123456"),
     ];
     assert_eq!(app.post("Agents/AgentCall", &call).await.body.len(), 36);
-    advance(&app, 3).await;
+    app.advance(3).await;
     let status = campaign_status(&app, "test->").await;
     let member = &status["SIP/1001"];
     assert_eq!(
@@ -417,7 +410,7 @@ async fn an_agent_call_is_busy_in_its_outqueue_and_counts_there() {
         assert_eq!((int(&summary[1], "loggedIn"), int(&summary[1], "available")), (2, 1));
 
         // An hour later it has ended: completed when the customer answered.
-        advance(&app, 3600).await;
+        app.advance(3600).await;
         let cdrs = app.state("cdrs").await;
         let customer = cdrs
             .as_array()
@@ -444,7 +437,7 @@ async fn an_agent_call_is_busy_in_its_outqueue_and_counts_there() {
 #[tokio::test]
 async fn campaign_numbers_hold_together_and_match_the_cdrs_after_three_hours_of_traffic() {
     let app = TestApp::spawn_with(&["--traffic", "on"]).await;
-    advance(&app, 3 * 3600).await;
+    app.advance(3 * 3600).await;
 
     let all = campaign_status(&app, "").await;
     assert_eq!(keys(&all), CAMPAIGNS.map(|(name, _)| name));
