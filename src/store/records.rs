@@ -5,6 +5,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
 use crate::world::cdr::{Cdr, CdrFilter, Page};
+use crate::world::dispositions::DispositionRequest;
 
 // CDRs ---------------------------------------------------------------------------------------------
 
@@ -168,19 +169,10 @@ pub async fn all_blacklist(pool: &SqlitePool) -> Result<Vec<BlacklistRow>, Store
 pub struct DispositionRow {
     pub id: i64,
     pub recorded_at: String,
-    pub campaign: String,
-    pub agent: String,
-    pub callerid: String,
-    pub guid: String,
-    pub l1: String,
-    pub l2: String,
-    pub l3: String,
-    pub d1: String,
-    pub d2: String,
-    pub comment: String,
-    pub schedule: String,
-    pub camptoreschedule: String,
-    pub tag: String,
+    /// The request as sent, but for `tag`, which holds the answered txtcode.
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub request: DispositionRequest,
     pub action: String,
     pub outcome: String,
 }
@@ -192,19 +184,19 @@ pub async fn insert_disposition(conn: &mut SqliteConnection, d: &DispositionRow)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&d.recorded_at)
-    .bind(&d.campaign)
-    .bind(&d.agent)
-    .bind(&d.callerid)
-    .bind(&d.guid)
-    .bind(&d.l1)
-    .bind(&d.l2)
-    .bind(&d.l3)
-    .bind(&d.d1)
-    .bind(&d.d2)
-    .bind(&d.comment)
-    .bind(&d.schedule)
-    .bind(&d.camptoreschedule)
-    .bind(&d.tag)
+    .bind(&d.request.campaign)
+    .bind(&d.request.agent)
+    .bind(&d.request.callerid)
+    .bind(&d.request.guid)
+    .bind(&d.request.l1)
+    .bind(&d.request.l2)
+    .bind(&d.request.l3)
+    .bind(&d.request.d1)
+    .bind(&d.request.d2)
+    .bind(&d.request.comment)
+    .bind(&d.request.schedule)
+    .bind(&d.request.camptoreschedule)
+    .bind(&d.request.tag)
     .bind(&d.action)
     .bind(&d.outcome)
     .execute(&mut *conn)

@@ -15,7 +15,7 @@ use crate::store::records::{self, BlacklistRow, DispositionRow};
 pub const DEFAULT_PRIORITY: i64 = 100;
 
 /// The parameters of a DispositionCall, absent ones empty.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct DispositionRequest {
     pub campaign: String,
     pub agent: String,
@@ -94,25 +94,14 @@ impl World {
         let row = DispositionRow {
             id: 0,
             recorded_at: self.clock().stamp(),
-            campaign: r.campaign,
-            agent: r.agent,
-            callerid: r.callerid,
-            guid: r.guid,
-            l1: r.l1,
-            l2: r.l2,
-            l3: r.l3,
-            d1: r.d1,
-            d2: r.d2,
-            comment: r.comment,
-            schedule: r.schedule,
-            camptoreschedule: r.camptoreschedule,
-            tag: txtcode.clone(),
+            request: DispositionRequest { tag: txtcode.clone(), ..r },
             action: action.as_str().to_string(),
             outcome,
         };
         records::insert_disposition(&mut tx, &row).await?;
         tx.commit().await?;
-        let woken = if row.camptoreschedule.is_empty() { &row.campaign } else { &row.camptoreschedule };
+        let r = &row.request;
+        let woken = if r.camptoreschedule.is_empty() { &r.campaign } else { &r.camptoreschedule };
         self.wake_dialer(woken).await;
         Ok(txtcode)
     }
