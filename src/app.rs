@@ -4,12 +4,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware;
 use tower_http::trace::TraceLayer;
 
-use crate::world::World;
+use crate::instances::{self, Instances};
 use crate::{control, http, routes};
 
 /// Whether Integra routes need a live token (`--auth`).
@@ -32,17 +30,19 @@ pub struct Settings {
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub world: Arc<World>,
+    pub instances: Arc<Instances>,
     pub settings: Arc<Settings>,
 }
 
 /// The main listener's router.
 pub fn app(state: AppState) -> Router {
+    // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
     Router::new()
         .merge(routes::router())
         .merge(control::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
+        .merge(control::health_router())
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), settle))
         .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -55,10 +55,4 @@ pub fn backup_app(state: AppState) -> Router {
         .fallback(routes::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Under the manual clock, background work finishes before the next request is answered.
-async fn settle(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    state.world.settle().await;
-    next.run(request).await
 }

@@ -16,6 +16,8 @@ pub mod engine;
 pub mod entropy;
 /// The HTTP edge: the vendor's answers, its form, the token check, CORS.
 pub mod http;
+/// Isolated instances: which world a request talks to.
+pub mod instances;
 /// The vendor's routes, one module per path segment; thin handlers.
 pub mod routes;
 /// Starting the server: world, listeners, banner.

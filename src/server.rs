@@ -10,9 +10,10 @@ use crate::app::{AppState, app, backup_app};
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
+use crate::instances::{self, Instances};
 use crate::store::Location;
+use crate::world::WorldOptions;
 use crate::world::fixtures::FixtureSet;
-use crate::world::{World, WorldOptions};
 
 /// A server that is listening.
 #[derive(Debug)]
@@ -37,7 +38,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         None => FixtureSet::embedded(),
     };
     let options = WorldOptions {
-        name: "default".into(),
+        name: instances::DEFAULT.into(),
         location: Location::parse(&args.db),
         fixtures,
         clock_mode: args.clock,
@@ -46,9 +47,11 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         seed: args.seed.unwrap_or_else(entropy::unseeded),
         traffic: args.traffic == Switch::On,
     };
-    let world = World::open(options).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
+    let instances = Instances::new(options, args.max_instances);
+    // The default instance opens at start, so a broken database is an error now, not later.
+    instances.get(instances::DEFAULT).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
     let state = AppState {
-        world: Arc::new(world),
+        instances: Arc::new(instances),
         settings: Arc::new(crate::app::Settings { auth: args.auth, cors: args.cors.clone() }),
     };
     let main =
@@ -81,8 +84,10 @@ async fn keep_time(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        if let Err(e) = state.world.engine().await {
-            tracing::error!(error = ?e, "the engine could not store its calls");
+        for world in state.instances.all().await {
+            if let Err(e) = world.engine().await {
+                tracing::error!(instance = world.name(), error = ?e, "the engine could not store its calls");
+            }
         }
     }
 }

@@ -2,13 +2,12 @@
 //! read the instance's clock and move a manual one, running every event in between.
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
-use crate::app::AppState;
+use crate::instances::Instance;
 use crate::world::World;
 use crate::world::error::Failure;
 use crate::world::vendor_date::VendorDate;
@@ -21,12 +20,12 @@ fn reading(world: &World) -> Value {
     json!({"now": clock.stamp(), "mode": clock.mode().to_string(), "timezone": clock.zone().name(), "epoch_ms": clock.now_millis()})
 }
 
-pub async fn get_clock(State(state): State<AppState>) -> Response {
-    axum::Json(reading(&state.world)).into_response()
+pub async fn get_clock(Instance(world): Instance) -> Response {
+    axum::Json(reading(&world)).into_response()
 }
 
-pub async fn post_clock(State(state): State<AppState>, body: Bytes) -> Response {
-    let world = &state.world;
+pub async fn post_clock(Instance(world): Instance, body: Bytes) -> Response {
+    let world = &world;
     let bad = |message: String| error(StatusCode::BAD_REQUEST, message);
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return bad(r#"send {"advance": seconds} or {"set": "yyyy-MM-dd HH:mm:ss"}"#.into());

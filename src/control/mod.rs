@@ -2,7 +2,7 @@
 //! So far: health, the world's tables, the clock, scenario actions.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,11 +12,11 @@ mod scenario;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::instances::Instance;
 use crate::world::state::TABLES;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(health_router())
         .route("/_mock/state/{table}", get(state_table))
         .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
         .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
@@ -38,8 +38,8 @@ async fn health() -> Response {
 }
 
 /// `GET /_mock/state/<table>`: the table's rows as a JSON array.
-async fn state_table(State(state): State<AppState>, Path(table): Path<String>) -> Response {
-    match state.world.table(&table).await {
+async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Response {
+    match world.table(&table).await {
         Ok(Some(rows)) => axum::Json(rows).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no table {table:?}; tables: {}", TABLES.join(", "))),
         Err(e) => crate::http::Answer::from(e).into_response(),

@@ -3,14 +3,14 @@
 //! `{"campaign": ..., "from": ...}` to inject an inbound caller.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
-use crate::app::AppState;
 use crate::engine::actions::AgentAction;
+use crate::instances::Instance;
 use crate::world::error::Failure;
 
 fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
@@ -21,7 +21,7 @@ fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
     }
 }
 
-pub async fn agent(State(state): State<AppState>, Path(user): Path<String>, body: Bytes) -> Response {
+pub async fn agent(Instance(world): Instance, Path(user): Path<String>, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -40,10 +40,10 @@ pub async fn agent(State(state): State<AppState>, Path(user): Path<String>, body
         },
         other => return error(StatusCode::BAD_REQUEST, format!("unknown action {other:?}")),
     };
-    answer(state.world.agent_action(&user, action).await.map(|()| json!({"agent": user})))
+    answer(world.agent_action(&user, action).await.map(|()| json!({"agent": user})))
 }
 
-pub async fn inject(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn inject(Instance(world): Instance, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, r#"send {"campaign": ..., "from": ...}"#);
     };
@@ -52,5 +52,5 @@ pub async fn inject(State(state): State<AppState>, body: Bytes) -> Response {
     if campaign.is_empty() || from.is_empty() {
         return error(StatusCode::BAD_REQUEST, "campaign and from are required");
     }
-    answer(state.world.inject_call(&campaign, &from).await.map(|guid| json!({"guid": guid})))
+    answer(world.inject_call(&campaign, &from).await.map(|guid| json!({"guid": guid})))
 }

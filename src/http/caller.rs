@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 
 use super::answer::Answer;
 use crate::app::{AppState, AuthMode};
+use crate::instances::Instance;
 
 /// Who is calling: the token's user (`None` only under `--auth off` without a live token).
 #[derive(Debug, Clone)]
@@ -25,8 +26,10 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
             .map(|(_, token)| token.trim().to_string());
+        let world =
+            Instance::from_request_parts(parts, state).await.map_err(|_| Answer::Internal("no instance".into()))?.0;
         let user = match &token {
-            Some(token) => state.world.token_user(token).await.map_err(Answer::from)?,
+            Some(token) => world.token_user(token).await.map_err(Answer::from)?,
             None => None,
         };
         match (state.settings.auth, user, token) {

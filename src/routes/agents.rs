@@ -1,12 +1,12 @@
 //! `Agents/*` (CONTRACT section 3): calls placed from an agent's phone, hung up, tagged.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 
 use crate::app::AppState;
 use crate::engine::CallRequest;
 use crate::http::{Answer, Caller, Form};
+use crate::instances::Instance;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,34 +31,34 @@ fn call_request(form: &Form) -> CallRequest {
 }
 
 /// `Agents/AgentCall`: the new call's guid, or `0`.
-async fn agent_call(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    match state.world.agent_call(call_request(&form)).await {
+async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    match world.agent_call(call_request(&form)).await {
         Ok(guid) => Answer::Text(guid),
         Err(e) => e.into(),
     }
 }
 
 /// `Agents/AgentCallwithData`: the same, with `data` and `form` travelling with the call.
-async fn agent_call_with_data(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
+async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let request = CallRequest {
         data: form.get("data").map(str::to_string),
         form: form.get("form").map(str::to_string),
         ..call_request(&form)
     };
-    match state.world.agent_call(request).await {
+    match world.agent_call(request).await {
         Ok(guid) => Answer::Text(guid),
         Err(e) => e.into(),
     }
 }
 
 /// `Agents/HangupPhone`: `1` when a call on the phone was ended, else `0`.
-async fn hangup_phone(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(state.world.hangup(&form.text("phone")).await)
+async fn hangup_phone(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(world.hangup(&form.text("phone")).await)
 }
 
 /// `Agents/TagRecord`: HTTP 200 with an empty body, always (the vendor's call is asynchronous).
-async fn tag_record(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    if let Err(e) = state.world.tag(&form.text("guid"), &form.text("data")).await {
+async fn tag_record(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    if let Err(e) = world.tag(&form.text("guid"), &form.text("data")).await {
         tracing::warn!(error = ?e, "TagRecord could not store its tag");
     }
     Answer::Empty

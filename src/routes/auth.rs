@@ -1,11 +1,11 @@
 //! `auth/*` (CONTRACT section 2): logins hand out tokens; EndSession ends one. No token is needed.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 
 use crate::app::AppState;
 use crate::http::{Answer, Form};
+use crate::instances::Instance;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -15,14 +15,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `auth/getUserToken` and `auth/UserLogin`: `[user, phone or {}, token]`, or `0`.
-async fn login(State(state): State<AppState>, form: Form) -> Answer {
-    match state.world.login(&form.text("user"), &form.text("password")).await {
+async fn login(Instance(world): Instance, form: Form) -> Answer {
+    match world.login(&form.text("user"), &form.text("password")).await {
         Ok(answer) => Answer::json(&answer),
         Err(e) => e.into(),
     }
 }
 
 /// `auth/EndSession`: `1` when the user's token was live, else `0`.
-async fn end_session(State(state): State<AppState>, form: Form) -> Answer {
-    Answer::done(state.world.end_session(&form.text("user"), &form.text("token")).await)
+async fn end_session(Instance(world): Instance, form: Form) -> Answer {
+    Answer::done(world.end_session(&form.text("user"), &form.text("token")).await)
 }

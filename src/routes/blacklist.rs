@@ -1,12 +1,12 @@
 //! `admin/*` (CONTRACT section 5): the blacklist, one object or an array at a time.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 use serde_json::Value;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
+use crate::instances::Instance;
 use crate::world::blacklist::Shape;
 use crate::world::error::{Failure, refuse};
 
@@ -19,23 +19,23 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `admin/addblack`.
-async fn add_one(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.add_to_blacklist(&payload(&form)?, Shape::One).await }.await)
+async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::One).await }.await)
 }
 
 /// `admin/addblackbulk`.
-async fn add_bulk(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.add_to_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
+async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
 }
 
 /// `admin/deleteblack`.
-async fn delete_one(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.remove_from_blacklist(&payload(&form)?, Shape::One).await }.await)
+async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::One).await }.await)
 }
 
 /// `admin/deleteblackbulk`.
-async fn delete_bulk(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
+async fn delete_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
 }
 
 /// Where the blacklist JSON is (CONTRACT section 5): the `blacklist` field; else the one field whose

@@ -1,11 +1,11 @@
 //! `Dialers/*` (CONTRACT section 7): what the dialer will call. `1` when filed, `0` when refused.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 
 use crate::app::AppState;
 use crate::http::{Answer, BigForm, Caller, Form};
+use crate::instances::Instance;
 use crate::world::error::Failure;
 use crate::world::upload::UploadRequest;
 
@@ -26,28 +26,28 @@ fn param<'a>(form: &'a Form, name: &str) -> Result<&'a str, Failure> {
 }
 
 /// `Dialers/Respool` with `callspool`.
-async fn respool(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.respool(param(&form, "callspool")?).await }.await)
+async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.respool(param(&form, "callspool")?).await }.await)
 }
 
 /// `Dialers/ScheduleDialerCall` with `callschedule`.
-async fn schedule_dialer_call(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.schedule_call(param(&form, "callschedule")?).await }.await)
+async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.schedule_call(param(&form, "callschedule")?).await }.await)
 }
 
 /// `Dialers/DialerTask` with `call`.
-async fn dialer_task(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { state.world.dialer_task(param(&form, "call")?).await }.await)
+async fn dialer_task(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(async { world.dialer_task(param(&form, "call")?).await }.await)
 }
 
 /// `Dialers/RemoveContact` with `campaign`, `number`.
-async fn remove_contact(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    Answer::done(state.world.remove_contact(&form.text("campaign"), &form.text("number")).await)
+async fn remove_contact(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    Answer::done(world.remove_contact(&form.text("campaign"), &form.text("number")).await)
 }
 
 /// `Dialers/RemoveScheduleDialerCall` with `campaign`, `destination`, `from`, `to`.
-async fn remove_schedule(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    let world = &state.world;
+async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    let world = &world;
     Answer::done(
         world
             .remove_schedules(&form.text("campaign"), &form.text("destination"), &form.text("from"), &form.text("to"))
@@ -56,14 +56,14 @@ async fn remove_schedule(State(state): State<AppState>, _caller: Caller, form: F
 }
 
 /// `Dialers/uploadbase`: `1` once the request is sound; the file is parsed afterwards.
-async fn upload_base(State(state): State<AppState>, caller: Caller, form: BigForm) -> Answer {
-    Answer::done(state.world.clone().upload_base(upload_request(&form, caller, None)).await)
+async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
+    Answer::done(world.clone().upload_base(upload_request(&form, caller, None)).await)
 }
 
 /// `Dialers/uploadbasewithtimezone`: the same, with the records' IANA `timezone`.
-async fn upload_base_with_timezone(State(state): State<AppState>, caller: Caller, form: BigForm) -> Answer {
+async fn upload_base_with_timezone(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
     let request = upload_request(&form, caller, Some(form.text("timezone")));
-    Answer::done(state.world.clone().upload_base(request).await)
+    Answer::done(world.clone().upload_base(request).await)
 }
 
 fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> UploadRequest {

@@ -2,12 +2,12 @@
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
+use crate::instances::Instance;
 use crate::world::dispositions::DispositionRequest;
 
 pub fn router() -> Router<AppState> {
@@ -15,7 +15,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `api/DispositionCall`.
-async fn disposition_call(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
+async fn disposition_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let request = DispositionRequest {
         campaign: form.text("campaign"),
         agent: form.text("agent"),
@@ -31,7 +31,7 @@ async fn disposition_call(State(state): State<AppState>, _caller: Caller, form: 
         camptoreschedule: form.text("camptoreschedule"),
         tag: form.text("tag"),
     };
-    match state.world.disposition(request).await {
+    match world.disposition(request).await {
         Ok(txtcode) => Answer::json(&json!({"Result": "ok", "txtcode": txtcode})),
         Err(e) => e.into(),
     }

@@ -1,11 +1,11 @@
 //! `Supervisor/*` (CONTRACT section 8): the campaigns' live numbers, computed by the engine.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
+use crate::instances::Instance;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -14,16 +14,16 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `Supervisor/queuesummary`: one object per campaign and the closing object.
-async fn queue_summary(State(state): State<AppState>, _caller: Caller, _form: Form) -> Answer {
-    match state.world.queue_summary().await {
+async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) -> Answer {
+    match world.queue_summary().await {
         Ok(value) => Answer::json(&value),
         Err(e) => e.into(),
     }
 }
 
 /// `Supervisor/campaignstatus` with `queue` (empty: every campaign).
-async fn campaign_status(State(state): State<AppState>, _caller: Caller, form: Form) -> Answer {
-    match state.world.campaign_status(&form.text("queue")).await {
+async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    match world.campaign_status(&form.text("queue")).await {
         Ok(value) => Answer::json(&value),
         Err(e) => e.into(),
     }

@@ -14,6 +14,7 @@ mod durability;
 mod erlang;
 mod general;
 mod helpers;
+mod instances;
 mod scenario;
 mod seed_examples;
 mod supervisor;

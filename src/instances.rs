@@ -1,0 +1,201 @@
+//! Isolated instances (CONTRACT section 11, DESIGN "Instances"): a request's instance is its
+//! `X-Mock-Instance` header, else the first label of its Host (`acme.localhost:8085` is `acme`), else
+//! `default`. Each instance is a whole world of its own (database, clock, seed, engine, tokens),
+//! created from the fixtures on first use; the least recently used idle ones are evicted past
+//! `--max-instances`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Mutex;
+
+use crate::app::AppState;
+use crate::control::error;
+use crate::store::{Location, StoreError};
+use crate::world::{World, WorldOptions};
+
+/// The name every request without another gets.
+pub const DEFAULT: &str = "default";
+
+/// Every live instance, and how to make a new one.
+#[derive(Debug)]
+pub struct Instances {
+    /// The options of `default`; other instances differ in name and database.
+    template: WorldOptions,
+    max: usize,
+    live: Mutex<Live>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    worlds: HashMap<String, Arc<World>>,
+    /// Names, least recently used first.
+    recency: Vec<String>,
+}
+
+impl Instances {
+    pub fn new(template: WorldOptions, max: usize) -> Self {
+        Self { template, max: max.max(1), live: Mutex::new(Live::default()) }
+    }
+
+    /// The instance `name`, created from the fixtures when it does not exist yet.
+    pub async fn get(&self, name: &str) -> Result<Arc<World>, StoreError> {
+        let mut live = self.live.lock().await;
+        live.recency.retain(|n| n != name);
+        live.recency.push(name.to_string());
+        if let Some(world) = live.worlds.get(name) {
+            return Ok(Arc::clone(world));
+        }
+        while live.worlds.len() >= self.max {
+            let Some(oldest) =
+                live.recency.iter().find(|n| *n != name && *n != DEFAULT && live.worlds.contains_key(*n)).cloned()
+            else {
+                break;
+            };
+            live.recency.retain(|n| *n != oldest);
+            live.worlds.remove(&oldest);
+        }
+        let world = Arc::new(World::open(self.options(name)).await?);
+        live.worlds.insert(name.to_string(), Arc::clone(&world));
+        Ok(world)
+    }
+
+    /// Every live instance, by name.
+    pub async fn all(&self) -> Vec<Arc<World>> {
+        let live = self.live.lock().await;
+        let mut worlds: Vec<Arc<World>> = live.worlds.values().cloned().collect();
+        worlds.sort_by(|a, b| a.name().cmp(b.name()));
+        worlds
+    }
+
+    fn options(&self, name: &str) -> WorldOptions {
+        let location = match &self.template.location {
+            Location::Memory => Location::Memory,
+            Location::File(path) if name == DEFAULT => Location::File(path.clone()),
+            Location::File(path) => {
+                // data/mock.db -> data/mock.acme.db
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "mock".into());
+                let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+                Location::File(path.with_file_name(format!("{stem}.{name}{ext}")))
+            }
+        };
+        WorldOptions { name: name.to_string(), location, ..self.template.clone() }
+    }
+}
+
+/// Why a request names no valid instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadName(pub String);
+
+/// The instance a request names (CONTRACT section 11).
+pub fn name_of(headers: &HeaderMap) -> Result<String, BadName> {
+    let chosen = match headers.get("x-mock-instance") {
+        Some(value) => value.to_str().map_err(|_| BadName("X-Mock-Instance is not text".into()))?.to_string(),
+        None => match headers.get(header::HOST).and_then(|h| h.to_str().ok()).and_then(host_label) {
+            Some(label) => label,
+            None => return Ok(DEFAULT.into()),
+        },
+    };
+    let name = chosen.to_ascii_lowercase();
+    let valid = (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid { Ok(name) } else { Err(BadName(format!("{chosen:?} is not an instance name ([a-z0-9-]{{1,63}})"))) }
+}
+
+/// The first label of a host with two or more labels that is neither an IP literal nor `localhost`.
+fn host_label(host: &str) -> Option<String> {
+    if host.starts_with('[') {
+        return None; // an IPv6 literal
+    }
+    let host = host
+        .rsplit_once(':')
+        .map(|(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host })
+        .unwrap_or(host);
+    if host.parse::<std::net::IpAddr>().is_ok() || host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
+    let (first, rest) = host.split_once('.')?;
+    (!rest.is_empty()).then(|| first.to_string())
+}
+
+/// Resolves the request's instance (creating it on first use) for the handlers behind it.
+pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let name = match name_of(request.headers()) {
+        Ok(name) => name,
+        Err(BadName(reason)) => {
+            let mut response = error(StatusCode::BAD_REQUEST, reason.clone());
+            response
+                .headers_mut()
+                .insert(crate::http::answer::REASON.clone(), crate::http::answer::reason_value(&reason));
+            return response;
+        }
+    };
+    let world = match state.instances.get(&name).await {
+        Ok(world) => world,
+        Err(e) => {
+            tracing::error!(instance = name, error = %e, "an instance could not be opened");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be opened: {e}"));
+        }
+    };
+    world.settle().await;
+    request.extensions_mut().insert(world);
+    next.run(request).await
+}
+
+/// The request's instance, for handlers behind [`resolve`].
+#[derive(Debug, Clone)]
+pub struct Instance(pub Arc<World>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Instance {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Arc<World>>() {
+            Some(world) => Ok(Self(Arc::clone(world))),
+            None => {
+                Err(error(StatusCode::INTERNAL_SERVER_ERROR, "no instance was resolved for this route").into_response())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn named(host: Option<&str>, header: Option<&str>) -> Result<String, BadName> {
+        let mut headers = HeaderMap::new();
+        if let Some(h) = host {
+            headers.insert(header::HOST, HeaderValue::from_bytes(h.as_bytes()).unwrap());
+        }
+        if let Some(h) = header {
+            headers.insert("x-mock-instance", HeaderValue::from_bytes(h.as_bytes()).unwrap());
+        }
+        name_of(&headers)
+    }
+
+    #[test]
+    fn names_come_from_the_header_then_the_host() {
+        assert_eq!(named(Some("acme.localhost:8085"), None), Ok("acme".into()));
+        assert_eq!(named(Some("Acme.ucontactcloud.com"), None), Ok("acme".into()));
+        assert_eq!(named(Some("acme.localhost:8085"), Some("Team-7")), Ok("team-7".into()));
+        for host in ["localhost:8085", "localhost", "127.0.0.1:8085", "[::1]:8085", "mock", "10.0.0.1"] {
+            assert_eq!(named(Some(host), None), Ok(DEFAULT.into()), "{host}");
+        }
+        assert_eq!(named(None, None), Ok(DEFAULT.into()));
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        for bad in ["", "a_b", "a.b", &"x".repeat(64), "ñandú"] {
+            assert!(named(None, Some(bad)).is_err(), "{bad}");
+        }
+        assert!(named(Some("a_b.localhost"), None).is_err());
+    }
+}
