@@ -29,6 +29,9 @@ pub struct Instances {
     template: WorldOptions,
     max: usize,
     live: Mutex<Live>,
+    /// A fresh world's database, made once: new instances start as copies of it (milliseconds,
+    /// where loading the fixtures takes tens).
+    image: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -40,7 +43,7 @@ struct Live {
 
 impl Instances {
     pub fn new(template: WorldOptions, max: usize) -> Self {
-        Self { template, max: max.max(1), live: Mutex::new(Live::default()) }
+        Self { template, max: max.max(1), live: Mutex::new(Live::default()), image: tokio::sync::OnceCell::new() }
     }
 
     /// The instance `name`, created from the fixtures when it does not exist yet.
@@ -60,9 +63,38 @@ impl Instances {
             live.recency.retain(|n| *n != oldest);
             live.worlds.remove(&oldest);
         }
-        let world = Arc::new(World::open(self.options(name)).await?);
+        let options = self.options(name);
+        let fresh = match &options.location {
+            Location::Memory => true,
+            Location::File(path) => !path.exists(),
+        };
+        let image =
+            if fresh { Some(self.image.get_or_try_init(|| World::fresh_image(&self.template)).await?) } else { None };
+        let world = Arc::new(World::open_from(options, image.map(Vec::as_slice)).await?);
         live.worlds.insert(name.to_string(), Arc::clone(&world));
         Ok(world)
+    }
+
+    /// Forgets instance `name` and its data; it comes back fresh from the fixtures on next use.
+    /// Answers whether it existed.
+    pub async fn delete(&self, name: &str) -> bool {
+        let mut live = self.live.lock().await;
+        live.recency.retain(|n| n != name);
+        let existed = live.worlds.remove(name).is_some();
+        if let Location::File(path) = self.options(name).location {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+        }
+        existed
+    }
+
+    /// Replaces instance `name` with a fresh world from the fixtures.
+    pub async fn reset(&self, name: &str) -> Result<Arc<World>, StoreError> {
+        self.delete(name).await;
+        self.get(name).await
     }
 
     /// Every live instance, by name.

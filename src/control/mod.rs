@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 mod clock;
+mod instances;
 mod scenario;
 use serde_json::json;
 
@@ -21,10 +22,15 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
         .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
         .route("/_mock/calls", axum::routing::post(scenario::inject))
+        .route("/_mock/reset", axum::routing::post(instances::reset))
 }
 
+/// Routes that are not about one instance: health, and the list of instances.
 pub fn health_router() -> Router<AppState> {
-    Router::new().route("/_mock/health", get(health))
+    Router::new()
+        .route("/_mock/health", get(health))
+        .route("/_mock/instances", get(instances::list))
+        .route("/_mock/instances/{name}", axum::routing::delete(instances::delete))
 }
 
 /// A JSON error of the control API.

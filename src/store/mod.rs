@@ -43,7 +43,15 @@ pub struct Store {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
-    pub async fn open(location: &Location) -> Result<Self, StoreError> {
+    /// Opens the database at `location`; a new one starts as a copy of `image` when given (a
+    /// serialised database, see [`Store::image`]), which is much faster than loading fixtures.
+    pub async fn open(location: &Location, image: Option<&[u8]>) -> Result<Self, StoreError> {
+        if let (Location::File(path), Some(image)) = (location, image) {
+            if !path.exists() {
+                create_parent(path)?;
+                std::fs::write(path, image).map_err(StoreError::Io)?;
+            }
+        }
         let store = match location {
             Location::Memory => {
                 // One connection, kept forever: an in-memory database lives as long as it does.
@@ -55,6 +63,10 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(options)
                     .await?;
+                if let Some(image) = image {
+                    let buffer = sqlx::sqlite::SqliteOwnedBuf::try_from(image)?;
+                    pool.acquire().await?.deserialize(None, buffer, false).await?;
+                }
                 Self { reader: pool.clone(), writer: pool }
             }
             Location::File(path) => {
@@ -72,6 +84,12 @@ impl Store {
         };
         MIGRATOR.run(&store.writer).await?;
         Ok(store)
+    }
+
+    /// The whole database as bytes (an in-memory database's image), to start other instances from.
+    pub async fn image(&self) -> Result<Vec<u8>, StoreError> {
+        let mut conn = self.writer.acquire().await?;
+        Ok(conn.serialize(None).await?.to_vec())
     }
 
     /// For queries that change nothing.

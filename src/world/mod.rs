@@ -67,30 +67,28 @@ pub struct World {
 impl World {
     /// Opens the instance's database, loading the fixtures into it the first time.
     pub async fn open(options: WorldOptions) -> Result<Self, StoreError> {
-        let store = Store::open(&options.location).await?;
+        Self::open_from(options, None).await
+    }
+
+    /// The database image of a fresh world made from `options`: new instances start as copies.
+    pub async fn fresh_image(options: &WorldOptions) -> Result<Vec<u8>, StoreError> {
+        let store = Store::open(&Location::Memory, None).await?;
+        let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
+        let entropy = Entropy::new(options.seed, &options.name, 0);
+        Self::load_fixtures(&store, options, &clock, &entropy).await?;
+        store.image().await
+    }
+
+    /// Opens the instance's database (a new one as a copy of `image` when given, else loaded from
+    /// the fixtures).
+    pub async fn open_from(options: WorldOptions, image: Option<&[u8]>) -> Result<Self, StoreError> {
+        let store = Store::open(&options.location, image).await?;
         let generation = store.meta("generation").await?.and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
         store.set_meta("generation", &generation.to_string()).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, generation);
-        let mut numbering = Numbering::default();
         if store.meta("world").await?.is_none() {
-            let calls = history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), &entropy);
-            let mut tx = store.writer().begin().await?;
-            store::config::insert(&mut tx, &options.fixtures.config).await?;
-            for call in &calls {
-                let rows = call.rows(&mut numbering, |t| clock.epoch(t));
-                store::records::insert_cdrs(&mut tx, &rows).await?;
-            }
-            if options.traffic {
-                for row in history::demo_lists(&options.fixtures.config, &entropy, &clock.stamp()) {
-                    store::dialer::insert_spool(&mut tx, &row).await?;
-                }
-            }
-            sqlx::query("INSERT INTO meta (key, value) VALUES ('world', ?)")
-                .bind(clock.stamp())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+            Self::load_fixtures(&store, &options, &clock, &entropy).await?;
         } else {
             store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
             store::dialer::release_dialing(store.writer()).await?;
@@ -110,6 +108,31 @@ impl World {
             engine: tokio::sync::Mutex::new(engine),
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
         })
+    }
+
+    /// Fills a new database from the fixtures: configuration, invented history, demo lists.
+    async fn load_fixtures(
+        store: &Store,
+        options: &WorldOptions,
+        clock: &Clock,
+        entropy: &Entropy,
+    ) -> Result<(), StoreError> {
+        let mut numbering = Numbering::default();
+        let calls = history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy);
+        let mut tx = store.writer().begin().await?;
+        store::config::insert(&mut tx, &options.fixtures.config).await?;
+        for call in &calls {
+            let rows = call.rows(&mut numbering, |t| clock.epoch(t));
+            store::records::insert_cdrs(&mut tx, &rows).await?;
+        }
+        if options.traffic {
+            for row in history::demo_lists(&options.fixtures.config, entropy, &clock.stamp()) {
+                store::dialer::insert_spool(&mut tx, &row).await?;
+            }
+        }
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('world', ?)").bind(clock.stamp()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub fn name(&self) -> &str {

@@ -109,3 +109,63 @@ async fn the_least_recently_used_instances_are_evicted_past_the_limit() {
     login(&app, "third").await;
     assert_eq!(app.state("blacklist").await.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn reset_renews_only_the_requests_instance() {
+    let app = TestApp::spawn().await;
+    let black = [("blacklist", r#"{"phone":"444","campaign":"*"}"#)];
+    app.post("admin/addblack", &black).await.assert_one();
+    let token = login(&app, "keep").await;
+    post_in(&app, "keep", "admin/addblack", &black, Some(&token)).await.assert_one();
+    app.advance(3600).await;
+
+    let reply = app.send(app.client.post(format!("{}/_mock/reset", app.base))).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(app.state("blacklist").await, json!([]));
+    assert_eq!(
+        app.send(app.client.get(format!("{}/_mock/clock", app.base))).await.json()["now"],
+        "2026-01-05 09:00:00"
+    );
+    // The old token died with the old world; the other instance kept its data.
+    assert_eq!(app.post("admin/addblack", &black).await.status, 401);
+    assert_eq!(state_in(&app, "keep", "blacklist").await.as_array().unwrap().len(), 1);
+    // The fixtures are back: the same seed gives the same history.
+    let cdrs = app.state("cdrs").await;
+    assert!(cdrs.as_array().unwrap().len() > 300);
+}
+
+#[tokio::test]
+async fn instances_are_listed_and_deleted_alone() {
+    let app = TestApp::spawn().await;
+    login(&app, "one").await;
+    login(&app, "two").await;
+    let names = |v: Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|i| i["instance"].as_str().unwrap().to_string()).collect()
+    };
+    let listed = app.send(app.client.get(format!("{}/_mock/instances", app.base))).await.json();
+    assert_eq!(names(listed), ["default", "one", "two"]);
+    let deleted = app.send(app.client.delete(format!("{}/_mock/instances/one", app.base))).await;
+    assert_eq!((deleted.status, deleted.json()), (200, json!({"deleted": "one"})));
+    let again = app.send(app.client.delete(format!("{}/_mock/instances/one", app.base))).await;
+    assert_eq!(again.status, 404);
+    let listed = app.send(app.client.get(format!("{}/_mock/instances", app.base))).await.json();
+    assert_eq!(names(listed), ["default", "two"]);
+    let bad = app.send(app.client.delete(format!("{}/_mock/instances/a_b", app.base))).await;
+    assert_eq!(bad.status, 400);
+}
+
+#[tokio::test]
+async fn file_instances_live_beside_the_default_database_and_reset_clears_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db");
+    let db_arg: &'static str = Box::leak(db.to_string_lossy().into_owned().into_boxed_str());
+    let app = TestApp::spawn_with(&["--db", db_arg]).await;
+    let token = login(&app, "acme").await;
+    post_in(&app, "acme", "admin/addblack", &[("blacklist", r#"{"phone":"555","campaign":"*"}"#)], Some(&token))
+        .await
+        .assert_one();
+    assert!(dir.path().join("mock.acme.db").exists());
+    let reset = app.send(app.client.post(format!("{}/_mock/reset", app.base)).header("x-mock-instance", "acme")).await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(state_in(&app, "acme", "blacklist").await, json!([]));
+}

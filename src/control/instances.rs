@@ -1,0 +1,50 @@
+//! The instances themselves: `POST /_mock/reset` renews the request's instance from the fixtures,
+//! `GET /_mock/instances` lists the live ones, `DELETE /_mock/instances/<name>` forgets one.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::error;
+use crate::app::AppState;
+use crate::instances::{Instance, name_of};
+
+/// `POST /_mock/reset`: the request's instance starts over from its fixtures (200).
+pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> Response {
+    let name = world.name().to_string();
+    drop(world);
+    match state.instances.reset(&name).await {
+        Ok(world) => axum::Json(json!({"instance": name, "now": world.clock().stamp()})).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be renewed: {e}")),
+    }
+}
+
+/// `GET /_mock/instances`: the live instances, by name.
+pub async fn list(State(state): State<AppState>) -> Response {
+    let mut rows = Vec::new();
+    for world in state.instances.all().await {
+        rows.push(
+            json!({"instance": world.name(), "now": world.clock().stamp(), "mode": world.clock().mode().to_string()}),
+        );
+    }
+    axum::Json(rows).into_response()
+}
+
+/// `DELETE /_mock/instances/<name>`: forgets the instance and its data (404 when it is not live).
+pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        "x-mock-instance",
+        axum::http::HeaderValue::from_str(&name).unwrap_or(axum::http::HeaderValue::from_static("_")),
+    );
+    let name = match name_of(&headers) {
+        Ok(name) => name,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, bad.0),
+    };
+    if state.instances.delete(&name).await {
+        axum::Json(json!({"deleted": name})).into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, format!("no live instance {name:?}"))
+    }
+}
