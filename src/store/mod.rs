@@ -46,11 +46,11 @@ impl Store {
     /// Opens the database at `location`; a new one starts as a copy of `image` when given (a
     /// serialised database, see [`Store::image`]), which is much faster than loading fixtures.
     pub async fn open(location: &Location, image: Option<&[u8]>) -> Result<Self, StoreError> {
-        if let (Location::File(path), Some(image)) = (location, image) {
-            if !path.exists() {
-                create_parent(path)?;
-                std::fs::write(path, image).map_err(StoreError::Io)?;
-            }
+        if let (Location::File(path), Some(image)) = (location, image)
+            && !path.exists()
+        {
+            create_parent(path)?;
+            std::fs::write(path, image).map_err(StoreError::Io)?;
         }
         let store = match location {
             Location::Memory => {
