@@ -37,8 +37,11 @@ pub struct AppState {
 /// The main listener's router.
 pub fn app(state: AppState) -> Router {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
+    let integra = routes::router()
+        .route_layer(middleware::from_fn(http::record::faults))
+        .route_layer(middleware::from_fn(http::record::journal));
     Router::new()
-        .merge(routes::router())
+        .merge(integra)
         .merge(control::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router())

@@ -14,10 +14,14 @@ pub mod control;
 pub mod engine;
 /// The instance's seeded randomness.
 pub mod entropy;
+/// Faults on demand: latency, forced answers, dropped connections.
+pub mod faults;
 /// The HTTP edge: the vendor's answers, its form, the token check, CORS.
 pub mod http;
 /// Isolated instances: which world a request talks to.
 pub mod instances;
+/// The request journal of an instance: what clients sent and what they were answered.
+pub mod journal;
 /// The vendor's routes, one module per path segment; thin handlers.
 pub mod routes;
 /// Starting the server: world, listeners, banner.

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 mod clock;
+mod faults;
 mod instances;
+mod requests;
 mod scenario;
 use serde_json::json;
 
@@ -23,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
         .route("/_mock/calls", axum::routing::post(scenario::inject))
         .route("/_mock/reset", axum::routing::post(instances::reset))
+        .route("/_mock/requests", get(requests::list).delete(requests::clear))
+        .route("/_mock/requests/count", axum::routing::post(requests::count))
+        .route("/_mock/requests/wait", axum::routing::post(requests::wait))
+        .route("/_mock/faults", get(faults::list).post(faults::add).delete(faults::clear))
 }
 
 /// Routes that are not about one instance: health, and the list of instances.

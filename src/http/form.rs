@@ -73,12 +73,20 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
         let query = request.uri().query().map(str::to_string);
+        let slot = request.extensions().get::<super::record::FormSlot>().cloned();
         let raw = match axum::body::to_bytes(request.into_body(), MAX).await {
             Ok(raw) => raw,
             Err(e) if is_length_limit(&e) => return Err(too_large()),
             Err(e) => return Err(Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"))),
         };
-        Ok(Self::parse(raw, query.as_deref(), multipart))
+        let form = Self::parse(raw, query.as_deref(), multipart);
+        if let Some(slot) = slot {
+            let mut fields: std::collections::BTreeMap<String, String> =
+                form.query.iter().map(|(k, v)| (k.clone(), crate::journal::clip(v))).collect();
+            fields.extend(form.body.iter().map(|(k, v)| (k.clone(), crate::journal::clip(v))));
+            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(fields);
+        }
+        Ok(form)
     }
 }
 

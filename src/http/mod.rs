@@ -5,6 +5,7 @@ pub mod answer;
 pub mod caller;
 pub mod cors;
 pub mod form;
+pub mod record;
 
 pub use answer::Answer;
 pub use caller::Caller;

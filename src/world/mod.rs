@@ -62,6 +62,8 @@ pub struct World {
     background: Mutex<Vec<JoinHandle<()>>>,
     engine: tokio::sync::Mutex<Engine>,
     numbering: Mutex<Numbering>,
+    journal: crate::journal::Journal,
+    faults: crate::faults::Faults,
 }
 
 impl World {
@@ -107,6 +109,8 @@ impl World {
             background: Mutex::new(Vec::new()),
             engine: tokio::sync::Mutex::new(engine),
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
+            journal: Default::default(),
+            faults: Default::default(),
         })
     }
 
@@ -157,6 +161,16 @@ impl World {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// What clients sent this instance.
+    pub fn journal(&self) -> &crate::journal::Journal {
+        &self.journal
+    }
+
+    /// The faults armed on this instance.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.faults
     }
 
     /// Starts work that goes on after the answer (upload parsing).

@@ -1,0 +1,93 @@
+//! The journal over HTTP: `GET /_mock/requests` (filter by `path`, `method`, `since`, `until` and
+//! `form.<field>=<value>` query parameters), `POST /_mock/requests/count`, `POST /_mock/requests/wait`
+//! (`count`, `timeout` seconds, at most 60), `DELETE /_mock/requests`. A count of zero, or a wait that
+//! times out, names the recorded request that came closest and how it differed.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error;
+use crate::instances::Instance;
+use crate::journal::Pattern;
+
+/// The longest wait, in seconds.
+pub const MAX_WAIT_S: f64 = 60.0;
+
+/// The pattern of a JSON body, or why it is none.
+fn pattern_of(body: &Bytes) -> Result<(Pattern, Value), String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let pattern = Pattern::from_json(&value)?;
+    Ok((pattern, value))
+}
+
+pub async fn list(Instance(world): Instance, Query(query): Query<HashMap<String, String>>) -> Response {
+    let mut object = serde_json::Map::new();
+    let mut form = serde_json::Map::new();
+    for (k, v) in query {
+        match k.strip_prefix("form.") {
+            Some(field) => {
+                form.insert(field.to_string(), Value::String(v));
+            }
+            None => {
+                object.insert(k, Value::String(v));
+            }
+        }
+    }
+    object.insert("form".into(), Value::Object(form));
+    match Pattern::from_json(&Value::Object(object)) {
+        Ok(pattern) => axum::Json(world.journal().find(&pattern)).into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+pub async fn count(Instance(world): Instance, body: Bytes) -> Response {
+    let (pattern, _) = match pattern_of(&body) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let count = world.journal().count(&pattern);
+    let mut answer = json!({"count": count});
+    if count == 0 {
+        answer["closest"] = world.journal().closest(&pattern).unwrap_or(Value::Null);
+    }
+    axum::Json(answer).into_response()
+}
+
+pub async fn wait(Instance(world): Instance, body: Bytes) -> Response {
+    let (pattern, value) = match pattern_of(&body) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let wanted = match value.get("count") {
+        None | Some(Value::Null) => 1,
+        Some(v) => match v.as_u64().filter(|&n| (1..=crate::journal::CAPACITY as u64).contains(&n)) {
+            Some(n) => n as usize,
+            None => return error(StatusCode::BAD_REQUEST, "count must be a whole number from 1 to 10000"),
+        },
+    };
+    let timeout = match value.get("timeout") {
+        None | Some(Value::Null) => 10.0,
+        Some(v) => match v.as_f64().filter(|t| (0.0..=MAX_WAIT_S).contains(t)) {
+            Some(t) => t,
+            None => return error(StatusCode::BAD_REQUEST, format!("timeout must be seconds from 0 to {MAX_WAIT_S}")),
+        },
+    };
+    let count = world.journal().wait(&pattern, wanted, std::time::Duration::from_secs_f64(timeout)).await;
+    if count >= wanted {
+        return axum::Json(json!({"count": count})).into_response();
+    }
+    let closest = world.journal().closest(&pattern).unwrap_or(Value::Null);
+    let message = format!("{count} of {wanted} matching requests arrived in {timeout} s");
+    (StatusCode::REQUEST_TIMEOUT, axum::Json(json!({"error": message, "count": count, "closest": closest})))
+        .into_response()
+}
+
+pub async fn clear(Instance(world): Instance) -> Response {
+    world.journal().clear();
+    axum::Json(json!({"cleared": true})).into_response()
+}

@@ -1,0 +1,91 @@
+//! Faults on demand: forced answers, statuses, latency, dropped connections, per instance.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp};
+
+async fn arm(app: &TestApp, fault: Value) -> Reply {
+    app.send(app.client.post(format!("{}/_mock/faults", app.base)).body(fault.to_string())).await
+}
+
+fn agent_call() -> [(&'static str, &'static str); 7] {
+    [
+        ("callerid", "24001234"),
+        ("agent", "Agente1"),
+        ("phone", "1001"),
+        ("tech", "SIP"),
+        ("context", "agentes"),
+        ("outqueue", "test->"),
+        ("destination", "099"),
+    ]
+}
+
+#[tokio::test]
+async fn agent_call_answers_zero_twice_then_recovers() {
+    let app = TestApp::spawn().await;
+    let reply = arm(&app, json!({"path": "/Integra/resources/Agents/AgentCall", "answer": "0", "times": 2})).await;
+    assert_eq!(reply.status, 200);
+    for _ in 0..2 {
+        let reply = app.post("Agents/AgentCall", &agent_call()).await;
+        reply.assert_zero();
+        assert_eq!(reply.reason(), Some("fault injected by /_mock/faults"));
+    }
+    let reply = app.post("Agents/AgentCall", &agent_call()).await;
+    assert_eq!(reply.body.len(), 36, "a guid once the fault is spent: {}", reply.body);
+    assert_eq!(app.send(app.client.get(format!("{}/_mock/faults", app.base))).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn statuses_latency_and_clearing() {
+    let app = TestApp::spawn().await;
+    arm(&app, json!({"path": "/Integra/resources/Dialers/*", "status": 503, "answer": "busy"})).await;
+    let reply = app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (503, "busy"));
+    let cleared = app.send(app.client.delete(format!("{}/_mock/faults", app.base))).await;
+    assert_eq!(cleared.status, 200);
+    app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
+
+    arm(&app, json!({"path": "/Integra/resources/Dialers/RemoveContact", "latency": 300, "times": 1})).await;
+    let began = Instant::now();
+    app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
+    assert!(began.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reaches_the_client_as_an_error() {
+    let app = TestApp::spawn().await;
+    arm(&app, json!({"path": "/Integra/resources/Dialers/RemoveContact", "drop": true, "times": 1})).await;
+    let sent = app
+        .client
+        .post(app.url("Dialers/RemoveContact"))
+        .header("authorization", format!("Basic {}", app.token))
+        .body("campaign=x")
+        .send()
+        .await;
+    let failed = match sent {
+        Err(_) => true,
+        Ok(response) => response.text().await.is_err(),
+    };
+    assert!(failed, "the answer should not arrive whole");
+    // and the server carries on
+    app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
+}
+
+#[tokio::test]
+async fn faults_belong_to_one_instance_and_bad_ones_are_400s() {
+    let app = TestApp::spawn().await;
+    let other = app.client.post(format!("{}/_mock/faults", app.base)).header("x-mock-instance", "other");
+    let armed = app.send(other.body(json!({"path": "/Integra/resources/Dialers/*", "answer": "0"}).to_string())).await;
+    assert_eq!(armed.status, 200);
+    app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
+    for bad in [
+        json!({"path": "/a"}),
+        json!({"path": "/a", "latency": 600_000}),
+        json!({"path": "/a", "drop": true, "times": 0}),
+        json!("x"),
+    ] {
+        assert_eq!(arm(&app, bad.clone()).await.status, 400, "{bad}");
+    }
+}
