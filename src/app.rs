@@ -25,6 +25,8 @@ pub struct Settings {
     pub auth: AuthMode,
     /// Origins allowed by CORS; empty allows every origin.
     pub cors: Vec<String>,
+    /// The bearer token `/_mock` needs, when set.
+    pub control_token: Option<String>,
 }
 
 /// What every handler can reach.
@@ -46,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router())
         .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), control::guard))
         .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

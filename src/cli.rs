@@ -58,6 +58,9 @@ pub struct ServeArgs {
     /// `on` generates inbound callers at each campaign's rate; `off` starts the same world silent.
     #[arg(long, env = "UCONTACT_MOCK_TRAFFIC", value_enum, default_value = "on")]
     pub traffic: Switch,
+    /// When set, `/_mock` (but `/_mock/health`) needs `Authorization: Bearer <token>`.
+    #[arg(long, env = "UCONTACT_MOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
     /// How many instances may live at once; the least recently used beyond it are evicted.
     #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64)]
     pub max_instances: usize,

@@ -52,7 +52,11 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     instances.get(instances::DEFAULT).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
     let state = AppState {
         instances: Arc::new(instances),
-        settings: Arc::new(crate::app::Settings { auth: args.auth, cors: args.cors.clone() }),
+        settings: Arc::new(crate::app::Settings {
+            auth: args.auth,
+            cors: args.cors.clone(),
+            control_token: args.control_token.clone().filter(|t| !t.is_empty()),
+        }),
     };
     let main =
         TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;

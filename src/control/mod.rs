@@ -2,8 +2,10 @@
 //! So far: health, the world's tables, the clock, scenario actions.
 
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -24,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
         .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
         .route("/_mock/calls", axum::routing::post(scenario::inject))
+        .route("/_mock/traffic", axum::routing::post(scenario::traffic))
         .route("/_mock/reset", axum::routing::post(instances::reset))
         .route("/_mock/requests", get(requests::list).delete(requests::clear))
         .route("/_mock/requests/count", axum::routing::post(requests::count))
@@ -56,4 +59,21 @@ async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Re
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no table {table:?}; tables: {}", TABLES.join(", "))),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
+}
+
+/// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let guarded = path.starts_with("/_mock/") && path != "/_mock/health";
+    if let (true, Some(token)) = (guarded, &state.settings.control_token) {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return error(StatusCode::UNAUTHORIZED, "the control API needs Authorization: Bearer <--control-token>");
+        }
+    }
+    next.run(request).await
 }

@@ -54,3 +54,30 @@ pub async fn inject(Instance(world): Instance, body: Bytes) -> Response {
     }
     answer(world.inject_call(&campaign, &from).await.map(|guid| json!({"guid": guid})))
 }
+
+/// `POST /_mock/traffic` with `{"campaign", "calls_per_hour", "patience"}` (patience in seconds, absent:
+/// callers wait forever).
+pub async fn traffic(Instance(world): Instance, body: Bytes) -> Response {
+    let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, r#"send {"campaign": ..., "calls_per_hour": ..., "patience": ...}"#);
+    };
+    let campaign = request.get("campaign").and_then(Value::as_str).unwrap_or_default().to_string();
+    let Some(per_hour) =
+        request.get("calls_per_hour").and_then(Value::as_f64).filter(|r| (0.0..=100_000.0).contains(r))
+    else {
+        return error(StatusCode::BAD_REQUEST, "calls_per_hour must be a number from 0 to 100000");
+    };
+    let patience = match request.get("patience") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64().filter(|p| *p > 0.0 && *p <= 86_400.0) {
+            Some(p) => Some(p),
+            None => return error(StatusCode::BAD_REQUEST, "patience must be seconds from 0 to 86400"),
+        },
+    };
+    answer(
+        world
+            .set_traffic(&campaign, per_hour, patience)
+            .await
+            .map(|()| json!({"campaign": campaign, "calls_per_hour": per_hour, "patience": patience})),
+    )
+}

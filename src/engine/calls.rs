@@ -22,6 +22,18 @@ pub enum Phase {
     Ended,
 }
 
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::RingingAgent => "ringing",
+            Self::Dialing => "dialing",
+            Self::Talking => "talking",
+            Self::Ended => "ended",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Call {
     pub id: u64,

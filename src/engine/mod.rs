@@ -81,8 +81,9 @@ pub struct Finished {
 /// What happens, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
-    /// A caller arrives at an inbound queue (Poisson).
-    Arrival(usize),
+    /// A caller arrives at an inbound queue (Poisson); the second number is the traffic setting it
+    /// was drawn under (a new setting makes older arrivals void).
+    Arrival(usize, u64),
     /// A waiting caller's patience ends.
     Abandon(u64),
     /// The agent's phone stops ringing and is answered.
@@ -235,13 +236,29 @@ impl Engine {
         let rate = self.queues[q].arrivals_per_hour;
         if rate > 0.0 {
             let at = self.now + self.exponential_ms(3600.0 / rate).max(1);
-            self.schedule(at, Event::Arrival(q));
+            let setting = self.queues[q].traffic_setting;
+            self.schedule(at, Event::Arrival(q, setting));
         }
+    }
+
+    /// Sets a campaign's inbound traffic: arrivals per hour and the callers' mean patience.
+    pub fn set_traffic(&mut self, campaign: &str, per_hour: f64, patience_s: Option<f64>) -> Result<(), String> {
+        let q =
+            self.queues.iter().position(|q| q.name == campaign).ok_or_else(|| format!("no campaign {campaign:?}"))?;
+        let queue = &mut self.queues[q];
+        queue.arrivals_per_hour = per_hour;
+        queue.patience_s = patience_s;
+        queue.traffic_setting += 1;
+        self.schedule_arrival(q);
+        Ok(())
     }
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Arrival(q) => {
+            Event::Arrival(q, setting) => {
+                if setting != self.queues[q].traffic_setting {
+                    return;
+                }
                 self.schedule_arrival(q);
                 let customer = format!("09{:07}", self.rng.between(0, 9_999_999));
                 self.arrive(q, customer);

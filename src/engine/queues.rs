@@ -60,6 +60,8 @@ pub struct Queue {
     pub stats: DayStats,
     /// A dialer round is already due.
     pub tick_pending: bool,
+    /// Counts changes of the traffic setting (arrivals drawn under an older one are void).
+    pub traffic_setting: u64,
 }
 
 impl Queue {
@@ -91,6 +93,7 @@ impl Queue {
             rr_next: 0,
             stats: DayStats::default(),
             tick_pending: false,
+            traffic_setting: 0,
         }
     }
 

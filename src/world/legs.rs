@@ -27,6 +27,13 @@ pub enum Outcome {
     Failed,
 }
 
+impl Origin {
+    /// The CDR `direction` of calls of this origin.
+    pub fn direction(self) -> &'static str {
+        if self == Self::Inbound { "inbound" } else { "outbound" }
+    }
+}
+
 impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {

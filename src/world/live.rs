@@ -160,6 +160,11 @@ impl World {
         self.engine().await?.agent_action(username, action).map_err(Failure::Refused)
     }
 
+    /// Sets a campaign's inbound traffic (control API).
+    pub async fn set_traffic(&self, campaign: &str, per_hour: f64, patience: Option<f64>) -> Result<(), Failure> {
+        self.engine().await?.set_traffic(campaign, per_hour, patience).map_err(Failure::Refused)
+    }
+
     /// Injects an inbound caller (control API); answers the call's guid.
     pub async fn inject_call(&self, campaign: &str, customer: &str) -> Result<String, Failure> {
         self.engine().await?.inject(campaign, customer).map_err(Failure::Refused)

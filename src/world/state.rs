@@ -6,14 +6,16 @@ use serde_json::{Value, json};
 
 use super::World;
 use super::error::Failure;
+use super::vendor_date::VendorDate;
 use crate::store::{dialer, records};
 
 /// The tables `GET /_mock/state/<table>` knows.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "campaigns",
     "agents",
     "users",
     "sessions",
+    "calls",
     "dispositions",
     "blacklist",
     "spool",
@@ -38,12 +40,33 @@ impl World {
                     row
                 })
                 .collect(),
-            "agents" => self
-                .config()
-                .agents
-                .iter()
-                .map(|a| json!({"user": a.username, "name": a.name, "phone": a.phone, "tech": a.tech, "context": a.context, "interface": a.interface()}))
-                .collect(),
+            "agents" => {
+                let engine = self.engine().await?;
+                self.config()
+                    .agents
+                    .iter()
+                    .zip(engine.agents())
+                    .map(|(a, live)| {
+                        let call = live.call.and_then(|id| engine.calls().find(|c| c.id == id)).map(|c| c.guid.clone());
+                        json!({"user": a.username, "name": a.name, "phone": a.phone, "tech": a.tech, "context": a.context,
+                               "interface": a.interface(), "logged_in": live.logged_in, "paused": live.paused,
+                               "pausedreason": live.pause_reason, "status": live.status, "call": call})
+                    })
+                    .collect()
+            }
+            "calls" => {
+                let engine = self.engine().await?;
+                let stamp = |t: crate::clock::Millis| VendorDate::from(self.clock().local(t)).to_string();
+                engine
+                    .calls()
+                    .map(|c| {
+                        json!({"guid": c.guid, "campaign": engine.queues()[c.queue].name, "direction": c.origin.direction(),
+                               "customer": c.customer, "callerid": c.callerid, "agent": c.agent_label, "phone": c.agent_phone,
+                               "phase": c.phase.as_str(), "started": stamp(c.created), "data": c.data, "form": c.form,
+                               "note": c.note})
+                    })
+                    .collect()
+            }
             "users" => self
                 .config()
                 .users
@@ -52,7 +75,9 @@ impl World {
                 .collect(),
             "sessions" => {
                 let rows: Vec<(String, String, String, Option<String>)> =
-                    sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid").fetch_all(pool).await?;
+                    sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid")
+                        .fetch_all(pool)
+                        .await?;
                 rows.into_iter()
                     .map(|(token, user, created, ended)| json!({"token": token, "user": user, "created_at": created, "ended_at": ended}))
                     .collect()

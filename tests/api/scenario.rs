@@ -123,3 +123,67 @@ async fn bad_scenario_requests_are_clear_400s_that_change_nothing() {
     }
     assert_eq!(status_of(&app, "").await, before);
 }
+
+#[tokio::test]
+async fn traffic_rates_are_set_per_campaign() {
+    let app = TestApp::spawn().await; // --traffic off: nobody calls
+    app.advance(3600).await;
+    let quiet = status_of(&app, "Out<-").await;
+    assert_eq!(quiet["Out<-"]["totalcalls"], 0);
+    let set = json!({"campaign": "Out<-", "calls_per_hour": 60, "patience": 30});
+    let reply = app.send(app.client.post(format!("{}/_mock/traffic", app.base)).body(set.to_string())).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    app.advance(3600).await;
+    let busy = status_of(&app, "Out<-").await["Out<-"]["totalcalls"].as_u64().unwrap();
+    assert!((30..=100).contains(&busy), "about 60 callers an hour, got {busy}");
+    let stop = json!({"campaign": "Out<-", "calls_per_hour": 0});
+    app.send(app.client.post(format!("{}/_mock/traffic", app.base)).body(stop.to_string())).await;
+    app.advance(3600).await;
+    let after = status_of(&app, "Out<-").await["Out<-"]["totalcalls"].as_u64().unwrap();
+    assert!(after <= busy + 1, "traffic stopped: {busy} then {after}");
+    for bad in [
+        json!({"campaign": "Nope", "calls_per_hour": 1}),
+        json!({"campaign": "Out<-", "calls_per_hour": -1}),
+        json!({"campaign": "Out<-"}),
+    ] {
+        let reply = app.send(app.client.post(format!("{}/_mock/traffic", app.base)).body(bad.to_string())).await;
+        assert_eq!(reply.status, 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn live_calls_and_agents_are_tables_too() {
+    let app = TestApp::spawn().await;
+    let reply = inject(&app, "Out<-", "099777000").await;
+    let guid = reply.json()["guid"].as_str().unwrap().to_string();
+    let calls = app.state("calls").await;
+    assert_eq!(calls.as_array().unwrap().len(), 1);
+    let call = &calls[0];
+    assert_eq!(
+        (call["guid"].as_str(), call["phase"].as_str(), call["direction"].as_str()),
+        (Some(guid.as_str()), Some("ringing"), Some("inbound"))
+    );
+    let agents = app.state("agents").await;
+    let agente1 = agents.as_array().unwrap().iter().find(|a| a["user"] == "Agente1").unwrap();
+    assert_eq!((agente1["status"].as_u64(), agente1["call"].as_str()), (Some(6), Some(guid.as_str())));
+}
+
+#[tokio::test]
+async fn a_control_token_guards_the_control_api_but_not_health() {
+    let app = TestApp::spawn_with(&["--control-token", "s3cret"]).await;
+    let health = app.send(app.client.get(format!("{}/_mock/health", app.base))).await;
+    assert_eq!(health.status, 200);
+    let denied = app.send(app.client.get(format!("{}/_mock/state/blacklist", app.base))).await;
+    assert_eq!(denied.status, 401);
+    assert!(denied.json()["error"].is_string());
+    let wrong = app
+        .send(app.client.get(format!("{}/_mock/state/blacklist", app.base)).header("authorization", "Bearer nope"))
+        .await;
+    assert_eq!(wrong.status, 401);
+    let allowed = app
+        .send(app.client.get(format!("{}/_mock/state/blacklist", app.base)).header("authorization", "Bearer s3cret"))
+        .await;
+    assert_eq!(allowed.status, 200);
+    // the Integra routes keep their own tokens
+    app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
+}
