@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 mod clock;
+mod events;
 mod faults;
 mod instances;
 mod requests;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/calls", axum::routing::post(scenario::inject))
         .route("/_mock/traffic", axum::routing::post(scenario::traffic))
         .route("/_mock/reset", axum::routing::post(instances::reset))
+        .route("/_mock/events", get(events::events))
         .route("/_mock/requests", get(requests::list).delete(requests::clear))
         .route("/_mock/requests/count", axum::routing::post(requests::count))
         .route("/_mock/requests/wait", axum::routing::post(requests::wait))

@@ -24,6 +24,7 @@ impl World {
             records::upsert_blacklist(&mut tx, entry).await?;
         }
         tx.commit().await?;
+        self.publish("blacklist", serde_json::json!({"added": entries}));
         Ok(())
     }
 
@@ -35,6 +36,9 @@ impl World {
             records::delete_blacklist(&mut tx, &entry.phone, &entry.campaign).await?;
         }
         tx.commit().await?;
+        let removed: Vec<_> =
+            entries.iter().map(|e| serde_json::json!({"phone": e.phone, "campaign": e.campaign})).collect();
+        self.publish("blacklist", serde_json::json!({"removed": removed}));
         Ok(())
     }
 

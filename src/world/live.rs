@@ -81,6 +81,7 @@ impl World {
     async fn store_finished(&self, engine: &mut Engine) -> Result<(), Failure> {
         let finished = engine.take_finished();
         let returned = engine.take_returned();
+        self.publish_engine(engine, &finished);
         if finished.is_empty() && returned.is_empty() {
             return Ok(());
         }
@@ -112,7 +113,9 @@ impl World {
     pub async fn move_clock(&self, to: Millis) -> Result<(), Failure> {
         let mut engine = self.engine.lock().await;
         self.clock().move_to(to).map_err(|e| Failure::Refused(e.0))?;
-        self.catch_up(&mut engine, to).await
+        self.catch_up(&mut engine, to).await?;
+        self.publish("clock", serde_json::json!({"now": self.clock().stamp()}));
+        Ok(())
     }
 
     /// `Agents/AgentCall` and `AgentCallwithData`: the new call's guid.
@@ -121,7 +124,9 @@ impl World {
             return refuse(format!("outqueue {:?} is not a known campaign", request.outqueue));
         }
         let mut engine = self.engine().await?;
-        engine.agent_call(request).map_err(Failure::Refused)
+        let guid = engine.agent_call(request).map_err(Failure::Refused)?;
+        self.publish_engine(&engine, &[]);
+        Ok(guid)
     }
 
     /// `Agents/HangupPhone`.
@@ -157,7 +162,10 @@ impl World {
         username: &str,
         action: crate::engine::actions::AgentAction,
     ) -> Result<(), Failure> {
-        self.engine().await?.agent_action(username, action).map_err(Failure::Refused)
+        let mut engine = self.engine().await?;
+        engine.agent_action(username, action).map_err(Failure::Refused)?;
+        self.publish_engine(&engine, &[]);
+        Ok(())
     }
 
     /// Sets a campaign's inbound traffic (control API).
@@ -167,7 +175,10 @@ impl World {
 
     /// Injects an inbound caller (control API); answers the call's guid.
     pub async fn inject_call(&self, campaign: &str, customer: &str) -> Result<String, Failure> {
-        self.engine().await?.inject(campaign, customer).map_err(Failure::Refused)
+        let mut engine = self.engine().await?;
+        let guid = engine.inject(campaign, customer).map_err(Failure::Refused)?;
+        self.publish_engine(&engine, &[]);
+        Ok(guid)
     }
 
     /// `Supervisor/queuesummary`.

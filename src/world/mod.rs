@@ -11,6 +11,7 @@ pub mod dialer;
 pub mod dialing;
 pub mod dispositions;
 pub mod error;
+pub mod events;
 pub mod fixtures;
 pub mod history;
 pub mod json;
@@ -64,6 +65,8 @@ pub struct World {
     numbering: Mutex<Numbering>,
     journal: crate::journal::Journal,
     faults: crate::faults::Faults,
+    events: tokio::sync::broadcast::Sender<events::Event>,
+    seen: Mutex<events::Seen>,
 }
 
 impl World {
@@ -111,6 +114,8 @@ impl World {
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
             journal: Default::default(),
             faults: Default::default(),
+            events: tokio::sync::broadcast::channel(events::BACKLOG).0,
+            seen: Mutex::new(events::Seen::default()),
         })
     }
 

@@ -76,6 +76,7 @@ impl World {
                 Err(e) => ("failed", Some(format!("storage failed: {e}"))),
             };
             world.wake_dialer(&upload.campaign).await;
+            world.publish("upload", serde_json::json!({"id": id, "status": status, "note": note}));
             if let Err(e) =
                 dialer::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp()).await
             {
@@ -126,6 +127,7 @@ impl World {
             dialer::add_progress(&mut tx, id, batch_read, accepted, &rejections).await?;
             tx.commit().await?;
             read += batch_read;
+            self.publish("upload", serde_json::json!({"id": id, "status": "parsing", "read": read}));
         }
         Ok(match upload.cant.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -12,6 +12,7 @@ mod dialing;
 mod dispositions;
 mod durability;
 mod erlang;
+mod events;
 mod faults;
 mod general;
 mod helpers;

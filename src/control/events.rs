@@ -1,0 +1,31 @@
+//! `GET /_mock/events`: the instance's state changes as Server-Sent Events (`event: <kind>`,
+//! `data: <json>`), with a keep-alive comment every 15 seconds.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::instances::Instance;
+
+pub async fn events(Instance(world): Instance) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let receiver = world.listen();
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => {
+                    let sse = Event::default().event(event.kind).data(event.data.to_string());
+                    return Some((Ok(sse), receiver));
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    let sse = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
+                    return Some((Ok(sse), receiver));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
