@@ -13,19 +13,12 @@ use crate::instances::Instance;
 pub async fn events(Instance(world): Instance) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = world.listen();
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => {
-                    let sse = Event::default().event(event.kind).data(event.data.to_string());
-                    return Some((Ok(sse), receiver));
-                }
-                Err(RecvError::Lagged(missed)) => {
-                    let sse = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
-                    return Some((Ok(sse), receiver));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+        let sse = match receiver.recv().await {
+            Ok(event) => Event::default().event(event.kind).data(event.data.to_string()),
+            Err(RecvError::Lagged(missed)) => Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}")),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(sse), receiver))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
