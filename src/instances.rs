@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use crate::app::AppState;
 use crate::control::error;
 use crate::store::{Location, StoreError};
+use crate::world::fixtures::FixtureSet;
 use crate::world::{World, WorldOptions};
 
 /// The name every request without another gets.
@@ -37,6 +38,8 @@ pub struct Instances {
 #[derive(Debug, Default)]
 struct Live {
     worlds: HashMap<String, Arc<World>>,
+    /// Instances given fixtures of their own (`POST /_mock/fixtures`); reset keeps them.
+    fixtures: HashMap<String, FixtureSet>,
     /// Names, least recently used first.
     recency: Vec<String>,
 }
@@ -63,21 +66,33 @@ impl Instances {
             live.recency.retain(|n| *n != oldest);
             live.worlds.remove(&oldest);
         }
-        let options = self.options(name);
+        let mut options = self.options(name);
         let fresh = match &options.location {
             Location::Memory => true,
             Location::File(path) => !path.exists(),
         };
-        let image =
-            if fresh { Some(self.image.get_or_try_init(|| World::fresh_image(&self.template)).await?) } else { None };
+        let own = live.fixtures.get(name).cloned();
+        let image = match own {
+            Some(fixtures) => {
+                options.fixtures = fixtures;
+                None
+            }
+            None if fresh => Some(self.image.get_or_try_init(|| World::fresh_image(&self.template)).await?),
+            None => None,
+        };
         let world = Arc::new(World::open_from(options, image.map(Vec::as_slice)).await?);
         live.worlds.insert(name.to_string(), Arc::clone(&world));
         Ok(world)
     }
 
-    /// Forgets instance `name` and its data; it comes back fresh from the fixtures on next use.
-    /// Answers whether it existed.
+    /// Forgets instance `name`, its data and its own fixtures; it comes back fresh from the server's
+    /// fixtures on next use. Answers whether it existed.
     pub async fn delete(&self, name: &str) -> bool {
+        self.live.lock().await.fixtures.remove(name);
+        self.drop_data(name).await
+    }
+
+    async fn drop_data(&self, name: &str) -> bool {
         let mut live = self.live.lock().await;
         live.recency.retain(|n| n != name);
         let existed = live.worlds.remove(name).is_some();
@@ -93,8 +108,19 @@ impl Instances {
 
     /// Replaces instance `name` with a fresh world from the fixtures.
     pub async fn reset(&self, name: &str) -> Result<Arc<World>, StoreError> {
-        self.delete(name).await;
+        self.drop_data(name).await;
         self.get(name).await
+    }
+
+    /// Replaces instance `name` with a fresh world made from `fixtures` (kept across resets).
+    pub async fn load(&self, name: &str, fixtures: FixtureSet) -> Result<Arc<World>, StoreError> {
+        self.live.lock().await.fixtures.insert(name.to_string(), fixtures);
+        self.reset(name).await
+    }
+
+    /// Is instance `name` live (created and not evicted)?
+    pub async fn is_live(&self, name: &str) -> bool {
+        self.live.lock().await.worlds.contains_key(name)
     }
 
     /// Every live instance, by name.

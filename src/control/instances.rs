@@ -9,6 +9,8 @@ use serde_json::json;
 use super::error;
 use crate::app::AppState;
 use crate::instances::{Instance, name_of};
+use crate::world::catalog::Catalog;
+use crate::world::fixtures::FixtureSet;
 
 /// `POST /_mock/reset`: the request's instance starts over from its fixtures (200).
 pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> Response {
@@ -46,5 +48,45 @@ pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> 
         axum::Json(json!({"deleted": name})).into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("no live instance {name:?}"))
+    }
+}
+
+/// The largest fixture body accepted.
+pub const MAX_FIXTURES: usize = 4 * 1024 * 1024;
+
+/// `POST /_mock/fixtures` with `{"world": {...world.json...}, "messages": {...}}` or `{"dir": "path"}`:
+/// the request's instance starts over from that fixture set (and keeps it across resets).
+pub async fn load(
+    State(state): State<AppState>,
+    Instance(world): Instance,
+    request: axum::extract::Request,
+) -> Response {
+    let name = world.name().to_string();
+    drop(world);
+    let Ok(body) = axum::body::to_bytes(request.into_body(), MAX_FIXTURES).await else {
+        return error(StatusCode::BAD_REQUEST, format!("a fixture body may hold at most {MAX_FIXTURES} bytes"));
+    };
+    let fixtures = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(map)) => match (map.get("world"), map.get("dir")) {
+            (Some(world), None) => {
+                let catalog = match map.get("messages") {
+                    None | Some(serde_json::Value::Null) => Ok(Catalog::embedded()),
+                    Some(messages) => Catalog::parse(&messages.to_string()),
+                };
+                catalog.and_then(|catalog| FixtureSet::parse(&world.to_string(), catalog))
+            }
+            (None, Some(serde_json::Value::String(dir))) => FixtureSet::load(std::path::Path::new(dir)),
+            _ => Err(r#"send {"world": {...}, "messages": {...}} or {"dir": "path"}"#.to_string()),
+        },
+        Ok(_) => Err("send a JSON object".to_string()),
+        Err(e) => Err(format!("not JSON: {e}")),
+    };
+    let fixtures = match fixtures {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    match state.instances.load(&name, fixtures).await {
+        Ok(world) => axum::Json(json!({"instance": name, "campaigns": world.config().campaigns.len()})).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be made: {e}")),
     }
 }

@@ -2,7 +2,7 @@
 //! So far: health, the world's tables, the clock, scenario actions.
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::middleware::Next;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/calls", axum::routing::post(scenario::inject))
         .route("/_mock/traffic", axum::routing::post(scenario::traffic))
         .route("/_mock/reset", axum::routing::post(instances::reset))
+        .route("/_mock/fixtures", axum::routing::post(instances::load))
         .route("/_mock/events", get(events::events))
         .route("/_mock/requests", get(requests::list).delete(requests::clear))
         .route("/_mock/requests/count", axum::routing::post(requests::count))
@@ -50,8 +51,19 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// `GET /_mock/health`: 200 `{"status":"ok"}` once the world is open (it is, when we answer).
-async fn health() -> Response {
-    axum::Json(json!({"status": "ok"})).into_response()
+/// With `?instance=<name>`, also whether that instance is live (created from its fixtures and ready).
+async fn health(
+    State(state): State<AppState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    match query.get("instance") {
+        None => axum::Json(json!({"status": "ok"})).into_response(),
+        Some(name) => {
+            let name = name.to_ascii_lowercase();
+            let ready = state.instances.is_live(&name).await;
+            axum::Json(json!({"status": "ok", "instance": name, "ready": ready})).into_response()
+        }
+    }
 }
 
 /// `GET /_mock/state/<table>`: the table's rows as a JSON array.

@@ -169,3 +169,130 @@ async fn file_instances_live_beside_the_default_database_and_reset_clears_them()
     assert_eq!(reset.status, 200);
     assert_eq!(state_in(&app, "acme", "blacklist").await, json!([]));
 }
+
+#[tokio::test]
+async fn an_instance_can_start_from_fixtures_of_its_own() {
+    let app = TestApp::spawn().await;
+    let world = json!({
+        "users": [{"user": "boss", "password": "pw", "name": "Boss", "profile": "supervisor"}],
+        "agents": [{"user": "ana", "name": "Ana", "phone": "2001", "tech": "SIP", "context": "agentes"}],
+        "campaigns": [{"name": "Solo<-", "kind": "inbound", "strategy": "linear", "slevelthreshold": 10, "wrapup": 0,
+                       "callerid": "1", "did": "2", "hours": "08:00-21:00", "members": [{"agent": "ana"}]}],
+        "dispositions": [{"campaigns": ["Solo<-"], "options": [{"l1": "Hecho", "action": "none"}]}],
+        "history": {"days": 0, "calls_per_day": 0}
+    });
+    let messages = json!({"campaign_empty": "Bad params: empty campaign", "callerid_empty": "x", "guid_empty": "x", "agent_empty": "x",
+                          "l1_empty": "x", "disposition_not_found": "Not found: {l1}", "schedule_empty": "x", "schedule_format": "x"});
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "solo");
+    let reply = app.send(load.body(json!({"world": world, "messages": messages}).to_string())).await;
+    assert_eq!((reply.status, reply.json()), (200, json!({"instance": "solo", "campaigns": 1})));
+    let campaigns = state_in(&app, "solo", "campaigns").await;
+    assert_eq!(campaigns.as_array().unwrap().len(), 1);
+    assert_eq!(state_in(&app, "solo", "cdrs").await, json!([]));
+    let token = post_in(&app, "solo", "auth/getUserToken", &[("user", "boss"), ("password", "pw")], None).await.json()
+        [2]
+    .as_str()
+    .unwrap()
+    .to_string();
+    let reply = post_in(&app, "solo", "api/DispositionCall", &[("agent", "a")], Some(&token)).await;
+    reply.assert_bad_request("Bad params: empty campaign");
+    // A reset keeps the instance's own fixtures; the default instance never saw them.
+    let reset = app.send(app.client.post(format!("{}/_mock/reset", app.base)).header("x-mock-instance", "solo")).await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(state_in(&app, "solo", "campaigns").await[0]["name"], "Solo<-");
+    assert_eq!(app.state("campaigns").await.as_array().unwrap().len(), 10);
+
+    for bad in [
+        json!({"world": {"users": []}}),
+        json!({"dir": "/nonexistent"}),
+        json!([]),
+        json!({"world": world, "messages": {"x": "y"}}),
+    ] {
+        let reply = app
+            .send(
+                app.client
+                    .post(format!("{}/_mock/fixtures", app.base))
+                    .header("x-mock-instance", "solo")
+                    .body(bad.to_string()),
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{bad}");
+        assert!(reply.json()["error"].is_string());
+    }
+    let huge = format!("{{\"world\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let reply = app
+        .send(app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "solo").body(huge))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(state_in(&app, "solo", "campaigns").await[0]["name"], "Solo<-", "refused loads change nothing");
+}
+
+#[tokio::test]
+async fn health_reports_an_instances_readiness() {
+    let app = TestApp::spawn().await;
+    let ask = |name: &str| app.client.get(format!("{}/_mock/health?instance={name}", app.base));
+    assert_eq!(app.send(ask("later")).await.json(), json!({"status": "ok", "instance": "later", "ready": false}));
+    login(&app, "later").await;
+    assert_eq!(app.send(ask("later")).await.json(), json!({"status": "ok", "instance": "later", "ready": true}));
+}
+
+#[tokio::test]
+async fn eight_clients_on_eight_instances_run_the_same_scenario_in_parallel() {
+    let app = TestApp::spawn().await;
+    let runs = (0..8).map(|i| {
+        let (client, base) = (app.client.clone(), app.base.clone());
+        tokio::spawn(async move {
+            let name = format!("parallel-{i}");
+            let post = |route: &str, form: &[(&str, &str)], token: Option<&str>| {
+                let mut r = client
+                    .post(format!("{base}/Integra/resources/{route}"))
+                    .header("x-mock-instance", name.as_str())
+                    .body(encode(form));
+                if let Some(t) = token {
+                    r = r.header("authorization", format!("Basic {t}"));
+                }
+                r.send()
+            };
+            let login: Value = post("auth/getUserToken", &[("user", "admin"), ("password", "admin")], None)
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = login[2].as_str().unwrap().to_string();
+            for n in 0..20 {
+                let phone = format!("{n}");
+                let entry = format!(r#"{{"phone":"{phone}","campaign":"*"}}"#);
+                assert_eq!(
+                    post("admin/addblack", &[("blacklist", &entry)], Some(&token)).await.unwrap().text().await.unwrap(),
+                    "1"
+                );
+            }
+            let form = [("campaign", "Ventas->"), ("agent", "A"), ("callerid", "1"), ("guid", "g"), ("l1", "Venta")];
+            post("api/DispositionCall", &form, Some(&token)).await.unwrap();
+            let state: Value = client
+                .get(format!("{base}/_mock/state/blacklist"))
+                .header("x-mock-instance", name.as_str())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let count: Value = client
+                .post(format!("{base}/_mock/requests/count"))
+                .header("x-mock-instance", name.as_str())
+                .body(json!({"path": "/Integra/resources/api/DispositionCall", "form": {"l1": "Venta"}}).to_string())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (state.as_array().unwrap().len(), count["count"].as_u64().unwrap())
+        })
+    });
+    for run in runs {
+        assert_eq!(run.await.unwrap(), (20, 1), "each instance saw only its own client");
+    }
+}
