@@ -285,7 +285,7 @@ impl Engine {
             let at = now + self.exponential_ms(patience);
             self.schedule(at, Event::Abandon(id));
         }
-        let guid = self.calls[&id].guid.clone();
+        let guid = self.calls.get(&id).map(|c| c.guid.clone()).unwrap_or_default();
         self.dispatch(q);
         guid
     }
@@ -323,7 +323,7 @@ impl Engine {
     fn dispatch_for(&mut self, agent: usize) {
         let mut queues: Vec<(Millis, usize)> = (0..self.queues.len())
             .filter(|&q| self.queues[q].members.iter().any(|m| m.agent == agent))
-            .filter_map(|q| self.queues[q].waiting.front().map(|id| (self.calls[id].created, q)))
+            .filter_map(|q| self.queues[q].waiting.front().and_then(|id| self.calls.get(id)).map(|c| (c.created, q)))
             .collect();
         queues.sort_unstable();
         for (_, q) in queues {
