@@ -115,7 +115,14 @@ impl Instances {
     /// Replaces instance `name` with a fresh world made from `fixtures` (kept across resets).
     pub async fn load(&self, name: &str, fixtures: FixtureSet) -> Result<Arc<World>, StoreError> {
         self.live.lock().await.fixtures.insert(name.to_string(), fixtures);
-        self.reset(name).await
+        match self.reset(name).await {
+            Ok(world) => Ok(world),
+            Err(e) => {
+                // Fixtures that cannot make a world are forgotten: the instance stays usable.
+                self.delete(name).await;
+                Err(e)
+            }
+        }
     }
 
     /// Is instance `name` live (created and not evicted)?

@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 
 use super::error;
 use crate::engine::actions::AgentAction;
+
+/// The most inbound callers an hour a campaign may be given.
+const MAX_RATE: f64 = 3600.0;
 use crate::instances::Instance;
 use crate::world::error::Failure;
 
@@ -63,15 +66,15 @@ pub async fn traffic(Instance(world): Instance, body: Bytes) -> Response {
     };
     let campaign = request.get("campaign").and_then(Value::as_str).unwrap_or_default().to_string();
     let Some(per_hour) =
-        request.get("calls_per_hour").and_then(Value::as_f64).filter(|r| (0.0..=100_000.0).contains(r))
+        request.get("calls_per_hour").and_then(Value::as_f64).filter(|r| *r == 0.0 || (0.01..=MAX_RATE).contains(r))
     else {
-        return error(StatusCode::BAD_REQUEST, "calls_per_hour must be a number from 0 to 100000");
+        return error(StatusCode::BAD_REQUEST, "calls_per_hour must be 0 or a number from 0.01 to 3600");
     };
     let patience = match request.get("patience") {
         None | Some(Value::Null) => None,
-        Some(v) => match v.as_f64().filter(|p| *p > 0.0 && *p <= 86_400.0) {
+        Some(v) => match v.as_f64().filter(|p| (1.0..=86_400.0).contains(p)) {
             Some(p) => Some(p),
-            None => return error(StatusCode::BAD_REQUEST, "patience must be seconds from 0 to 86400"),
+            None => return error(StatusCode::BAD_REQUEST, "patience must be seconds from 1 to 86400"),
         },
     };
     answer(

@@ -101,6 +101,9 @@ enum Event {
     DialerTick(usize),
 }
 
+/// The most callers one queue holds; more are turned away.
+pub const MAX_WAITING: usize = 10_000;
+
 /// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
 pub type Refusal = String;
 
@@ -229,7 +232,8 @@ impl Engine {
 
     /// An exponential delay with the given mean, in milliseconds.
     fn exponential_ms(&self, mean_s: f64) -> Millis {
-        (-mean_s * 1000.0 * (1.0 - self.rng.unit()).ln()).round() as Millis
+        // At most a year: a delay never overflows the clock.
+        ((-mean_s * 1000.0 * (1.0 - self.rng.unit()).ln()).round() as Millis).clamp(0, 365 * 24 * 3_600_000)
     }
 
     fn schedule_arrival(&mut self, q: usize) {
@@ -280,6 +284,13 @@ impl Engine {
         let now = self.now;
         let day = self.day(now);
         self.queues[q].today(day).offered += 1;
+        if self.queues[q].waiting.len() >= MAX_WAITING {
+            // A full queue turns callers away at once (Asterisk's maxlen): they count as abandoned.
+            self.queues[q].today(day).abandoned += 1;
+            let guid = self.calls.get(&id).map(|c| c.guid.clone()).unwrap_or_default();
+            self.finish(id);
+            return guid;
+        }
         self.queues[q].waiting.push_back(id);
         if let Some(patience) = self.queues[q].patience_s {
             let at = now + self.exponential_ms(patience);
@@ -533,6 +544,11 @@ impl Engine {
     fn wrapup_ends(&mut self, agent: usize) {
         let now = self.now;
         let a = &mut self.agents[agent];
+        if a.call.is_some() {
+            // An AgentCall placed during wrap-up ended it.
+            a.wrapup_until = None;
+            return;
+        }
         if a.wrapup_until.is_some_and(|t| t <= now) {
             a.wrapup_until = None;
             let idle = if a.logged_in { status::NOT_INUSE } else { status::UNAVAILABLE };
@@ -575,8 +591,9 @@ impl Engine {
         let ring = (self.settings.ring * 1000.0).round() as Millis;
         let a = &mut self.agents[agent];
         a.call = Some(id);
+        a.wrapup_until = None;
         a.set_status(status::RINGING, now);
-        let call = self.calls.get_mut(&id).expect("just made");
+        let Some(call) = self.calls.get_mut(&id) else { return Err("the call vanished".into()) };
         call.agent = Some(agent);
         call.agent_label = r.agent;
         call.agent_phone = r.phone;

@@ -21,7 +21,12 @@ impl Engine {
             .map(|q| {
                 let stats = q.stats_of(day);
                 let members: Vec<&Agent> = q.members.iter().map(|m| &self.agents[m.agent]).collect();
-                let longest = q.waiting.iter().filter_map(|id| self.calls.get(id)).map(|c| self.now - c.created).max();
+                let longest = q
+                    .waiting
+                    .iter()
+                    .filter_map(|id| self.calls.get(id))
+                    .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
+                    .max();
                 json!({
                     "queue": q.name,
                     "loggedIn": members.iter().filter(|a| a.logged_in).count(),

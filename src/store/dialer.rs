@@ -136,7 +136,7 @@ pub async fn spool_by_destination(
 /// The next free contact id.
 pub async fn next_contact(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
     let max: Option<i64> = sqlx::query_scalar("SELECT max(contact) FROM spool").fetch_one(&mut *conn).await?;
-    Ok(max.unwrap_or(0) + 1)
+    Ok(max.unwrap_or(0).saturating_add(1))
 }
 
 pub async fn delete_spool_number(conn: &mut SqliteConnection, campaign: &str, number: &str) -> Result<u64, StoreError> {

@@ -46,7 +46,7 @@ pub fn parse_record(line: &[u8], campaign: &str) -> Result<BaseRecord, String> {
     let priority = match field(4).trim() {
         "" => None,
         p => match p.parse::<i64>() {
-            Ok(n) if n >= 1 => Some(n),
+            Ok(n) if (1..=1 << 40).contains(&n) => Some(n),
             _ => return Err(format!("priority {:?} is not a whole number >= 1", clip(p))),
         },
     };

@@ -10,6 +10,9 @@ use super::json::{self, Object};
 use super::vendor_date::{VendorDate, is_null_date};
 use crate::store::dialer::{self, ScheduleRow, SpoolRow, TaskRow};
 
+/// The largest contact id, retry count or priority a client may send (room to count on from there).
+pub const MAX_NUMBER: i64 = 1 << 40;
+
 /// The priority of tasks "called within moments" and of schedules.
 pub const URGENT_PRIORITY: i64 = 1;
 
@@ -64,7 +67,10 @@ impl World {
         let woken = self.known_campaign(&campaign)?.name.clone();
         let agentphone = self.known_phone("callspool", o.text("agentphone")?)?;
         let now = self.clock().stamp();
-        let contact = o.integer("contact")?;
+        let contact = o.integer_in("contact", 0..=MAX_NUMBER)?;
+        let retries = o.integer_in("retries", 0..=MAX_NUMBER)?;
+        let priority = o.integer_in("priority", -MAX_NUMBER..=MAX_NUMBER)?;
+        let status = o.integer_in("status", -MAX_NUMBER..=MAX_NUMBER)?;
         let mut tx = self.store().writer().begin().await?;
         let existing = match contact {
             Some(c) => dialer::spool_by_contact(&mut tx, &campaign, c).await?,
@@ -75,8 +81,8 @@ impl World {
                 // The seed's "do not change" list: campaign, status, contact, dialerbase stay.
                 entry.destination = destination;
                 entry.alternatives = o.text("alternatives")?.unwrap_or(entry.alternatives);
-                entry.retries = o.integer("retries")?.unwrap_or(entry.retries);
-                entry.priority = o.integer("priority")?.unwrap_or(entry.priority);
+                entry.retries = retries.unwrap_or(entry.retries);
+                entry.priority = priority.unwrap_or(entry.priority);
                 entry.data = o.text("data")?.unwrap_or(entry.data);
                 entry.agentphone = agentphone.unwrap_or(entry.agentphone);
                 entry.state = "pending".into();
@@ -88,14 +94,14 @@ impl World {
                     Some(c) => c,
                     None => dialer::next_contact(&mut tx).await?,
                 };
-                let priority = o.integer("priority")?.unwrap_or(DEFAULT_PRIORITY);
+                let priority = priority.unwrap_or(DEFAULT_PRIORITY);
                 let entry = SpoolRow {
                     dialerbase: o.text("dialerbase")?,
-                    status: o.integer("status")?.unwrap_or(1),
+                    status: status.unwrap_or(1),
                     data: o.text_or_empty("data")?,
                     alternatives: o.text_or_empty("alternatives")?,
                     contact,
-                    retries: o.integer("retries")?.unwrap_or(0),
+                    retries: retries.unwrap_or(0),
                     agentphone: agentphone.unwrap_or_default(),
                     ..SpoolRow::new(&campaign, &destination, priority, "respool", &now)
                 };

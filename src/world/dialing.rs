@@ -140,7 +140,7 @@ impl World {
             entry.state = "done".into();
             return;
         }
-        if retry && entry.retries + 1 < MAX_RETRIES {
+        if retry && entry.retries.saturating_add(1) < MAX_RETRIES {
             entry.retries += 1;
             entry.state = "pending".into();
             entry.not_before = Some(VendorDate::from(now + Duration::minutes(RETRY_AFTER_MINUTES)).to_string());

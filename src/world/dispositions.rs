@@ -112,7 +112,7 @@ impl World {
         let now = self.clock().stamp();
         match dialer::spool_by_destination(conn, &r.campaign, &r.callerid).await? {
             Some(mut entry) => {
-                entry.retries += 1;
+                entry.retries = entry.retries.saturating_add(1);
                 entry.state = "pending".into();
                 entry.updated_at = now;
                 dialer::update_spool(conn, &entry).await?;

@@ -153,8 +153,61 @@ impl FixtureSet {
             }
         }
         let config = Config { campaigns, agents: file.agents, users: file.users, dispositions, calls: file.calls };
+        check_ranges(&config, file.history)?;
         Ok(Self { config, history: file.history, catalog })
     }
+}
+
+/// Numbers a simulated contact center can live with (and that cannot overflow its clock).
+fn check_ranges(config: &Config, history: History) -> Result<(), String> {
+    let within = |what: String, value: f64, low: f64, high: f64| {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err(format!("{what} must be from {low} to {high}, not {value}"))
+        }
+    };
+    within("history.days".into(), f64::from(history.days), 0.0, 366.0)?;
+    within("history.calls_per_day".into(), f64::from(history.calls_per_day), 0.0, 5_000.0)?;
+    within(
+        "history.days x calls_per_day".into(),
+        f64::from(history.days) * f64::from(history.calls_per_day),
+        0.0,
+        100_000.0,
+    )?;
+    let calls = &config.calls;
+    within("calls.talk_mean".into(), calls.talk_mean, 1.0, 86_400.0)?;
+    within("calls.ring".into(), calls.ring, 0.0, 600.0)?;
+    within("calls.hold_share".into(), calls.hold_share, 0.0, 1.0)?;
+    let o = calls.outcomes;
+    within(
+        "the sum of calls.outcomes".into(),
+        f64::from(o.answered) + f64::from(o.no_answer) + f64::from(o.busy) + f64::from(o.failed),
+        1.0,
+        1e6,
+    )?;
+    for c in &config.campaigns {
+        within(format!("campaign {:?} wrapup", c.name), c.wrapup as f64, 0.0, 86_400.0)?;
+        within(format!("campaign {:?} slevelthreshold", c.name), c.slevel_threshold as f64, 0.0, 86_400.0)?;
+        within(format!("campaign {:?} traffic.calls_per_hour", c.name), c.calls_per_hour, 0.0, 3_600.0)?;
+        if let Some(p) = c.patience {
+            within(format!("campaign {:?} traffic.patience", c.name), p, 1.0, 86_400.0)?;
+        }
+        if config.campaigns.iter().filter(|d| d.name == c.name).count() > 1 {
+            return Err(format!("campaign {:?} is defined twice", c.name));
+        }
+    }
+    for a in &config.agents {
+        if config.agents.iter().filter(|b| b.username == a.username || b.phone == a.phone).count() > 1 {
+            return Err(format!("agent {:?} (phone {}) shares its name or phone", a.username, a.phone));
+        }
+    }
+    for u in &config.users {
+        if config.users.iter().filter(|v| v.username == u.username).count() > 1 {
+            return Err(format!("user {:?} is defined twice", u.username));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -67,6 +67,16 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// An integer within `range` (see [`Object::integer`]).
+    pub fn integer_in(&self, key: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, Failure> {
+        match self.integer(key)? {
+            Some(n) if !range.contains(&n) => {
+                refuse(format!("{}.{key} must be from {} to {}", self.what, range.start(), range.end()))
+            }
+            other => Ok(other),
+        }
+    }
+
     /// A boolean given as JSON `true`/`false` or the strings `"true"`/`"false"`.
     pub fn boolean(&self, key: &str) -> Result<bool, Failure> {
         match self.map.get(key) {

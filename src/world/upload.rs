@@ -118,7 +118,7 @@ impl World {
                             ..SpoolRow::new(&upload.campaign, &record.destination, priority, "upload", &now)
                         };
                         dialer::insert_spool(&mut tx, &entry).await?;
-                        contact += 1;
+                        contact = contact.saturating_add(1);
                         accepted += 1;
                     }
                     Err(reason) => rejections.push(Rejection { line, reason }),

@@ -187,3 +187,70 @@ async fn a_control_token_guards_the_control_api_but_not_health() {
     // the Integra routes keep their own tokens
     app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
 }
+
+#[tokio::test]
+async fn an_agent_call_during_wrap_up_keeps_the_agent_busy() {
+    let app = TestApp::spawn().await;
+    let status = |agents: &Value| {
+        agents.as_array().unwrap().iter().find(|a| a["user"] == "Agente1").unwrap()["status"].as_u64().unwrap()
+    };
+    inject(&app, "Ventas->", "099888000").await; // Ventas-> wraps up for 5 s
+    let mut wrapping = false;
+    for _ in 0..2000 {
+        app.advance(1).await;
+        if status(&app.state("agents").await) == 9 {
+            wrapping = true;
+            break;
+        }
+    }
+    assert!(wrapping, "Agente1 never wrapped up");
+    let call = [
+        ("callerid", "1"),
+        ("agent", "Agente1"),
+        ("phone", "1001"),
+        ("tech", "SIP"),
+        ("context", "c"),
+        ("outqueue", "Sales->"),
+        ("destination", "099"),
+    ];
+    assert_eq!(app.post("Agents/AgentCall", &call).await.body.len(), 36);
+    app.advance(6).await; // past the wrap-up's end
+    let agents = app.state("agents").await;
+    let still = agents.as_array().unwrap().iter().find(|a| a["user"] == "Agente1").unwrap();
+    if still["call"].is_string() {
+        assert_ne!(status(&agents), 1, "an agent on a call is not available: {still}");
+    }
+}
+
+#[tokio::test]
+async fn numbers_that_would_overflow_are_refused() {
+    let app = TestApp::spawn().await;
+    for field in ["retries", "contact"] {
+        let spool = json!({"campaign": "Power<-", "destination": "1", field: i64::MAX});
+        app.post("Dialers/Respool", &[("callspool", &spool.to_string())]).await.assert_zero();
+    }
+    for bad in [
+        json!({"campaign": "Out<-", "calls_per_hour": 1e-300}),
+        json!({"campaign": "Out<-", "calls_per_hour": 5, "patience": 0.5}),
+    ] {
+        let reply = app.send(app.client.post(format!("{}/_mock/traffic", app.base)).body(bad.to_string())).await;
+        assert_eq!(reply.status, 400, "{bad}");
+    }
+    let world: Value = serde_json::from_str(include_str!("../../fixtures/world.json")).unwrap();
+    for (path, value) in [
+        ("/history/days", json!(4_294_967_295u64)),
+        ("/campaigns/0/wrapup", json!(i64::MAX)),
+        ("/calls/talk_mean", json!(0)),
+    ] {
+        let mut broken = world.clone();
+        *broken.pointer_mut(path).unwrap() = value;
+        let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "broken");
+        let reply = app.send(load.body(json!({"world": broken}).to_string())).await;
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+    }
+    // the instance still works with the server's fixtures
+    let state = app
+        .send(app.client.get(format!("{}/_mock/state/campaigns", app.base)).header("x-mock-instance", "broken"))
+        .await;
+    assert_eq!(state.json().as_array().unwrap().len(), 10);
+}
