@@ -4,18 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{JSON, Reply, TEXT, TestApp, encode};
-
-/// AgentCall's seven parameters: Agente1's phone placing a call counted in `test->`.
-const CALL: [(&str, &str); 7] = [
-    ("callerid", "24001234"),
-    ("agent", "Agente1"),
-    ("phone", "1001"),
-    ("tech", "SIP"),
-    ("context", "agentes"),
-    ("outqueue", "test->"),
-    ("destination", "099123456"),
-];
+use crate::helpers::{CALL, JSON, Reply, TEXT, TestApp, encode};
 
 /// `CALL` with some values replaced (same keys, same order).
 fn call_with<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {

@@ -4,22 +4,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp};
+use crate::helpers::{CALL, Reply, TestApp};
 
 async fn arm(app: &TestApp, fault: Value) -> Reply {
     app.send(app.client.post(format!("{}/_mock/faults", app.base)).body(fault.to_string())).await
-}
-
-fn agent_call() -> [(&'static str, &'static str); 7] {
-    [
-        ("callerid", "24001234"),
-        ("agent", "Agente1"),
-        ("phone", "1001"),
-        ("tech", "SIP"),
-        ("context", "agentes"),
-        ("outqueue", "test->"),
-        ("destination", "099"),
-    ]
 }
 
 #[tokio::test]
@@ -28,11 +16,11 @@ async fn agent_call_answers_zero_twice_then_recovers() {
     let reply = arm(&app, json!({"path": "/Integra/resources/Agents/AgentCall", "answer": "0", "times": 2})).await;
     assert_eq!(reply.status, 200);
     for _ in 0..2 {
-        let reply = app.post("Agents/AgentCall", &agent_call()).await;
+        let reply = app.post("Agents/AgentCall", &CALL).await;
         reply.assert_zero();
         assert_eq!(reply.reason(), Some("fault injected by /_mock/faults"));
     }
-    let reply = app.post("Agents/AgentCall", &agent_call()).await;
+    let reply = app.post("Agents/AgentCall", &CALL).await;
     assert_eq!(reply.body.len(), 36, "a guid once the fault is spent: {}", reply.body);
     assert_eq!(app.send(app.client.get(format!("{}/_mock/faults", app.base))).await.json(), json!([]));
 }

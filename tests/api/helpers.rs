@@ -9,6 +9,17 @@ use ucontact_mock::cli::ServeArgs;
 pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub const JSON: &str = "application/json; charset=UTF-8";
 
+/// AgentCall's seven parameters: Agente1's phone placing a call counted in `test->`.
+pub const CALL: [(&str, &str); 7] = [
+    ("callerid", "24001234"),
+    ("agent", "Agente1"),
+    ("phone", "1001"),
+    ("tech", "SIP"),
+    ("context", "agentes"),
+    ("outqueue", "test->"),
+    ("destination", "099123456"),
+];
+
 /// A running mock and a client for it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
