@@ -39,14 +39,19 @@ pub struct AppState {
 /// The main listener's router.
 pub fn app(state: AppState) -> Router {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
-    let integra = routes::router()
+    let (integra, api) = routes::router();
+    let integra = integra
         .route_layer(middleware::from_fn(http::record::faults))
         .route_layer(middleware::from_fn(http::record::journal));
+    let api = std::sync::Arc::new(api);
+    let openapi =
+        Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
     Router::new()
         .merge(integra)
         .merge(control::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router())
+        .merge(openapi)
         .fallback(routes::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), control::guard))
         .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))

@@ -1,19 +1,19 @@
 //! `Agents/*` (CONTRACT section 3): calls placed from an agent's phone, hung up, tagged.
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::engine::CallRequest;
 use crate::http::{Answer, Caller, Form};
 use crate::instances::Instance;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/Integra/resources/Agents/AgentCall", post(agent_call))
-        .route("/Integra/resources/Agents/AgentCallwithData", post(agent_call_with_data))
-        .route("/Integra/resources/Agents/HangupPhone", post(hangup_phone))
-        .route("/Integra/resources/Agents/TagRecord", post(tag_record))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(agent_call))
+        .routes(routes!(agent_call_with_data))
+        .routes(routes!(hangup_phone))
+        .routes(routes!(tag_record))
 }
 
 fn call_request(form: &Form) -> CallRequest {
@@ -31,6 +31,14 @@ fn call_request(form: &Form) -> CallRequest {
 }
 
 /// `Agents/AgentCall`: the new call's guid, or `0`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Agents/AgentCall",
+    tag = "Agents",
+    request_body(content = super::forms::AgentCall, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.agent_call(call_request(&form)).await {
         Ok(guid) => Answer::Text(guid),
@@ -39,6 +47,14 @@ async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> A
 }
 
 /// `Agents/AgentCallwithData`: the same, with `data` and `form` travelling with the call.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Agents/AgentCallwithData",
+    tag = "Agents",
+    request_body(content = super::forms::AgentCall, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let request = CallRequest {
         data: form.get("data").map(str::to_string),
@@ -52,11 +68,27 @@ async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: 
 }
 
 /// `Agents/HangupPhone`: `1` when a call on the phone was ended, else `0`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Agents/HangupPhone",
+    tag = "Agents",
+    request_body(content = super::forms::Hangup, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1` when a call was ended, else `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn hangup_phone(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(world.hangup(&form.text("phone")).await)
 }
 
 /// `Agents/TagRecord`: HTTP 200 with an empty body, always (the vendor's call is asynchronous).
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Agents/TagRecord",
+    tag = "Agents",
+    request_body(content = super::forms::Tag, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "Empty: the tag is stored asynchronously", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn tag_record(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     if let Err(e) = world.tag(&form.text("guid"), &form.text("data")).await {
         tracing::warn!(error = ?e, "TagRecord could not store its tag");

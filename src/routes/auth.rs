@@ -1,20 +1,49 @@
 //! `auth/*` (CONTRACT section 2): logins hand out tokens; EndSession ends one. No token is needed.
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, Form};
 use crate::instances::Instance;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/Integra/resources/auth/getUserToken", post(login))
-        .route("/Integra/resources/auth/UserLogin", post(login))
-        .route("/Integra/resources/auth/EndSession", post(end_session))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_user_token)).routes(routes!(user_login)).routes(routes!(end_session))
 }
 
-/// `auth/getUserToken` and `auth/UserLogin`: `[user, phone or {}, token]`, or `0`.
+/// `auth/getUserToken`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/auth/getUserToken",
+    tag = "auth",
+    request_body(content = super::forms::Login, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content_type = "application/json", body = serde_json::Value),
+        (status = 400, description = "A malformed instance name"),
+        (status = 413, description = "The body is over the route's limit")
+    )
+)]
+async fn get_user_token(instance: Instance, form: Form) -> Answer {
+    login(instance, form).await
+}
+
+/// `auth/UserLogin`: the same answer.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/auth/UserLogin",
+    tag = "auth",
+    request_body(content = super::forms::Login, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content_type = "application/json", body = serde_json::Value),
+        (status = 400, description = "A malformed instance name"),
+        (status = 413, description = "The body is over the route's limit")
+    )
+)]
+async fn user_login(instance: Instance, form: Form) -> Answer {
+    login(instance, form).await
+}
+
+/// Both logins: `[user, phone or {}, token]`, or `0`.
 async fn login(Instance(world): Instance, form: Form) -> Answer {
     match world.login(&form.text("user"), &form.text("password")).await {
         Ok(answer) => Answer::json(&answer),
@@ -22,7 +51,13 @@ async fn login(Instance(world): Instance, form: Form) -> Answer {
     }
 }
 
-/// `auth/EndSession`: `1` when the user's token was live, else `0`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/auth/EndSession",
+    tag = "auth",
+    request_body(content = super::forms::EndSession, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn end_session(Instance(world): Instance, form: Form) -> Answer {
     Answer::done(world.end_session(&form.text("user"), &form.text("token")).await)
 }

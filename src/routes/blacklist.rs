@@ -1,8 +1,8 @@
 //! `admin/*` (CONTRACT section 5): the blacklist, one object or an array at a time.
 
-use axum::Router;
-use axum::routing::post;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
@@ -10,30 +10,62 @@ use crate::instances::Instance;
 use crate::world::blacklist::Shape;
 use crate::world::error::{Failure, refuse};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/Integra/resources/admin/addblack", post(add_one))
-        .route("/Integra/resources/admin/addblackbulk", post(add_bulk))
-        .route("/Integra/resources/admin/deleteblack", post(delete_one))
-        .route("/Integra/resources/admin/deleteblackbulk", post(delete_bulk))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_one))
+        .routes(routes!(add_bulk))
+        .routes(routes!(delete_one))
+        .routes(routes!(delete_bulk))
 }
 
 /// `admin/addblack`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/admin/addblack",
+    tag = "admin",
+    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::One).await }.await)
 }
 
 /// `admin/addblackbulk`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/admin/addblackbulk",
+    tag = "admin",
+    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
 }
 
 /// `admin/deleteblack`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/admin/deleteblack",
+    tag = "admin",
+    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::One).await }.await)
 }
 
 /// `admin/deleteblackbulk`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/admin/deleteblackbulk",
+    tag = "admin",
+    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn delete_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
 }

@@ -1,18 +1,26 @@
 //! `Cdr/getrecords` (CONTRACT section 6): pages of CDRs by filter.
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
 use crate::instances::Instance;
 use crate::world::cdr::{CdrFilter, Page};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/Integra/resources/Cdr/getrecords", post(get_records))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_records))
 }
 
 /// `Cdr/getrecords`: a JSON array of CDRs (`[]` when none), `0` for a malformed filter or page.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Cdr/getrecords",
+    tag = "Cdr",
+    request_body(content = super::forms::Records, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "A JSON array of CDRs, or `0` as text", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn get_records(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let result = async {
         let page = Page::parse(form.get("lastrow"), form.get("searchLimit"))?;

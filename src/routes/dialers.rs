@@ -1,7 +1,7 @@
 //! `Dialers/*` (CONTRACT section 7): what the dialer will call. `1` when filed, `0` when refused.
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, BigForm, Caller, Form};
@@ -9,15 +9,15 @@ use crate::instances::Instance;
 use crate::world::error::Failure;
 use crate::world::upload::UploadRequest;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/Integra/resources/Dialers/Respool", post(respool))
-        .route("/Integra/resources/Dialers/ScheduleDialerCall", post(schedule_dialer_call))
-        .route("/Integra/resources/Dialers/DialerTask", post(dialer_task))
-        .route("/Integra/resources/Dialers/RemoveContact", post(remove_contact))
-        .route("/Integra/resources/Dialers/RemoveScheduleDialerCall", post(remove_schedule))
-        .route("/Integra/resources/Dialers/uploadbase", post(upload_base))
-        .route("/Integra/resources/Dialers/uploadbasewithtimezone", post(upload_base_with_timezone))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(respool))
+        .routes(routes!(schedule_dialer_call))
+        .routes(routes!(dialer_task))
+        .routes(routes!(remove_contact))
+        .routes(routes!(remove_schedule))
+        .routes(routes!(upload_base))
+        .routes(routes!(upload_base_with_timezone))
 }
 
 /// A required JSON parameter, as text.
@@ -26,26 +26,66 @@ fn param<'a>(form: &'a Form, name: &str) -> Result<&'a str, Failure> {
 }
 
 /// `Dialers/Respool` with `callspool`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/Respool",
+    tag = "Dialers",
+    request_body(content = super::forms::Respool, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.respool(param(&form, "callspool")?).await }.await)
 }
 
 /// `Dialers/ScheduleDialerCall` with `callschedule`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/ScheduleDialerCall",
+    tag = "Dialers",
+    request_body(content = super::forms::Schedule, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.schedule_call(param(&form, "callschedule")?).await }.await)
 }
 
 /// `Dialers/DialerTask` with `call`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/DialerTask",
+    tag = "Dialers",
+    request_body(content = super::forms::Task, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn dialer_task(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.dialer_task(param(&form, "call")?).await }.await)
 }
 
 /// `Dialers/RemoveContact` with `campaign`, `number`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/RemoveContact",
+    tag = "Dialers",
+    request_body(content = super::forms::RemoveContact, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn remove_contact(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(world.remove_contact(&form.text("campaign"), &form.text("number")).await)
 }
 
 /// `Dialers/RemoveScheduleDialerCall` with `campaign`, `destination`, `from`, `to`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/RemoveScheduleDialerCall",
+    tag = "Dialers",
+    request_body(content = super::forms::RemoveSchedule, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let world = &world;
     Answer::done(
@@ -56,11 +96,27 @@ async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form)
 }
 
 /// `Dialers/uploadbase`: `1` once the request is sound; the file is parsed afterwards.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/uploadbase",
+    tag = "Dialers",
+    request_body(content = super::forms::Upload, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
     Answer::done(world.clone().upload_base(upload_request(&form, caller, None)).await)
 }
 
 /// `Dialers/uploadbasewithtimezone`: the same, with the records' IANA `timezone`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Dialers/uploadbasewithtimezone",
+    tag = "Dialers",
+    request_body(content = super::forms::Upload, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn upload_base_with_timezone(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
     let request = upload_request(&form, caller, Some(form.text("timezone")));
     Answer::done(world.clone().upload_base(request).await)

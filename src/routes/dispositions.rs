@@ -1,20 +1,28 @@
 //! `api/DispositionCall` (CONTRACT section 4): HTTP 400 with the catalog's words on bad input,
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
-use axum::Router;
-use axum::routing::post;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
 use crate::instances::Instance;
 use crate::world::dispositions::DispositionRequest;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/Integra/resources/api/DispositionCall", post(disposition_call))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(disposition_call))
 }
 
 /// `api/DispositionCall`.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/api/DispositionCall",
+    tag = "api",
+    request_body(content = super::forms::Disposition, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`{\"Result\":\"ok\",\"txtcode\":...}`", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn disposition_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let request = DispositionRequest {
         campaign: form.text("campaign"),

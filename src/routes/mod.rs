@@ -9,11 +9,15 @@ pub mod blacklist;
 pub mod cdr;
 pub mod dialers;
 pub mod dispositions;
+mod forms;
 pub mod supervisor;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::http::answer::refusal;
@@ -21,9 +25,10 @@ use crate::http::answer::refusal;
 /// The base path of every Integra route.
 pub const BASE: &str = "/Integra/resources";
 
-/// Every Integra route, with the vendor's 404 and 405 answers around them.
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every Integra route with the vendor's 405 answer, and the OpenAPI document of the same routes:
+/// both come from the handlers' own declarations, so they cannot drift apart.
+pub fn router() -> (Router<AppState>, OpenApi) {
+    let (router, mut api) = OpenApiRouter::new()
         .merge(auth::router())
         .merge(agents::router())
         .merge(supervisor::router())
@@ -31,7 +36,12 @@ pub fn router() -> Router<AppState> {
         .merge(blacklist::router())
         .merge(cdr::router())
         .merge(dialers::router())
-        .method_not_allowed_fallback(method_not_allowed)
+        .split_for_parts();
+    api.info.title = "uContact Integra (ucontact-mock)".into();
+    api.info.description = Some("The Integra telephony API as ucontact-mock answers it; see CONTRACT.md.".into());
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    (router.method_not_allowed_fallback(method_not_allowed), api)
 }
 
 async fn method_not_allowed() -> Response {

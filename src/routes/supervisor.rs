@@ -1,19 +1,25 @@
 //! `Supervisor/*` (CONTRACT section 8): the campaigns' live numbers, computed by the engine.
 
-use axum::Router;
-use axum::routing::post;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::{Answer, Caller, Form};
 use crate::instances::Instance;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/Integra/resources/Supervisor/queuesummary", post(queue_summary))
-        .route("/Integra/resources/Supervisor/campaignstatus", post(campaign_status))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status))
 }
 
 /// `Supervisor/queuesummary`: one object per campaign and the closing object.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Supervisor/queuesummary",
+    tag = "Supervisor",
+    request_body(content = super::forms::Nothing, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "One object per campaign and a closing object", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) -> Answer {
     match world.queue_summary().await {
         Ok(value) => Answer::json(&value),
@@ -22,6 +28,14 @@ async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) 
 }
 
 /// `Supervisor/campaignstatus` with `queue` (empty: every campaign).
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Supervisor/campaignstatus",
+    tag = "Supervisor",
+    request_body(content = super::forms::CampaignStatus, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "Campaigns keyed by name (and members by interface)", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
 async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.campaign_status(&form.text("queue")).await {
         Ok(value) => Answer::json(&value),

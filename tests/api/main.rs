@@ -18,6 +18,7 @@ mod general;
 mod helpers;
 mod instances;
 mod journal;
+mod openapi;
 mod scenario;
 mod seed_examples;
 mod supervisor;

@@ -1,0 +1,53 @@
+//! `/openapi.json`: the Integra routes described from the router's own declarations.
+
+use crate::helpers::TestApp;
+
+/// Every Integra route of the CONTRACT that the mock serves today.
+const ROUTES: [&str; 22] = [
+    "auth/getUserToken",
+    "auth/UserLogin",
+    "auth/EndSession",
+    "Agents/AgentCall",
+    "Agents/AgentCallwithData",
+    "Agents/HangupPhone",
+    "Agents/TagRecord",
+    "api/DispositionCall",
+    "admin/addblack",
+    "admin/addblackbulk",
+    "admin/deleteblack",
+    "admin/deleteblackbulk",
+    "Cdr/getrecords",
+    "Dialers/Respool",
+    "Dialers/ScheduleDialerCall",
+    "Dialers/DialerTask",
+    "Dialers/RemoveContact",
+    "Dialers/RemoveScheduleDialerCall",
+    "Dialers/uploadbase",
+    "Dialers/uploadbasewithtimezone",
+    "Supervisor/queuesummary",
+    "Supervisor/campaignstatus",
+];
+
+#[tokio::test]
+async fn every_integra_route_is_described_with_its_form_and_answers() {
+    let app = TestApp::spawn().await;
+    let reply = app.send(app.client.get(format!("{}/openapi.json", app.base))).await;
+    assert_eq!(reply.status, 200);
+    let api = reply.json();
+    assert!(api["openapi"].as_str().unwrap().starts_with("3."), "{}", api["openapi"]);
+    let paths = api["paths"].as_object().unwrap();
+    for route in ROUTES {
+        let path = format!("/Integra/resources/{route}");
+        let post = &paths.get(&path).unwrap_or_else(|| panic!("{path} is not described"))["post"];
+        assert!(post["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(), "{path}");
+        assert!(post["responses"]["200"].is_object(), "{path}");
+        let needs_token = !route.starts_with("auth/");
+        assert_eq!(post["responses"]["401"].is_object(), needs_token, "{path}");
+    }
+    // Nothing is described that the router does not serve: each described path answers, not 404.
+    for path in paths.keys() {
+        let reply = app.send(app.client.post(format!("{}{path}", app.base))).await;
+        assert_ne!(reply.status, 404, "{path} is described but not routed");
+    }
+    assert_eq!(api["components"]["securitySchemes"]["basic"]["scheme"], "basic");
+}
