@@ -18,8 +18,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     tag = "auth",
     request_body(content = super::forms::Login, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content_type = "application/json", body = serde_json::Value),
-        (status = 400, description = "A malformed instance name"),
+        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))),
+        (status = 400, description = "A malformed instance name", content((String = "text/plain"), (serde_json::Value = "application/json"))),
         (status = 413, description = "The body is over the route's limit")
     )
 )]
@@ -34,8 +34,8 @@ async fn get_user_token(instance: Instance, form: Form) -> Answer {
     tag = "auth",
     request_body(content = super::forms::Login, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content_type = "application/json", body = serde_json::Value),
-        (status = 400, description = "A malformed instance name"),
+        (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))),
+        (status = 400, description = "A malformed instance name", content((String = "text/plain"), (serde_json::Value = "application/json"))),
         (status = 413, description = "The body is over the route's limit")
     )
 )]
@@ -56,7 +56,7 @@ async fn login(Instance(world): Instance, form: Form) -> Answer {
     path = "/Integra/resources/auth/EndSession",
     tag = "auth",
     request_body(content = super::forms::EndSession, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 413, description = "The body is over the route's limit"))
 )]
 async fn end_session(Instance(world): Instance, form: Form) -> Answer {
     Answer::done(world.end_session(&form.text("user"), &form.text("token")).await)

@@ -18,7 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     tag = "Supervisor",
     request_body(content = super::forms::Nothing, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "One object per campaign and a closing object", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "One object per campaign and a closing object", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]
 async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) -> Answer {
     match world.queue_summary().await {
@@ -34,7 +34,7 @@ async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) 
     tag = "Supervisor",
     request_body(content = super::forms::CampaignStatus, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "Campaigns keyed by name (and members by interface)", content_type = "application/json", body = serde_json::Value), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)"), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "Campaigns keyed by name (and members by interface)", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]
 async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.campaign_status(&form.text("queue")).await {
