@@ -39,18 +39,22 @@ pub struct AppState {
 /// The main listener's router.
 pub fn app(state: AppState) -> Router {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
-    let (integra, api) = routes::router();
+    let (integra, mut api) = routes::router();
     let integra = integra
         .route_layer(middleware::from_fn(http::record::faults))
         .route_layer(middleware::from_fn(http::record::journal));
-    let api = std::sync::Arc::new(api);
+    let (control, control_api) = control::router().split_for_parts();
+    let (health, health_api) = control::health_router().split_for_parts();
+    api.merge(control_api);
+    api.merge(health_api);
+    let api = Arc::new(api);
     let openapi =
         Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
     Router::new()
         .merge(integra)
-        .merge(control::router())
+        .merge(control)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
-        .merge(control::health_router())
+        .merge(health)
         .merge(openapi)
         .fallback(routes::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), control::guard))
@@ -62,7 +66,7 @@ pub fn app(state: AppState) -> Router {
 /// The backup recordings host's router (the recordings arrive with their own issue).
 pub fn backup_app(state: AppState) -> Router {
     Router::new()
-        .merge(control::health_router())
+        .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

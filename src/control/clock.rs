@@ -20,10 +20,23 @@ fn reading(world: &World) -> Value {
     json!({"now": clock.stamp(), "mode": clock.mode().to_string(), "timezone": clock.zone().name(), "epoch_ms": clock.now_millis()})
 }
 
+#[utoipa::path(
+    get,
+    path = "/_mock/clock",
+    tag = "control",
+    responses((status = 200, description = "The clock: now, mode, timezone, epoch_ms", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn get_clock(Instance(world): Instance) -> Response {
     axum::Json(reading(&world)).into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/_mock/clock",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The clock after the move", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn post_clock(Instance(world): Instance, body: Bytes) -> Response {
     let world = &world;
     let bad = |message: String| error(StatusCode::BAD_REQUEST, message);

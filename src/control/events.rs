@@ -10,6 +10,12 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::instances::Instance;
 
+#[utoipa::path(
+    get,
+    path = "/_mock/events",
+    tag = "control",
+    responses((status = 200, description = "Server-Sent Events of the instance", content_type = "text/event-stream"), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn events(Instance(world): Instance) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = world.listen();
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {

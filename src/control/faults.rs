@@ -10,6 +10,13 @@ use super::error;
 use crate::faults::Fault;
 use crate::instances::Instance;
 
+#[utoipa::path(
+    post,
+    path = "/_mock/faults",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The new fault's id", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn add(Instance(world): Instance, body: Bytes) -> Response {
     let fault =
         serde_json::from_slice::<Value>(&body).map_err(|e| format!("not JSON: {e}")).and_then(|v| Fault::from_json(&v));
@@ -19,10 +26,22 @@ pub async fn add(Instance(world): Instance, body: Bytes) -> Response {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/_mock/faults",
+    tag = "control",
+    responses((status = 200, description = "The armed faults", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn list(Instance(world): Instance) -> Response {
     axum::Json(world.faults().list()).into_response()
 }
 
+#[utoipa::path(
+    delete,
+    path = "/_mock/faults",
+    tag = "control",
+    responses((status = 200, description = "Cleared", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn clear(Instance(world): Instance) -> Response {
     world.faults().clear();
     axum::Json(json!({"cleared": true})).into_response()

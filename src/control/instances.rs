@@ -13,6 +13,12 @@ use crate::world::catalog::Catalog;
 use crate::world::fixtures::FixtureSet;
 
 /// `POST /_mock/reset`: the request's instance starts over from its fixtures (200).
+#[utoipa::path(
+    post,
+    path = "/_mock/reset",
+    tag = "control",
+    responses((status = 200, description = "The instance, renewed", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 500, description = "The instance could not be renewed", content((serde_json::Value = "application/json"))))
+)]
 pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> Response {
     let name = world.name().to_string();
     drop(world);
@@ -23,6 +29,12 @@ pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> 
 }
 
 /// `GET /_mock/instances`: the live instances, by name.
+#[utoipa::path(
+    get,
+    path = "/_mock/instances",
+    tag = "control",
+    responses((status = 200, description = "The live instances", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn list(State(state): State<AppState>) -> Response {
     let mut rows = Vec::new();
     for world in state.instances.all().await {
@@ -34,6 +46,13 @@ pub async fn list(State(state): State<AppState>) -> Response {
 }
 
 /// `DELETE /_mock/instances/<name>`: forgets the instance and its data (404 when it is not live).
+#[utoipa::path(
+    delete,
+    path = "/_mock/instances/{name}",
+    tag = "control",
+    params(("name" = String, Path, description = "An instance name")),
+    responses((status = 200, description = "Deleted", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 404, description = "No live instance of that name", content((serde_json::Value = "application/json"))))
+)]
 pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(
@@ -56,6 +75,13 @@ pub const MAX_FIXTURES: usize = 4 * 1024 * 1024;
 
 /// `POST /_mock/fixtures` with `{"world": {...world.json...}, "messages": {...}}` or `{"dir": "path"}`:
 /// the request's instance starts over from that fixture set (and keeps it across resets).
+#[utoipa::path(
+    post,
+    path = "/_mock/fixtures",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The instance, made from the fixture set", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 500, description = "The instance could not be made", content((serde_json::Value = "application/json"))))
+)]
 pub async fn load(
     State(state): State<AppState>,
     Instance(world): Instance,

@@ -1,13 +1,13 @@
 //! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
 //! So far: health, the world's tables, the clock, scenario actions.
 
-use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod clock;
 mod events;
@@ -21,28 +21,26 @@ use crate::app::AppState;
 use crate::instances::Instance;
 use crate::world::state::TABLES;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/_mock/state/{table}", get(state_table))
-        .route("/_mock/clock", get(clock::get_clock).post(clock::post_clock))
-        .route("/_mock/agents/{user}", axum::routing::post(scenario::agent))
-        .route("/_mock/calls", axum::routing::post(scenario::inject))
-        .route("/_mock/traffic", axum::routing::post(scenario::traffic))
-        .route("/_mock/reset", axum::routing::post(instances::reset))
-        .route("/_mock/fixtures", axum::routing::post(instances::load))
-        .route("/_mock/events", get(events::events))
-        .route("/_mock/requests", get(requests::list).delete(requests::clear))
-        .route("/_mock/requests/count", axum::routing::post(requests::count))
-        .route("/_mock/requests/wait", axum::routing::post(requests::wait))
-        .route("/_mock/faults", get(faults::list).post(faults::add).delete(faults::clear))
+/// The control routes about the request's instance, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(state_table))
+        .routes(routes!(clock::get_clock, clock::post_clock))
+        .routes(routes!(scenario::agent))
+        .routes(routes!(scenario::inject))
+        .routes(routes!(scenario::traffic))
+        .routes(routes!(instances::reset))
+        .routes(routes!(instances::load))
+        .routes(routes!(events::events))
+        .routes(routes!(requests::list, requests::clear))
+        .routes(routes!(requests::count))
+        .routes(routes!(requests::wait))
+        .routes(routes!(faults::list, faults::add, faults::clear))
 }
 
 /// Routes that are not about one instance: health, and the list of instances.
-pub fn health_router() -> Router<AppState> {
-    Router::new()
-        .route("/_mock/health", get(health))
-        .route("/_mock/instances", get(instances::list))
-        .route("/_mock/instances/{name}", axum::routing::delete(instances::delete))
+pub fn health_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health)).routes(routes!(instances::list)).routes(routes!(instances::delete))
 }
 
 /// A JSON error of the control API.
@@ -52,6 +50,13 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// `GET /_mock/health`: 200 `{"status":"ok"}` once the world is open (it is, when we answer).
 /// With `?instance=<name>`, also whether that instance is live (created from its fixtures and ready).
+#[utoipa::path(
+    get,
+    path = "/_mock/health",
+    tag = "control",
+    params(("instance" = Option<String>, Query, description = "An instance whose readiness to report")),
+    responses((status = 200, description = "ok, with the readiness of an instance when asked", content((serde_json::Value = "application/json"))))
+)]
 async fn health(
     State(state): State<AppState>,
     Query(query): Query<std::collections::HashMap<String, String>>,
@@ -67,6 +72,13 @@ async fn health(
 }
 
 /// `GET /_mock/state/<table>`: the table's rows as a JSON array.
+#[utoipa::path(
+    get,
+    path = "/_mock/state/{table}",
+    tag = "control",
+    params(("table" = String, Path, description = "A table of the world")),
+    responses((status = 200, description = "The table's rows", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 404, description = "No such table", content((serde_json::Value = "application/json"))))
+)]
 async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Response {
     match world.table(&table).await {
         Ok(Some(rows)) => axum::Json(rows).into_response(),

@@ -25,6 +25,13 @@ fn pattern_of(body: &Bytes) -> Result<(Pattern, Value), String> {
     Ok((pattern, value))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_mock/requests",
+    tag = "control",
+    params(("path" = Option<String>, Query), ("method" = Option<String>, Query), ("since" = Option<String>, Query), ("until" = Option<String>, Query)),
+    responses((status = 200, description = "The matching journal entries", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn list(Instance(world): Instance, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut object = serde_json::Map::new();
     let mut form = serde_json::Map::new();
@@ -45,6 +52,13 @@ pub async fn list(Instance(world): Instance, Query(query): Query<HashMap<String,
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/_mock/requests/count",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The count of matching requests, and the closest miss at 0", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn count(Instance(world): Instance, body: Bytes) -> Response {
     let (pattern, _) = match pattern_of(&body) {
         Ok(p) => p,
@@ -58,6 +72,13 @@ pub async fn count(Instance(world): Instance, body: Bytes) -> Response {
     axum::Json(answer).into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/_mock/requests/wait",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The count, once enough arrived", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 408, description = "The timeout passed first; the closest miss", content((serde_json::Value = "application/json"))))
+)]
 pub async fn wait(Instance(world): Instance, body: Bytes) -> Response {
     let (pattern, value) = match pattern_of(&body) {
         Ok(p) => p,
@@ -87,6 +108,12 @@ pub async fn wait(Instance(world): Instance, body: Bytes) -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    delete,
+    path = "/_mock/requests",
+    tag = "control",
+    responses((status = 200, description = "Cleared", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn clear(Instance(world): Instance) -> Response {
     world.journal().clear();
     axum::Json(json!({"cleared": true})).into_response()

@@ -24,6 +24,14 @@ fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/_mock/agents/{user}",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    params(("user" = String, Path, description = "An agent's username")),
+    responses((status = 200, description = "Done", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn agent(Instance(world): Instance, Path(user): Path<String>, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return error(
@@ -46,6 +54,13 @@ pub async fn agent(Instance(world): Instance, Path(user): Path<String>, body: By
     answer(world.agent_action(&user, action).await.map(|()| json!({"agent": user})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_mock/calls",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The new call's guid", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn inject(Instance(world): Instance, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, r#"send {"campaign": ..., "from": ...}"#);
@@ -60,6 +75,13 @@ pub async fn inject(Instance(world): Instance, body: Bytes) -> Response {
 
 /// `POST /_mock/traffic` with `{"campaign", "calls_per_hour", "patience"}` (patience in seconds, absent:
 /// callers wait forever).
+#[utoipa::path(
+    post,
+    path = "/_mock/traffic",
+    tag = "control",
+    request_body(content = serde_json::Value, content_type = "application/json"),
+    responses((status = 200, description = "The campaign's new traffic", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+)]
 pub async fn traffic(Instance(world): Instance, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, r#"send {"campaign": ..., "calls_per_hour": ..., "patience": ...}"#);

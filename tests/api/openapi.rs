@@ -50,4 +50,18 @@ async fn every_integra_route_is_described_with_its_form_and_answers() {
         assert_ne!(reply.status, 404, "{path} is described but not routed");
     }
     assert_eq!(api["components"]["securitySchemes"]["basic"]["scheme"], "basic");
+    // The control API is described too.
+    for (path, method) in [
+        ("/_mock/health", "get"),
+        ("/_mock/state/{table}", "get"),
+        ("/_mock/reset", "post"),
+        ("/_mock/requests/count", "post"),
+        ("/_mock/requests/wait", "post"),
+        ("/_mock/faults", "post"),
+        ("/_mock/events", "get"),
+        ("/_mock/clock", "post"),
+        ("/_mock/instances/{name}", "delete"),
+    ] {
+        assert!(paths[path][method]["responses"]["200"].is_object(), "{method} {path}");
+    }
 }
