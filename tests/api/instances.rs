@@ -296,3 +296,84 @@ async fn eight_clients_on_eight_instances_run_the_same_scenario_in_parallel() {
         assert_eq!(run.await.unwrap(), (20, 1), "each instance saw only its own client");
     }
 }
+
+/// The scenario one test process runs on its own instance (see the test below); it runs only when
+/// started by that test, with the server and the instance in its environment.
+#[tokio::test]
+#[ignore = "run by eight_test_processes_share_one_server_without_seeing_each_other"]
+async fn scenario_of_one_test_process() {
+    let base = std::env::var("MOCK_URL").expect("MOCK_URL is set by the parent test");
+    let name = std::env::var("MOCK_INSTANCE").expect("MOCK_INSTANCE is set by the parent test");
+    let client = reqwest::Client::new();
+    let post = |route: &str, form: &[(&str, &str)], token: Option<&str>| {
+        let mut r = client
+            .post(format!("{base}/Integra/resources/{route}"))
+            .header("x-mock-instance", name.as_str())
+            .body(encode(form));
+        if let Some(t) = token {
+            r = r.header("authorization", format!("Basic {t}"));
+        }
+        r.send()
+    };
+    let login: Value = post("auth/getUserToken", &[("user", "admin"), ("password", "admin")], None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login[2].as_str().unwrap().to_string();
+    for n in 0..10 {
+        let entry = format!(r#"{{"phone":"{n}","campaign":"*"}}"#);
+        assert_eq!(
+            post("admin/addblack", &[("blacklist", &entry)], Some(&token)).await.unwrap().text().await.unwrap(),
+            "1"
+        );
+    }
+    let form = [("campaign", "Ventas->"), ("agent", "A"), ("callerid", "1"), ("guid", "g"), ("l1", "Venta")];
+    post("api/DispositionCall", &form, Some(&token)).await.unwrap();
+    let control = |path: &str| client.post(format!("{base}/_mock/{path}")).header("x-mock-instance", name.as_str());
+    let count: Value = control("requests/count")
+        .body(json!({"path": "/Integra/resources/api/DispositionCall", "form": {"l1": "Venta"}}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count, json!({"count": 1}), "exactly one DispositionCall with l1=Venta");
+    let advance = control("clock").body(r#"{"advance": 3600}"#).send().await.unwrap();
+    assert_eq!(advance.status(), 200);
+    let state: Value = client
+        .get(format!("{base}/_mock/state/blacklist"))
+        .header("x-mock-instance", name.as_str())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state.as_array().unwrap().len(), 10, "only this process's entries");
+}
+
+#[tokio::test]
+async fn eight_test_processes_share_one_server_without_seeing_each_other() {
+    let app = TestApp::spawn().await;
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--ignored", "--exact", "instances::scenario_of_one_test_process", "--test-threads", "1"])
+                .env("MOCK_URL", &app.base)
+                .env("MOCK_INSTANCE", format!("process-{i}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "process {i} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("1 passed"), "process {i} ran no scenario:\n{text}");
+    }
+}
