@@ -236,67 +236,6 @@ async fn health_reports_an_instances_readiness() {
     assert_eq!(app.send(ask("later")).await.json(), json!({"status": "ok", "instance": "later", "ready": true}));
 }
 
-#[tokio::test]
-async fn eight_clients_on_eight_instances_run_the_same_scenario_in_parallel() {
-    let app = TestApp::spawn().await;
-    let runs = (0..8).map(|i| {
-        let (client, base) = (app.client.clone(), app.base.clone());
-        tokio::spawn(async move {
-            let name = format!("parallel-{i}");
-            let post = |route: &str, form: &[(&str, &str)], token: Option<&str>| {
-                let mut r = client
-                    .post(format!("{base}/Integra/resources/{route}"))
-                    .header("x-mock-instance", name.as_str())
-                    .body(encode(form));
-                if let Some(t) = token {
-                    r = r.header("authorization", format!("Basic {t}"));
-                }
-                r.send()
-            };
-            let login: Value = post("auth/getUserToken", &[("user", "admin"), ("password", "admin")], None)
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let token = login[2].as_str().unwrap().to_string();
-            for n in 0..20 {
-                let phone = format!("{n}");
-                let entry = format!(r#"{{"phone":"{phone}","campaign":"*"}}"#);
-                assert_eq!(
-                    post("admin/addblack", &[("blacklist", &entry)], Some(&token)).await.unwrap().text().await.unwrap(),
-                    "1"
-                );
-            }
-            let form = [("campaign", "Ventas->"), ("agent", "A"), ("callerid", "1"), ("guid", "g"), ("l1", "Venta")];
-            post("api/DispositionCall", &form, Some(&token)).await.unwrap();
-            let state: Value = client
-                .get(format!("{base}/_mock/state/blacklist"))
-                .header("x-mock-instance", name.as_str())
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let count: Value = client
-                .post(format!("{base}/_mock/requests/count"))
-                .header("x-mock-instance", name.as_str())
-                .body(json!({"path": "/Integra/resources/api/DispositionCall", "form": {"l1": "Venta"}}).to_string())
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            (state.as_array().unwrap().len(), count["count"].as_u64().unwrap())
-        })
-    });
-    for run in runs {
-        assert_eq!(run.await.unwrap(), (20, 1), "each instance saw only its own client");
-    }
-}
-
 /// The scenario one test process runs on its own instance (see the test below); it runs only when
 /// started by that test, with the server and the instance in its environment.
 #[tokio::test]
