@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{CALL, TestApp};
 
 /// One answer of the script: what was asked, status, body.
 type Step = (&'static str, u16, String);
@@ -15,16 +15,7 @@ async fn script(app: &TestApp) -> Vec<Step> {
     let mut steps = Vec::new();
     let reply = app.post_anon("auth/getUserToken", &[("user", "Agente1"), ("password", "1234")]).await;
     steps.push(("login of Agente1", reply.status, reply.body));
-    let call = [
-        ("callerid", "24001234"),
-        ("agent", "Agente1"),
-        ("phone", "1001"),
-        ("tech", "SIP"),
-        ("context", "agentes"),
-        ("outqueue", "test->"),
-        ("destination", "099123456"),
-    ];
-    let reply = app.post("Agents/AgentCall", &call).await;
+    let reply = app.post("Agents/AgentCall", &CALL).await;
     steps.push(("AgentCall", reply.status, reply.body));
     let reply = app.send(app.client.post(format!("{}/_mock/clock", app.base)).body(r#"{"advance": 7200}"#)).await;
     steps.push(("advance 2 hours", reply.status, reply.body));

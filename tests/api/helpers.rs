@@ -9,6 +9,32 @@ use ucontact_mock::cli::ServeArgs;
 pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub const JSON: &str = "application/json; charset=UTF-8";
 
+/// Every Integra route the mock serves (CONTRACT sections 2-8).
+pub const INTEGRA_ROUTES: [&str; 22] = [
+    "auth/getUserToken",
+    "auth/UserLogin",
+    "auth/EndSession",
+    "Agents/AgentCall",
+    "Agents/AgentCallwithData",
+    "Agents/HangupPhone",
+    "Agents/TagRecord",
+    "api/DispositionCall",
+    "admin/addblack",
+    "admin/addblackbulk",
+    "admin/deleteblack",
+    "admin/deleteblackbulk",
+    "Cdr/getrecords",
+    "Dialers/Respool",
+    "Dialers/ScheduleDialerCall",
+    "Dialers/DialerTask",
+    "Dialers/RemoveContact",
+    "Dialers/RemoveScheduleDialerCall",
+    "Dialers/uploadbase",
+    "Dialers/uploadbasewithtimezone",
+    "Supervisor/queuesummary",
+    "Supervisor/campaignstatus",
+];
+
 /// AgentCall's seven parameters: Agente1's phone placing a call counted in `test->`.
 pub const CALL: [(&str, &str); 7] = [
     ("callerid", "24001234"),

@@ -1,32 +1,6 @@
 //! `/openapi.json`: the Integra routes described from the router's own declarations.
 
-use crate::helpers::TestApp;
-
-/// Every Integra route of the CONTRACT that the mock serves today.
-const ROUTES: [&str; 22] = [
-    "auth/getUserToken",
-    "auth/UserLogin",
-    "auth/EndSession",
-    "Agents/AgentCall",
-    "Agents/AgentCallwithData",
-    "Agents/HangupPhone",
-    "Agents/TagRecord",
-    "api/DispositionCall",
-    "admin/addblack",
-    "admin/addblackbulk",
-    "admin/deleteblack",
-    "admin/deleteblackbulk",
-    "Cdr/getrecords",
-    "Dialers/Respool",
-    "Dialers/ScheduleDialerCall",
-    "Dialers/DialerTask",
-    "Dialers/RemoveContact",
-    "Dialers/RemoveScheduleDialerCall",
-    "Dialers/uploadbase",
-    "Dialers/uploadbasewithtimezone",
-    "Supervisor/queuesummary",
-    "Supervisor/campaignstatus",
-];
+use crate::helpers::{INTEGRA_ROUTES, TestApp};
 
 #[tokio::test]
 async fn every_integra_route_is_described_with_its_form_and_answers() {
@@ -36,7 +10,7 @@ async fn every_integra_route_is_described_with_its_form_and_answers() {
     let api = reply.json();
     assert!(api["openapi"].as_str().unwrap().starts_with("3."), "{}", api["openapi"]);
     let paths = api["paths"].as_object().unwrap();
-    for route in ROUTES {
+    for route in INTEGRA_ROUTES {
         let path = format!("/Integra/resources/{route}");
         let post = &paths.get(&path).unwrap_or_else(|| panic!("{path} is not described"))["post"];
         assert!(post["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(), "{path}");
