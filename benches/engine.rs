@@ -50,6 +50,7 @@ fn main() {
                 zone: chrono_tz::America::Montevideo,
                 seed: 7 + run as u64,
                 traffic: true,
+                audio_cache: std::sync::Arc::new(ucontact_mock::audio::cache::Cache::new(1 << 20)),
             };
             let world = World::open(options).await.expect("the world opens");
             let start = world.clock().now_millis();

@@ -32,6 +32,7 @@ fn main() {
                     zone: chrono_tz::America::Montevideo,
                     seed: 7,
                     traffic: false,
+                    audio_cache: std::sync::Arc::new(ucontact_mock::audio::cache::Cache::new(1 << 20)),
                 };
                 let instances = Instances::new(template, RUNS * 2 + 2);
                 runtime.block_on(async {

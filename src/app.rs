@@ -8,6 +8,7 @@ use axum::middleware;
 use tower_http::trace::TraceLayer;
 
 use crate::instances::{self, Instances};
+use crate::world::recordings::Host;
 use crate::{control, http, routes};
 
 /// Whether Integra routes need a live token (`--auth`).
@@ -45,6 +46,8 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn(http::record::journal));
     let (control, control_api) = control::router().split_for_parts();
     let (health, health_api) = control::health_router().split_for_parts();
+    let (records, records_api) = routes::recordings::router(Host::Main);
+    api.merge(records_api);
     api.merge(control_api);
     api.merge(health_api);
     let api = Arc::new(api);
@@ -53,6 +56,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(integra)
         .merge(control)
+        .merge(records)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(health)
         .merge(openapi)
@@ -63,11 +67,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The backup recordings host's router (the recordings arrive with their own issue).
+/// The backup recordings host's router: the backup store's `/records/...` and health.
 pub fn backup_app(state: AppState) -> Router {
     Router::new()
+        .merge(routes::recordings::router(Host::Backup).0)
+        .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

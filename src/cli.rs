@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// How many instances may live at once; the least recently used beyond it are evicted.
     #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64)]
     pub max_instances: usize,
+    /// Megabytes of made recordings kept in memory (they are remade when asked for again).
+    #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]
+    pub recording_cache_mb: usize,
     /// Origins allowed by CORS, comma-separated; default: every origin.
     #[arg(long, env = "UCONTACT_MOCK_CORS", value_delimiter = ',')]
     pub cors: Vec<String>,

@@ -4,6 +4,8 @@
 
 /// The router and the layers every request passes (CORS, background settling, tracing).
 pub mod app;
+/// Call audio: synthesised speech, GSM 06.10 and MP3.
+pub mod audio;
 /// The command line: flags and their environment variables.
 pub mod cli;
 /// The instance's clock.

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::app::{AppState, app, backup_app};
+use crate::audio::cache::Cache;
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
@@ -46,6 +47,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         zone: args.timezone,
         seed: args.seed.unwrap_or_else(entropy::unseeded),
         traffic: args.traffic == Switch::On,
+        audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
     };
     let instances = Instances::new(options, args.max_instances);
     // The default instance opens at start, so a broken database is an error now, not later.

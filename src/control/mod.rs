@@ -13,6 +13,7 @@ mod clock;
 mod events;
 mod faults;
 mod instances;
+mod recordings;
 mod requests;
 mod scenario;
 use serde_json::json;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(scenario::agent))
         .routes(routes!(scenario::inject))
         .routes(routes!(scenario::traffic))
+        .routes(routes!(recordings::pin))
         .routes(routes!(instances::reset))
         .routes(routes!(instances::load))
         .routes(routes!(events::events))

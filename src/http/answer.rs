@@ -62,6 +62,10 @@ impl From<Failure> for Answer {
                 tracing::error!(error = %e, "the database failed");
                 Self::Internal(format!("the mock's database failed: {e}"))
             }
+            Failure::Internal(e) => {
+                tracing::error!(error = %e, "an internal step failed");
+                Self::Internal(format!("the mock failed: {e}"))
+            }
         }
     }
 }

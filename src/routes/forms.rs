@@ -134,3 +134,11 @@ pub struct CampaignStatus {
 /// No parameters.
 #[derive(ToSchema)]
 pub struct Nothing {}
+
+/// `guid`, and `folder` (or the page's `pasta`): `yyyyMMdd`, empty for the root.
+#[derive(ToSchema)]
+pub struct Convert {
+    pub guid: Option<String>,
+    pub folder: Option<String>,
+    pub pasta: Option<String>,
+}

@@ -10,6 +10,7 @@ pub mod cdr;
 pub mod dialers;
 pub mod dispositions;
 mod forms;
+pub mod recordings;
 pub mod supervisor;
 
 use axum::Router;

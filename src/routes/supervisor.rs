@@ -1,4 +1,5 @@
-//! `Supervisor/*` (CONTRACT section 8): the campaigns' live numbers, computed by the engine.
+//! `Supervisor/*` (CONTRACT sections 6 and 8): the campaigns' live numbers, computed by the engine,
+//! and the GSM-to-MP3 conversion of recordings.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -8,7 +9,7 @@ use crate::http::{Answer, Caller, Form};
 use crate::instances::Instance;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status))
+    OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status)).routes(routes!(convert))
 }
 
 /// `Supervisor/queuesummary`: one object per campaign and the closing object.
@@ -41,4 +42,19 @@ async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form)
         Ok(value) => Answer::json(&value),
         Err(e) => e.into(),
     }
+}
+
+/// `Supervisor/convert` with `guid` and `folder` (or `pasta`; empty: the root): `1` once an MP3 sits
+/// beside the GSM recording, `0` when there is no such GSM.
+#[utoipa::path(
+    post,
+    path = "/Integra/resources/Supervisor/convert",
+    tag = "Supervisor",
+    request_body(content = super::forms::Convert, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = [])),
+    responses((status = 200, description = "`1` when converted (or already), `0` when there is no such GSM", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+)]
+async fn convert(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+    let folder = form.get("folder").or_else(|| form.get("pasta")).unwrap_or_default();
+    Answer::done(world.convert(&form.text("guid"), folder).await)
 }

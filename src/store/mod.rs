@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod dialer;
+pub mod recordings;
 pub mod records;
 pub mod sessions;
 

@@ -11,6 +11,9 @@ pub enum Failure {
     Invalid { message: String, reason: String },
     /// The database failed: not the client's fault, logged and answered 500.
     Store(StoreError),
+    /// Something below the API failed (an audio codec): not the client's fault, logged and
+    /// answered 500.
+    Internal(String),
 }
 
 impl From<StoreError> for Failure {

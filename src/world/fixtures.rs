@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::catalog::Catalog;
 use super::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, STRATEGIES, User};
-use super::vendor_date::TimeOfDay;
+use super::recordings::{Policy, valid_guid};
+use super::vendor_date::{TimeOfDay, VendorDate};
 use crate::engine::CallSettings;
 
 const WORLD: &str = include_str!("../../fixtures/world.json");
@@ -19,6 +20,24 @@ pub struct FixtureSet {
     pub config: Config,
     pub history: History,
     pub catalog: Catalog,
+    /// Where recordings live: the seeded spread and the pinned calls.
+    pub recordings: Policy,
+    /// Calls given by hand (the vendor page's examples), stored beside the invented history.
+    pub examples: Vec<ExampleCall>,
+}
+
+/// One answered inbound call given by hand: `customer` called `campaign` at `start`, rang `agent`
+/// for `ring` seconds and talked `talk` seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleCall {
+    pub guid: String,
+    pub campaign: String,
+    pub customer: String,
+    pub agent: String,
+    pub start: String,
+    pub ring: i64,
+    pub talk: i64,
 }
 
 /// How much call history to invent before the clock's start, so getrecords has pages to turn.
@@ -38,6 +57,10 @@ struct WorldFile {
     #[serde(default)]
     calls: CallSettings,
     history: History,
+    #[serde(default)]
+    recordings: Policy,
+    #[serde(default)]
+    example_calls: Vec<ExampleCall>,
 }
 
 #[derive(Deserialize)]
@@ -154,8 +177,36 @@ impl FixtureSet {
         }
         let config = Config { campaigns, agents: file.agents, users: file.users, dispositions, calls: file.calls };
         check_ranges(&config, file.history)?;
-        Ok(Self { config, history: file.history, catalog })
+        check_recordings(&config, &file.recordings, &file.example_calls)?;
+        Ok(Self { config, history: file.history, catalog, recordings: file.recordings, examples: file.example_calls })
     }
+}
+
+/// The spread can place files, pins name files, example calls are answered inbound calls.
+fn check_recordings(config: &Config, policy: &Policy, examples: &[ExampleCall]) -> Result<(), String> {
+    policy.spread.check()?;
+    for pin in &policy.pinned {
+        if !valid_guid(&pin.guid) {
+            return Err(format!("recordings.pinned: {:?} cannot name a file", pin.guid));
+        }
+    }
+    for e in examples {
+        let what = format!("example call {:?}", e.guid);
+        if !valid_guid(&e.guid) {
+            return Err(format!("{what}: the guid cannot name a recording"));
+        }
+        if !config.campaign(&e.campaign).is_some_and(|c| c.kind == CampaignKind::Inbound) {
+            return Err(format!("{what}: {:?} is not an inbound campaign", e.campaign));
+        }
+        if !config.agents.iter().any(|a| a.username == e.agent) {
+            return Err(format!("{what}: {:?} is not an agent", e.agent));
+        }
+        e.start.parse::<VendorDate>().map_err(|err| format!("{what}: {err}"))?;
+        if !(0..=600).contains(&e.ring) || !(1..=86_400).contains(&e.talk) {
+            return Err(format!("{what}: ring must be 0-600 s and talk 1-86,400 s"));
+        }
+    }
+    Ok(())
 }
 
 /// Numbers a simulated contact center can live with (and that cannot overflow its clock).

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::config::{CampaignKind, Config};
-use super::fixtures::History;
+use super::fixtures::{ExampleCall, History};
 use super::legs::{FinishedCall, Leg, Origin, Outcome, Party};
 use super::vendor_date::midnight;
 use crate::entropy::Entropy;
@@ -140,6 +140,38 @@ fn one_call(
         parandvalues: dialer.then(|| format!("idcustomer={}", 1000 + n)),
         alternatives: dialer.then(String::new),
         legs,
+    })
+}
+
+/// A call given by hand in the fixtures (checked when they were loaded).
+pub fn example(config: &Config, call: &ExampleCall) -> Option<FinishedCall> {
+    let campaign = config.campaign(&call.campaign)?;
+    let agent = config.agents.iter().find(|a| a.username == call.agent)?;
+    let start = call.start.parse::<super::vendor_date::VendorDate>().ok()?.naive();
+    let answered = start + Duration::seconds(call.ring);
+    let leg = Leg {
+        party: Party::Agent { username: agent.username.clone(), phone: agent.phone.clone() },
+        start,
+        answered: Some(answered),
+        end: answered + Duration::seconds(call.talk),
+        outcome: Outcome::Answered,
+    };
+    Some(FinishedCall {
+        guid: call.guid.clone(),
+        campaign: campaign.name.clone(),
+        origin: Origin::Inbound,
+        customer: call.customer.clone(),
+        callerid: call.customer.clone(),
+        did: campaign.did.clone(),
+        agent: agent.username.clone(),
+        context: None,
+        legs: vec![leg],
+        note: None,
+        rating: 0,
+        contact: None,
+        dialerbase: None,
+        parandvalues: None,
+        alternatives: None,
     })
 }
 

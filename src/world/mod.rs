@@ -17,12 +17,13 @@ pub mod history;
 pub mod json;
 pub mod legs;
 pub mod live;
+pub mod recordings;
 pub mod state;
 pub mod upload;
 pub mod vendor_date;
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
 use tokio::task::JoinHandle;
@@ -49,6 +50,8 @@ pub struct WorldOptions {
     pub seed: u64,
     /// Generated inbound callers (`--traffic`); off leaves the world idle but working.
     pub traffic: bool,
+    /// Recordings made so far, shared by every instance.
+    pub audio_cache: Arc<crate::audio::cache::Cache>,
 }
 
 /// One instance's contact center.
@@ -67,6 +70,10 @@ pub struct World {
     faults: crate::faults::Faults,
     events: tokio::sync::broadcast::Sender<events::Event>,
     seen: Mutex<events::Seen>,
+    recordings: recordings::Policy,
+    /// The seed recordings are placed and made from: the world's first, kept across restarts.
+    recording_seed: u64,
+    audio_cache: Arc<crate::audio::cache::Cache>,
 }
 
 impl World {
@@ -99,6 +106,18 @@ impl World {
             store::dialer::release_dialing(store.writer()).await?;
         }
         let config = store::config::load(store.writer()).await?;
+        let recording_seed = match store.meta("recording_seed").await?.and_then(|s| s.parse::<u64>().ok()) {
+            Some(seed) => seed,
+            None => {
+                store.set_meta("recording_seed", &options.seed.to_string()).await?;
+                options.seed
+            }
+        };
+        let recordings = store
+            .meta("recordings")
+            .await?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_else(|| options.fixtures.recordings.clone());
         let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
@@ -116,6 +135,9 @@ impl World {
             faults: Default::default(),
             events: tokio::sync::broadcast::channel(events::BACKLOG).0,
             seen: Mutex::new(events::Seen::default()),
+            recordings,
+            recording_seed,
+            audio_cache: options.audio_cache,
         })
     }
 
@@ -127,7 +149,9 @@ impl World {
         entropy: &Entropy,
     ) -> Result<(), StoreError> {
         let mut numbering = Numbering::default();
-        let calls = history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy);
+        let mut calls: Vec<_> =
+            options.fixtures.examples.iter().filter_map(|e| history::example(&options.fixtures.config, e)).collect();
+        calls.extend(history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy));
         let mut tx = store.writer().begin().await?;
         store::config::insert(&mut tx, &options.fixtures.config).await?;
         for call in &calls {
@@ -139,7 +163,26 @@ impl World {
                 store::dialer::insert_spool(&mut tx, &row).await?;
             }
         }
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('world', ?)").bind(clock.stamp()).execute(&mut *tx).await?;
+        let policy = &options.fixtures.recordings;
+        for pin in &policy.pinned {
+            let place = pin.place;
+            store::recordings::pin(
+                &mut tx,
+                &pin.guid,
+                place.host.as_str(),
+                place.folder.as_str(),
+                place.format.as_str(),
+            )
+            .await?;
+        }
+        let policy = recordings::Policy { spread: policy.spread, pinned: Vec::new() };
+        for (key, value) in [
+            ("world", clock.stamp()),
+            ("recording_seed", options.seed.to_string()),
+            ("recordings", serde_json::to_string(&policy).unwrap_or_default()),
+        ] {
+            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)").bind(key).bind(value).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -10,7 +10,7 @@ use super::vendor_date::VendorDate;
 use crate::store::{dialer, records};
 
 /// The tables `GET /_mock/state/<table>` knows.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 13] = [
     "campaigns",
     "agents",
     "users",
@@ -23,6 +23,7 @@ pub const TABLES: [&str; 12] = [
     "tasks",
     "uploads",
     "cdrs",
+    "recordings",
 ];
 
 impl World {
@@ -89,6 +90,7 @@ impl World {
             "tasks" => rows(dialer::all_tasks(pool).await?),
             "uploads" => rows(dialer::all_uploads(pool).await?),
             "cdrs" => rows(records::all_cdrs(pool).await?),
+            "recordings" => self.recordings_table().await?,
             _ => return Ok(None),
         };
         Ok(Some(Value::Array(rows)))

@@ -570,12 +570,15 @@ async fn nothing_found_is_an_empty_json_array() {
 }
 
 #[tokio::test]
-async fn the_seeds_example_filter_finds_nothing_in_2015() {
+async fn the_seeds_example_filter_finds_the_pages_example_call() {
     let app = TestApp::spawn().await;
     let filter = r#"{ "calldatei": "2015-12-03 00:00:00", "calldatef": "2016-02-24 23:59:59", "agent": "", "campaign": "", "source": "", "destination": "", "data": "", "range": "", "rating": "", "mindur": "", "exclude": "", "type": "record", "cont": "" }"#;
     let reply =
         getrecords(&app, &[("lastrow", "0"), ("searchLimit", "50"), ("filter", filter), ("Aleatorio", "1")]).await;
-    assert_eq!((reply.status, reply.content_type(), reply.body.as_str()), (200, Some(JSON), "[]"));
+    // The default world holds the call whose recording the page converts (guid 7e4e7db9-...,
+    // folder 20160118), answered by Agente1 after 6 s of ringing, 94 s of talk.
+    let expected = r#"[{"id":1,"calldate":"2016-01-18 10:15:00","clid":"\"Out<-\" <098344484>","src":"098344484","dst":"33334444","dcontext":"inbound","channel":"SIP/098344484-00000001","dstchannel":"SIP/1001-00000002","lastapp":"Queue","lastdata":"Out<-,tkc,,,600,,,functions,,","duration":100,"billsec":94,"disposition":"ANSWERED","amaflags":3,"accountcode":"Inbound","userfield":null,"uniqueid":"1453122900.0","type":"record","guid":"7e4e7db9-f080-494e-b04b-7c8e47711558","causecode":"16","campaign":"Out<-","direction":"inbound","carrier":"098344484","linkedid":"1453122900.0","peeraccount":"Agente1","sequence":0,"charged_balance":null,"real_balance":null,"note":null,"contact":null,"finishtime":"2016-01-18 10:16:40","rating":0,"dialerbase":null,"parandvalues":null,"alternatives":null,"quality":0}]"#;
+    assert_eq!((reply.status, reply.content_type(), reply.body.as_str()), (200, Some(JSON), expected));
 }
 
 #[tokio::test]

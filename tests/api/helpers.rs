@@ -10,7 +10,7 @@ pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub const JSON: &str = "application/json; charset=UTF-8";
 
 /// Every Integra route the mock serves (CONTRACT sections 2-8).
-pub const INTEGRA_ROUTES: [&str; 22] = [
+pub const INTEGRA_ROUTES: [&str; 23] = [
     "auth/getUserToken",
     "auth/UserLogin",
     "auth/EndSession",
@@ -33,6 +33,7 @@ pub const INTEGRA_ROUTES: [&str; 22] = [
     "Dialers/uploadbasewithtimezone",
     "Supervisor/queuesummary",
     "Supervisor/campaignstatus",
+    "Supervisor/convert",
 ];
 
 /// AgentCall's seven parameters: Agente1's phone placing a call counted in `test->`.
@@ -197,7 +198,7 @@ impl TestApp {
     /// Every table that a refused request must leave alone, to compare before and after.
     pub async fn snapshot(&self) -> Value {
         let mut all = serde_json::Map::new();
-        for table in ["blacklist", "spool", "schedules", "tasks", "uploads", "dispositions", "cdrs"] {
+        for table in ["blacklist", "spool", "schedules", "tasks", "uploads", "dispositions", "cdrs", "recordings"] {
             all.insert(table.to_string(), self.state(table).await);
         }
         Value::Object(all)

@@ -50,6 +50,9 @@ const TASKS: [&str; 5] = [
     r#"{"calldate" : "2015-10-11 15:00:00", "campaign" : "nombreCampaña->", "destination": "12-345-678", "alternatives": "", "agent" : "Agente1", "data": "idcustomer=7", "source": "source", "bulk" : true, "automatic" : false }"#,
 ];
 
+/// The guid the page's recording examples name.
+const EXAMPLE_GUID: &str = "7e4e7db9-f080-494e-b04b-7c8e47711558";
+
 const BASE_FILE: &str = "prueba1;098344484;var1=val1:var2=val2;099124484:099111111;9999;1001";
 
 #[tokio::test]
@@ -64,7 +67,7 @@ async fn the_seed_payloads_succeed_against_the_default_world() {
                 ("campaign", "Ventas->"),
                 ("agent", "Agente1"),
                 ("callerid", "098344484"),
-                ("guid", "7e4e7db9-f080-494e-b04b-7c8e47711558"),
+                ("guid", EXAMPLE_GUID),
                 ("l1", "Venta"),
                 ("l2", ""),
                 ("l3", ""),
@@ -99,7 +102,17 @@ async fn the_seed_payloads_succeed_against_the_default_world() {
             &[("lastrow", "0"), ("searchLimit", "50"), ("filter", &json(FILTER)), ("Aleatorio", "1")],
         )
         .await;
-    assert_eq!((reply.status, reply.content_type(), reply.body.as_str()), (200, Some(JSON), "[]"));
+    assert_eq!((reply.status, reply.content_type()), (200, Some(JSON)));
+    let guids: Vec<String> = reply.json().as_array().unwrap().iter().map(|r| r["guid"].to_string()).collect();
+    assert_eq!(guids, [format!("\"{EXAMPLE_GUID}\"")], "the page's filter finds the page's example call");
+
+    // Converter gravações: `guid` and `pasta` (20160118), then the MP3 at the page's backup URL
+    // (`https://BackupRecords/records/20160118/guid.mp3`).
+    let mp3_url = format!("{}/records/20160118/{EXAMPLE_GUID}.mp3", app.backup);
+    assert_eq!(app.send(app.client.get(&mp3_url)).await.status, 404, "only the GSM exists at first");
+    app.post("Supervisor/convert", &[("guid", EXAMPLE_GUID), ("pasta", "20160118")]).await.assert_one();
+    let mp3 = app.send(app.client.get(&mp3_url)).await;
+    assert_eq!((mp3.status, mp3.content_type()), (200, Some("audio/mpeg")));
 
     // Chamada Respool and Agendar Chamada.
     app.post("Dialers/Respool", &[("callspool", &json(CALLSPOOL))]).await.assert_one();

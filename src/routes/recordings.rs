@@ -1,0 +1,229 @@
+//! `/records/...` (CONTRACT section 6): recording files on the telephony host (main listener) and the
+//! backup host (second listener), at `/records/<guid>.<ext>` or `/records/<yyyyMMdd>/<guid>.<ext>`.
+//! GET and HEAD, byte ranges, validators; no token (an `<audio>` element sends none). Paths are
+//! parsed from the raw request line and name no file on disk, so nothing can escape the store.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::Extension;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use http_range_header::{RangeUnsatisfiableError, parse_range_header};
+use percent_encoding::percent_decode_str;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::http::Answer;
+use crate::http::answer::refusal;
+use crate::instances::Instance;
+use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
+
+/// The most a response body hands the socket at once: files stream in pieces of this size.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The recordings routes of one host, and their OpenAPI paths.
+pub fn router(host: Host) -> (Router<AppState>, OpenApi) {
+    let (router, api) = OpenApiRouter::new()
+        .routes(routes!(root_file))
+        .routes(routes!(dated_file))
+        .layer(Extension(host))
+        .split_for_parts();
+    let router = router.method_not_allowed_fallback(|| async {
+        refusal(StatusCode::METHOD_NOT_ALLOWED, "recordings answer GET and HEAD only")
+    });
+    (router, api)
+}
+
+/// A recording in the store's root.
+#[utoipa::path(
+    get,
+    path = "/records/{file}",
+    tag = "recordings",
+    params(("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here", content_type = "text/plain", body = String), (status = 416, description = "The range is outside the file"))
+)]
+async fn root_file(
+    Instance(world): Instance,
+    Extension(host): Extension<Host>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    serve(&world, host, &uri, &headers).await
+}
+
+/// A recording in a dated folder.
+#[utoipa::path(
+    get,
+    path = "/records/{folder}/{file}",
+    tag = "recordings",
+    params(("folder" = String, Path, description = "`yyyyMMdd` of the call's first leg"), ("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here", content_type = "text/plain", body = String), (status = 416, description = "The range is outside the file"))
+)]
+async fn dated_file(
+    Instance(world): Instance,
+    Extension(host): Extension<Host>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    serve(&world, host, &uri, &headers).await
+}
+
+/// What a recording path names.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FilePath {
+    pub folder: Option<String>,
+    pub guid: String,
+    pub format: Format,
+}
+
+/// Parses the raw path: `/records/` then an optional 8-digit folder, then `<guid>.<mp3|gsm>`. Each
+/// segment is percent-decoded once and must still be a plain name (no `/`, `\`, `..`, NUL).
+pub fn parse_path(raw: &str) -> Option<FilePath> {
+    let rest = raw.strip_prefix("/records/")?;
+    let segments: Vec<String> = rest
+        .split('/')
+        .map(|s| percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
+        .collect::<Option<_>>()?;
+    let (folder, file) = match segments.as_slice() {
+        [file] => (None, file),
+        [folder, file] if folder.len() == 8 && folder.bytes().all(|b| b.is_ascii_digit()) => {
+            (Some(folder.clone()), file)
+        }
+        _ => return None,
+    };
+    let (guid, ext) = file.rsplit_once('.')?;
+    let format = Format::parse(ext)?;
+    valid_guid(guid).then(|| FilePath { folder, guid: guid.to_string(), format })
+}
+
+async fn serve(world: &crate::world::World, host: Host, uri: &Uri, headers: &HeaderMap) -> Response {
+    let Some(path) = parse_path(uri.path()) else {
+        return refusal(StatusCode::NOT_FOUND, "not a recording path: /records/[yyyyMMdd/]<guid>.mp3 or .gsm");
+    };
+    match world.recording_file(host, path.folder.as_deref(), &path.guid, path.format).await {
+        Ok(Some(file)) => respond(file, headers),
+        Ok(None) => refusal(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no {} recording of {} in this folder of the {} host",
+                path.format.as_str(),
+                path.guid,
+                host.as_str()
+            ),
+        ),
+        Err(e) => Answer::from(e).into_response(),
+    }
+}
+
+/// HTTP-date (RFC 9110): `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn http_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// The answer for a file: 304 when the client's copy is current, 206 for one satisfiable range,
+/// 416 for none, else the whole file.
+fn respond(file: AudioFile, request: &HeaderMap) -> Response {
+    let modified = http_date(file.modified);
+    let header_text = |name: header::HeaderName| request.get(name).and_then(|v| v.to_str().ok());
+    let not_modified = match header_text(header::IF_NONE_MATCH) {
+        Some(tags) => {
+            tags.split(',').map(str::trim).any(|t| t == "*" || t == file.etag || t == format!("W/{}", file.etag))
+        }
+        None => header_text(header::IF_MODIFIED_SINCE)
+            .and_then(|since| chrono::DateTime::parse_from_rfc2822(since).ok())
+            .is_some_and(|since| file.modified.timestamp() <= since.timestamp()),
+    };
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let len = file.bytes.len() as u64;
+        let range_applies = header_text(header::IF_RANGE).is_none_or(|v| v == file.etag || v == modified);
+        let range = header_text(header::RANGE).filter(|_| range_applies).and_then(|r| parse_range_header(r).ok());
+        match range.map(|r| r.validate(len)) {
+            None => body_response(StatusCode::OK, file.bytes.clone(), None),
+            Some(Ok(ranges)) if ranges.len() == 1 => {
+                let (start, end) = (*ranges[0].start(), *ranges[0].end());
+                let part = file.bytes.slice(start as usize..=end as usize);
+                body_response(StatusCode::PARTIAL_CONTENT, part, Some(format!("bytes {start}-{end}/{len}")))
+            }
+            // Several ranges: the whole file (a server may ignore Range; players ask for one).
+            Some(Ok(_)) => body_response(StatusCode::OK, file.bytes.clone(), None),
+            Some(Err(RangeUnsatisfiableError::FileSuffixOutOfBounds)) if len > 0 => body_response(
+                StatusCode::PARTIAL_CONTENT,
+                file.bytes.clone(),
+                Some(format!("bytes 0-{}/{len}", len - 1)),
+            ),
+            Some(Err(_)) => {
+                let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                response
+            }
+        }
+    };
+    let headers = response.headers_mut();
+    if response_has_type(headers) {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.format.content_type()));
+    }
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&file.etag) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&modified) {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    response
+}
+
+/// Only answers with a body carry the audio's type.
+fn response_has_type(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::CONTENT_LENGTH)
+}
+
+/// A body streamed in `CHUNK`-byte pieces of the cached file (no copy), with its length.
+fn body_response(status: StatusCode, bytes: Bytes, content_range: Option<String>) -> Response {
+    let len = bytes.len();
+    let pieces = (0..len.div_ceil(CHUNK))
+        .map(move |i| Ok::<Bytes, std::convert::Infallible>(bytes.slice(i * CHUNK..((i + 1) * CHUNK).min(len))));
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(pieces)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if let Some(range) = content_range.and_then(|r| HeaderValue::from_str(&r).ok()) {
+        headers.insert(header::CONTENT_RANGE, range);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_a_file_in_the_store_or_nothing() {
+        let guid = "7e4e7db9-f080-494e-b04b-7c8e47711558";
+        assert_eq!(
+            parse_path(&format!("/records/20160118/{guid}.gsm")),
+            Some(FilePath { folder: Some("20160118".into()), guid: guid.into(), format: Format::Gsm })
+        );
+        assert_eq!(parse_path(&format!("/records/{guid}.mp3")).map(|p| p.folder), Some(None));
+        for bad in [
+            "/records/../etc/passwd",
+            "/records/..%2F..%2Fetc%2Fpasswd.mp3",
+            "/records/%2e%2e.mp3",
+            "/records/2016011/x.mp3",
+            "/records/20160118/a/x.mp3",
+            "/records//etc/x.mp3",
+            "/records/x.wav",
+            "/records/x%00.mp3",
+            "/records/%ff.mp3",
+            "/records/C:%5Cx.mp3",
+            "/records/.mp3",
+        ] {
+            assert_eq!(parse_path(bad), None, "{bad}");
+        }
+    }
+}

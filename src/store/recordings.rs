@@ -1,0 +1,77 @@
+//! SQL of recordings: what a call's CDR legs say about its recording (when it began, how long the
+//! customer talked), the pins that place a call's file, and the conversions made.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::StoreError;
+
+/// A call as its recording sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallAudio {
+    pub guid: String,
+    /// The first leg's `calldate`.
+    pub first: String,
+    /// The end of the whole call.
+    pub finish: String,
+    /// The customer leg's `billsec` (0: nobody answered, no recording).
+    pub seconds: i64,
+    pub pin_host: Option<String>,
+    pub pin_folder: Option<String>,
+    pub pin_format: Option<String>,
+    pub converted_at: Option<String>,
+}
+
+/// The customer leg is the answered `Dial` leg of an outbound call, else the answered queue leg.
+macro_rules! calls {
+    () => {
+        "SELECT c.guid AS guid, MIN(c.calldate) AS first, MAX(c.finishtime) AS finish,
+       COALESCE(MAX(CASE WHEN c.lastapp = 'Dial' AND c.disposition = 'ANSWERED' THEN c.billsec END),
+                MAX(CASE WHEN c.disposition = 'ANSWERED' THEN c.billsec END), 0) AS seconds,
+       p.host AS pin_host, p.folder AS pin_folder, p.format AS pin_format, v.converted_at AS converted_at
+  FROM cdrs c
+  LEFT JOIN recording_pins p ON p.guid = c.guid
+  LEFT JOIN recording_conversions v ON v.guid = c.guid"
+    };
+}
+
+/// The call `guid`, when it has CDR legs.
+pub async fn call(pool: &SqlitePool, guid: &str) -> Result<Option<CallAudio>, StoreError> {
+    sqlx::query_as(concat!(calls!(), " WHERE c.guid = ? GROUP BY c.guid")).bind(guid).fetch_optional(pool).await
+}
+
+/// Every call with a recording, oldest first.
+pub async fn calls(pool: &SqlitePool) -> Result<Vec<CallAudio>, StoreError> {
+    sqlx::query_as(concat!(calls!(), " GROUP BY c.guid HAVING seconds > 0 ORDER BY first, c.guid"))
+        .fetch_all(pool)
+        .await
+}
+
+/// Places the file of `guid` (a pin replaces an earlier one, and forgets its conversion: the GSM
+/// it was made from is elsewhere now).
+pub async fn pin(
+    conn: &mut SqliteConnection,
+    guid: &str,
+    host: &str,
+    folder: &str,
+    format: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT OR REPLACE INTO recording_pins (guid, host, folder, format) VALUES (?, ?, ?, ?)")
+        .bind(guid)
+        .bind(host)
+        .bind(folder)
+        .bind(format)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM recording_conversions WHERE guid = ?").bind(guid).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Records that an MP3 was made beside the GSM of `guid`; the first conversion's time stays.
+pub async fn converted(pool: &SqlitePool, guid: &str, at: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT OR IGNORE INTO recording_conversions (guid, converted_at) VALUES (?, ?)")
+        .bind(guid)
+        .bind(at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
