@@ -1,7 +1,7 @@
 //! MP3 through LAME: mono, constant bit rate, with LAME's "Info" frame first so players know the
 //! exact duration and can seek (an HTML5 `<audio>` element reads it).
 
-use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, MonoPcm, Quality};
+use mp3lame_encoder::{Bitrate, Builder, FlushGap, MonoPcm, Quality};
 
 use super::RATE;
 
@@ -36,7 +36,7 @@ pub fn encode(samples: &[i16]) -> Result<Vec<u8>, String> {
         encoder.encode_to_vec(MonoPcm(doubled.as_slice()), &mut out).map_err(|e| fail("encode", &e))?;
     }
     out.reserve(7_200);
-    encoder.flush_to_vec::<FlushNoGap>(&mut out).map_err(|e| fail("flush", &e))?;
+    encoder.flush_to_vec::<FlushGap>(&mut out).map_err(|e| fail("flush", &e))?;
     // The first frame was a placeholder: LAME knows the frame count and delays only now.
     let mut tag = Vec::with_capacity(encoder.lame_tag_size());
     if encoder.lame_tag_encode_to_vec(&mut tag).is_some() && tag.len() <= out.len() {

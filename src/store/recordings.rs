@@ -21,12 +21,14 @@ pub struct CallAudio {
     pub converted_at: Option<String>,
 }
 
-/// The customer leg is the answered `Dial` leg of an outbound call, else the answered queue leg.
+/// The customer leg is the `Dial` leg of an outbound call (its `billsec` is 0 when the customer did
+/// not answer, even when the agent did), else the answered queue leg of an inbound call.
 macro_rules! calls {
     () => {
         "SELECT c.guid AS guid, MIN(c.calldate) AS first, MAX(c.finishtime) AS finish,
-       COALESCE(MAX(CASE WHEN c.lastapp = 'Dial' AND c.disposition = 'ANSWERED' THEN c.billsec END),
-                MAX(CASE WHEN c.disposition = 'ANSWERED' THEN c.billsec END), 0) AS seconds,
+       CASE WHEN SUM(c.lastapp = 'Dial') > 0
+            THEN COALESCE(MAX(CASE WHEN c.lastapp = 'Dial' AND c.disposition = 'ANSWERED' THEN c.billsec END), 0)
+            ELSE COALESCE(MAX(CASE WHEN c.disposition = 'ANSWERED' THEN c.billsec END), 0) END AS seconds,
        p.host AS pin_host, p.folder AS pin_folder, p.format AS pin_format, v.converted_at AS converted_at
   FROM cdrs c
   LEFT JOIN recording_pins p ON p.guid = c.guid
