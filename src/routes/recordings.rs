@@ -42,7 +42,7 @@ pub fn router(host: Host) -> (Router<AppState>, OpenApi) {
     path = "/records/{file}",
     tag = "recordings",
     params(("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
-    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here", content_type = "text/plain", body = String), (status = 416, description = "The range is outside the file"))
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"))
 )]
 async fn root_file(
     Instance(world): Instance,
@@ -59,7 +59,7 @@ async fn root_file(
     path = "/records/{folder}/{file}",
     tag = "recordings",
     params(("folder" = String, Path, description = "`yyyyMMdd` of the call's first leg"), ("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
-    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here", content_type = "text/plain", body = String), (status = 416, description = "The range is outside the file"))
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"))
 )]
 async fn dated_file(
     Instance(world): Instance,
