@@ -94,7 +94,7 @@ fn syllable(draw: &mut Draw, sine: &[f64], pitch: f64, low_pass: &mut f64, room:
             let at = (phase * (h + 1) as f64).fract();
             v += w * sine[(at * TABLE as f64) as usize & (TABLE - 1)];
         }
-        let envelope = (std::f64::consts::PI * t).sin().powf(0.6);
+        let envelope = (std::f64::consts::PI * t).sin().sqrt();
         out.push((v / norm * loud * envelope + draw.noise() * 30.0) as i16);
     }
     let gap = (draw.range(0.02, 0.09) * rate) as usize;

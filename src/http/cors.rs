@@ -45,7 +45,10 @@ fn allowed_origin(list: &[String], origin: Option<&HeaderValue>) -> Option<Heade
 fn decorate(headers: &mut HeaderMap, allowed: Option<HeaderValue>) {
     if let Some(value) = allowed {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("X-Mock-Reason"));
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("X-Mock-Reason, Content-Range, Accept-Ranges, ETag, Content-Length"),
+        );
         headers.append(header::VARY, HeaderValue::from_static("Origin"));
     }
 }

@@ -8,7 +8,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use http_range_header::{RangeUnsatisfiableError, parse_range_header};
 use percent_encoding::percent_decode_str;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -123,7 +122,7 @@ fn http_date(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The answer for a file: 304 when the client's copy is current, 206 for one satisfiable range,
-/// 416 for none, else the whole file.
+/// 416 for a range outside the file, else the whole file.
 fn respond(file: AudioFile, request: &HeaderMap) -> Response {
     let modified = http_date(file.modified);
     let header_text = |name: header::HeaderName| request.get(name).and_then(|v| v.to_str().ok());
@@ -135,39 +134,25 @@ fn respond(file: AudioFile, request: &HeaderMap) -> Response {
             .and_then(|since| chrono::DateTime::parse_from_rfc2822(since).ok())
             .is_some_and(|since| file.modified.timestamp() <= since.timestamp()),
     };
-    let mut response = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let len = file.bytes.len() as u64;
-        let range_applies = header_text(header::IF_RANGE).is_none_or(|v| v == file.etag || v == modified);
-        let range = header_text(header::RANGE).filter(|_| range_applies).and_then(|r| parse_range_header(r).ok());
-        match range.map(|r| r.validate(len)) {
-            None => body_response(StatusCode::OK, file.bytes.clone(), None),
-            Some(Ok(ranges)) if ranges.len() == 1 => {
-                let (start, end) = (*ranges[0].start(), *ranges[0].end());
-                let part = file.bytes.slice(start as usize..=end as usize);
-                body_response(StatusCode::PARTIAL_CONTENT, part, Some(format!("bytes {start}-{end}/{len}")))
-            }
-            // Several ranges: the whole file (a server may ignore Range; players ask for one).
-            Some(Ok(_)) => body_response(StatusCode::OK, file.bytes.clone(), None),
-            Some(Err(RangeUnsatisfiableError::FileSuffixOutOfBounds)) if len > 0 => body_response(
-                StatusCode::PARTIAL_CONTENT,
-                file.bytes.clone(),
-                Some(format!("bytes 0-{}/{len}", len - 1)),
-            ),
-            Some(Err(_)) => {
-                let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                    response.headers_mut().insert(header::CONTENT_RANGE, v);
-                }
-                response
-            }
+    let len = file.bytes.len() as u64;
+    let range_applies = header_text(header::IF_RANGE).is_none_or(|v| v == file.etag || v == modified);
+    let asked = header_text(header::RANGE).filter(|_| range_applies).map_or(Asked::Whole, |r| byte_range(r, len));
+    let mut response = match asked {
+        _ if not_modified => StatusCode::NOT_MODIFIED.into_response(),
+        Asked::Bytes(start, end) => {
+            let part = file.bytes.slice(start as usize..=end as usize);
+            body_response(StatusCode::PARTIAL_CONTENT, file.format, part, Some(format!("bytes {start}-{end}/{len}")))
         }
+        Asked::Outside => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            response
+        }
+        Asked::Whole => body_response(StatusCode::OK, file.format, file.bytes.clone(), None),
     };
     let headers = response.headers_mut();
-    if response_has_type(headers) {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.format.content_type()));
-    }
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(v) = HeaderValue::from_str(&file.etag) {
         headers.insert(header::ETAG, v);
@@ -178,19 +163,46 @@ fn respond(file: AudioFile, request: &HeaderMap) -> Response {
     response
 }
 
-/// Only answers with a body carry the audio's type.
-fn response_has_type(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::CONTENT_LENGTH)
+/// What a `Range` header asks of a file of `len` bytes (RFC 9110 section 14).
+#[derive(Debug, PartialEq, Eq)]
+enum Asked {
+    /// The bytes `start..=end`, within the file.
+    Bytes(u64, u64),
+    /// Nothing of the file (416).
+    Outside,
+    /// The whole file: another unit, several ranges (players ask for one), or a header that is not
+    /// a valid range, which a server ignores.
+    Whole,
 }
 
-/// A body streamed in `CHUNK`-byte pieces of the cached file (no copy), with its length.
-fn body_response(status: StatusCode, bytes: Bytes, content_range: Option<String>) -> Response {
+fn byte_range(header: &str, len: u64) -> Asked {
+    let number = |text: &str| {
+        let text = text.trim();
+        let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        if digits { text.parse::<u64>().ok() } else { None }
+    };
+    let Some(spec) = header.trim().strip_prefix("bytes=") else { return Asked::Whole };
+    let Some((first, last)) = spec.split_once('-').filter(|_| !spec.contains(',')) else { return Asked::Whole };
+    match (first.trim().is_empty(), number(first), number(last)) {
+        // `-N`: the last N bytes (all of them when N is larger, none when N is 0).
+        (true, _, Some(n)) if n > 0 && len > 0 => Asked::Bytes(len.saturating_sub(n), len - 1),
+        (true, _, Some(_)) => Asked::Outside,
+        (false, Some(start), _) if start >= len => Asked::Outside,
+        (false, Some(start), None) if last.trim().is_empty() => Asked::Bytes(start, len - 1),
+        (false, Some(start), Some(end)) if end >= start => Asked::Bytes(start, end.min(len - 1)),
+        _ => Asked::Whole,
+    }
+}
+
+/// A body streamed in `CHUNK`-byte pieces of the cached file (no copy), with its type and length.
+fn body_response(status: StatusCode, format: Format, bytes: Bytes, content_range: Option<String>) -> Response {
     let len = bytes.len();
     let pieces = (0..len.div_ceil(CHUNK))
         .map(move |i| Ok::<Bytes, std::convert::Infallible>(bytes.slice(i * CHUNK..((i + 1) * CHUNK).min(len))));
     let mut response = Response::new(Body::from_stream(futures_util::stream::iter(pieces)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Some(range) = content_range.and_then(|r| HeaderValue::from_str(&r).ok()) {
         headers.insert(header::CONTENT_RANGE, range);
@@ -201,6 +213,30 @@ fn body_response(status: StatusCode, bytes: Bytes, content_range: Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_headers_as_rfc_9110_reads_them() {
+        let cases = [
+            ("bytes=0-99", Asked::Bytes(0, 99)),
+            ("bytes=900-", Asked::Bytes(900, 999)),
+            ("bytes=990-2000", Asked::Bytes(990, 999)),
+            ("bytes=-10", Asked::Bytes(990, 999)),
+            ("bytes=-5000", Asked::Bytes(0, 999)),
+            ("bytes=-0", Asked::Outside),
+            ("bytes=1000-", Asked::Outside),
+            ("bytes=5000-6000", Asked::Outside),
+            ("bytes=5-3", Asked::Whole),
+            ("bytes=0-0,5-9", Asked::Whole),
+            ("bytes=+5-9", Asked::Whole),
+            ("bytes=a-b", Asked::Whole),
+            ("bytes=-", Asked::Whole),
+            ("lines=0-3", Asked::Whole),
+            ("bytes=99999999999999999999-", Asked::Whole),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(byte_range(header, 1000), expected, "{header}");
+        }
+    }
 
     #[test]
     fn paths_name_a_file_in_the_store_or_nothing() {

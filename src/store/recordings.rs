@@ -48,14 +48,15 @@ pub async fn calls(pool: &SqlitePool) -> Result<Vec<CallAudio>, StoreError> {
         .await
 }
 
-/// Places the file of `guid` (a pin replaces an earlier one, and forgets its conversion: the GSM
-/// it was made from is elsewhere now).
+/// Places the file of `guid` (a pin replaces an earlier one); `moved` forgets its conversion (the
+/// GSM it was made from is elsewhere now).
 pub async fn pin(
     conn: &mut SqliteConnection,
     guid: &str,
     host: &str,
     folder: &str,
     format: &str,
+    moved: bool,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT OR REPLACE INTO recording_pins (guid, host, folder, format) VALUES (?, ?, ?, ?)")
         .bind(guid)
@@ -64,16 +65,19 @@ pub async fn pin(
         .bind(format)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM recording_conversions WHERE guid = ?").bind(guid).execute(&mut *conn).await?;
+    if moved {
+        sqlx::query("DELETE FROM recording_conversions WHERE guid = ?").bind(guid).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
 /// Records that an MP3 was made beside the GSM of `guid`; the first conversion's time stays.
-pub async fn converted(pool: &SqlitePool, guid: &str, at: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT OR IGNORE INTO recording_conversions (guid, converted_at) VALUES (?, ?)")
+/// Whether this was the first.
+pub async fn converted(pool: &SqlitePool, guid: &str, at: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("INSERT OR IGNORE INTO recording_conversions (guid, converted_at) VALUES (?, ?)")
         .bind(guid)
         .bind(at)
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }

@@ -172,6 +172,7 @@ impl World {
                 place.host.as_str(),
                 place.folder.as_str(),
                 place.format.as_str(),
+                true,
             )
             .await?;
         }
