@@ -328,8 +328,15 @@ async fn byte_ranges_validators_and_head() {
     assert_eq!((status, header(&headers, "content-range")), (416, Some(unsatisfied.as_str())));
     let (status, _, body) = get_with(ranged(&format!("bytes=-{}", len + 10))).await;
     assert_eq!((status, body.len()), (206, len));
-    // A malformed Range is ignored, and so is one whose If-Range names another version.
-    assert_eq!(get_with(ranged("lines=0-3")).await.0, 200);
+    // `bytes=-0` asks for nothing: 416 too.
+    let (status, headers, _) = get_with(ranged("bytes=-0")).await;
+    assert_eq!((status, header(&headers, "content-range")), (416, Some(unsatisfied.as_str())));
+    // Several ranges, a reversed one, another unit, a malformed header: the whole file (a server
+    // may ignore a Range it does not serve), and so for a Range whose If-Range names another version.
+    for range in ["bytes=0-9,20-29", "bytes=50-10", "lines=0-3", "bytes=a-b"] {
+        let (status, headers, body) = get_with(ranged(range)).await;
+        assert_eq!((status, header(&headers, "content-range"), body.len()), (200, None, len), "{range}");
+    }
     let stale = ranged("bytes=0-9").header("if-range", "\"another\"");
     assert_eq!(get_with(stale).await.2.len(), len);
     let current = ranged("bytes=0-9").header("if-range", etag.clone());
@@ -339,14 +346,25 @@ async fn byte_ranges_validators_and_head() {
     assert_eq!((status, body.len(), header(&headers, "etag")), (304, 0, Some(etag.as_str())));
     assert_eq!(get_with(app.client.get(&url).header("if-modified-since", modified.clone())).await.0, 304);
     assert_eq!(get_with(app.client.get(&url).header("if-none-match", "\"other\"")).await.0, 200);
-    // HEAD: the headers of GET, no body.
+    // A current copy beats a Range: 304, no body.
+    let cached = ranged("bytes=0-9").header("if-none-match", etag.clone());
+    assert_eq!(get_with(cached).await.0, 304);
+    // HEAD: the headers of GET, no body; with a Range, the headers of that 206.
     let (status, headers, body) = get_with(app.client.head(&url)).await;
     assert_eq!((status, body.len()), (200, 0));
     assert_eq!(header(&headers, "content-length"), Some(len.to_string().as_str()));
     assert_eq!(header(&headers, "content-type"), Some("audio/mpeg"));
-    // No token needed, and browsers may read it from another origin.
+    let (status, headers, body) = get_with(app.client.head(&url).header("range", "bytes=0-99")).await;
+    assert_eq!((status, body.len(), header(&headers, "content-length")), (206, 0, Some("100")));
+    let expected_range = format!("bytes 0-99/{len}");
+    assert_eq!(header(&headers, "content-range"), Some(expected_range.as_str()));
+    // No token needed, and browsers may read it, and its range headers, from another origin.
     let (_, headers, _) = get_with(app.client.get(&url).header("origin", "http://crm.example")).await;
     assert_eq!(header(&headers, "access-control-allow-origin"), Some("http://crm.example"));
+    let exposed = header(&headers, "access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
+    for name in ["content-range", "accept-ranges", "etag", "content-length", "x-mock-reason"] {
+        assert!(exposed.split(',').any(|e| e.trim() == name), "{name} is exposed: {exposed}");
+    }
     // Recordings answer GET and HEAD only.
     let reply = app.send(app.client.post(&url)).await;
     assert_eq!(
@@ -412,10 +430,19 @@ async fn convert_makes_a_playable_mp3_beside_the_gsm() {
     pin(&app, EXAMPLE, json!({"host": "main", "folder": "root", "format": "mp3"})).await;
     let reply = app.post("Supervisor/convert", &[("guid", EXAMPLE), ("folder", "")]).await;
     reply.assert_zero();
-    // A GSM in the root converts with an empty folder.
+    // A GSM in the root converts with an empty folder; three integrators converting it at once each
+    // get `1`, and it is converted once.
     pin(&app, EXAMPLE, json!({"host": "main", "folder": "root", "format": "gsm"})).await;
-    app.post("Supervisor/convert", &[("guid", EXAMPLE), ("folder", "")]).await.assert_one();
-    assert_eq!(get(&app, &format!("{}/records/{EXAMPLE}.mp3", app.base)).await.0, 200);
+    let root_mp3 = format!("{}/records/{EXAMPLE}.mp3", app.base);
+    assert_eq!(get(&app, &root_mp3).await.0, 404);
+    let converting = (0..3).map(|_| app.post("Supervisor/convert", &[("guid", EXAMPLE), ("folder", "")]));
+    futures_util::future::join_all(converting).await.iter().for_each(Reply::assert_one);
+    let r = row(&app, EXAMPLE).await;
+    let root_path = format!("/records/{EXAMPLE}.mp3");
+    assert_eq!(r["converted"].as_str(), Some(root_path.as_str()));
+    let (status, _, bytes) = get(&app, &root_mp3).await;
+    assert_eq!(status, 200);
+    assert_playable("mp3", &bytes, 94.0, "the MP3 converted in the root");
 }
 
 /// A conversion answered `1` is in the database: a restarted server still serves the MP3.

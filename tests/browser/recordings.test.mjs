@@ -10,12 +10,17 @@ const GUID = '7e4e7db9-f080-494e-b04b-7c8e47711558';
 const SECONDS = 94;
 
 /** Loads `src` in an <audio> element of a page on `pageOrigin`, seeks to `to` and plays a little:
- * what the element reports along the way. */
+ * what the element reports along the way, and the
+ * statuses of the responses for `src`. */
 async function seekAndPlay(browser, pageOrigin, src, to) {
   const page = await browser.newPage();
+  const statuses = [];
+  page.on('response', (response) => {
+    if (response.url() === src) statuses.push(response.status());
+  });
   try {
     await page.goto(`${pageOrigin}/_mock/health`);
-    return await page.evaluate(
+    const seen = await page.evaluate(
       async ({ src, to }) => {
         const audio = new Audio();
         audio.muted = true;
@@ -43,6 +48,7 @@ async function seekAndPlay(browser, pageOrigin, src, to) {
       },
       { src, to },
     );
+    return { ...seen, statuses };
   } finally {
     await page.close();
   }
@@ -63,6 +69,7 @@ test('an audio element learns the length, seeks and plays a served MP3', async (
     assert.ok(seen.seekable > SECONDS - 0.5, `seekable to ${seen.seekable}`);
     assert.ok(Math.abs(seen.afterSeek - 60) < 0.5, `after seeking: ${seen.afterSeek}`);
     assert.ok(seen.playedTo > 60.4, `played on to ${seen.playedTo}`);
+    assert.ok(seen.statuses.includes(206), `the element read byte ranges: ${seen.statuses}`);
   } finally {
     await browser.close();
   }
@@ -96,6 +103,7 @@ test('a GSM recording converted to MP3 plays in the browser from its place', asy
     const seen = await seekAndPlay(browser, page, `${page}/records/${GUID}.mp3`, 30);
     assert.ok(Math.abs(seen.duration - SECONDS) < 0.2, `duration ${seen.duration}`);
     assert.ok(seen.playedTo > 30.4, `played on to ${seen.playedTo}`);
+    assert.ok(seen.statuses.includes(206), `the element read byte ranges: ${seen.statuses}`);
   } finally {
     await browser.close();
   }
