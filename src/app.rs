@@ -28,6 +28,8 @@ pub struct Settings {
     pub cors: Vec<String>,
     /// The bearer token `/_mock` needs, when set.
     pub control_token: Option<String>,
+    /// The backup recordings host's port, for the pages' links to its files.
+    pub backup_port: u16,
 }
 
 /// What every handler can reach.
@@ -60,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(health)
         .merge(openapi)
+        .merge(crate::web::router())
         .fallback(routes::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), control::guard))
         .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))

@@ -52,20 +52,21 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     let instances = Instances::new(options, args.max_instances);
     // The default instance opens at start, so a broken database is an error now, not later.
     instances.get(instances::DEFAULT).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
-    let state = AppState {
-        instances: Arc::new(instances),
-        settings: Arc::new(crate::app::Settings {
-            auth: args.auth,
-            cors: args.cors.clone(),
-            control_token: args.control_token.clone().filter(|t| !t.is_empty()),
-        }),
-    };
     let main =
         TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
     let backup = TcpListener::bind(&args.backup_listen)
         .await
         .map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
     let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
+    let state = AppState {
+        instances: Arc::new(instances),
+        settings: Arc::new(crate::app::Settings {
+            auth: args.auth,
+            cors: args.cors.clone(),
+            control_token: args.control_token.clone().filter(|t| !t.is_empty()),
+            backup_port: backup_addr.port(),
+        }),
+    };
     let (main_app, backup_app) = (app(state.clone()), backup_app(state.clone()));
     if args.clock != ClockMode::Manual {
         tokio::spawn(keep_time(state.clone()));

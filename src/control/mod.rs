@@ -1,5 +1,5 @@
 //! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
-//! So far: health, the world's tables, the clock, scenario actions.
+//! Health, the world's tables, the clock, scenario actions, recordings, the pages' reads.
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -13,6 +13,7 @@ mod clock;
 mod events;
 mod faults;
 mod instances;
+mod portal;
 mod recordings;
 mod requests;
 mod scenario;
@@ -31,6 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(scenario::inject))
         .routes(routes!(scenario::traffic))
         .routes(routes!(recordings::pin))
+        .routes(routes!(recordings::convert))
+        .routes(routes!(portal::overview))
+        .routes(routes!(portal::view, portal::action))
+        .routes(routes!(portal::login))
         .routes(routes!(instances::reset))
         .routes(routes!(instances::load))
         .routes(routes!(events::events))

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::error;
 use crate::instances::Instance;
 use crate::world::error::Failure;
-use crate::world::recordings::Place;
+use crate::world::recordings::{Format, Place};
 
 #[utoipa::path(
     post,
@@ -36,6 +36,31 @@ pub async fn pin(Instance(world): Instance, Path(guid): Path<String>, body: Byte
     match world.pin_recording(&guid, place).await {
         Ok(()) => axum::Json(json!({"guid": guid, "host": place.host, "folder": place.folder, "format": place.format}))
             .into_response(),
+        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
+        Err(e) => crate::http::Answer::from(e).into_response(),
+    }
+}
+
+/// `POST /_mock/recordings/<guid>/convert`: `Supervisor/convert` of the call's GSM where it lives
+/// (the dashboard's button: browsers cannot play GSM).
+#[utoipa::path(
+    post,
+    path = "/_mock/recordings/{guid}/convert",
+    tag = "control",
+    params(("guid" = String, Path, description = "The call's guid")),
+    responses((status = 200, description = "Converted (or already): where the MP3 is", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name, or the recording is an MP3 already", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 404, description = "No answered call has this guid", content((serde_json::Value = "application/json"))))
+)]
+pub async fn convert(Instance(world): Instance, Path(guid): Path<String>) -> Response {
+    let recording = match world.recording(&guid).await {
+        Ok(Some(recording)) => recording,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no answered call has guid {guid:?}")),
+        Err(e) => return crate::http::Answer::from(e).into_response(),
+    };
+    match world.convert(&guid, recording.folder_name()).await {
+        Ok(()) => {
+            axum::Json(json!({"guid": guid, "host": recording.place.host, "converted": recording.path(Format::Mp3)}))
+                .into_response()
+        }
         Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }

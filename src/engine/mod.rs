@@ -5,7 +5,7 @@
 
 pub mod actions;
 pub mod agents;
-mod calls;
+pub mod calls;
 pub mod dialer;
 pub mod queues;
 pub mod supervisor;

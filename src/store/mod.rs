@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod dialer;
+pub mod overview;
 pub mod recordings;
 pub mod records;
 pub mod sessions;

@@ -229,7 +229,9 @@ impl World {
         }
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
-        Ok(dialer::delete_spool_number(&mut conn, campaign, number).await?)
+        let removed = dialer::delete_spool_number(&mut conn, campaign, number).await?;
+        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
+        Ok(removed)
     }
 
     /// `Dialers/RemoveScheduleDialerCall`: removes the number's schedules between two dates.
@@ -252,6 +254,9 @@ impl World {
         }
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
-        Ok(dialer::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?)
+        let removed =
+            dialer::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?;
+        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
+        Ok(removed)
     }
 }

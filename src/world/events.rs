@@ -1,6 +1,6 @@
 //! The world's event stream (`GET /_mock/events`): every state change as a small JSON object with a
 //! kind: `agent` (status, pause, login), `call` (started, answered, ended), `upload`, `disposition`,
-//! `blacklist`, `clock`. The engine is pure, so its changes are found by comparing its agents and
+//! `lists` (spool, schedules, tasks), `blacklist`, `clock`, `recording`. The engine is pure, so its changes are found by comparing its agents and
 //! calls with what was last published.
 
 use std::collections::HashMap;

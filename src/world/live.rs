@@ -104,9 +104,10 @@ impl World {
         Ok(())
     }
 
-    /// Tells a campaign's dialer that new work arrived.
+    /// Tells a campaign's dialer (and the event stream) that its lists changed.
     pub async fn wake_dialer(&self, campaign: &str) {
         self.engine.lock().await.wake(campaign);
+        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
     }
 
     /// Moves a manual clock to `to`, running every event in between.

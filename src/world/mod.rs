@@ -17,6 +17,8 @@ pub mod history;
 pub mod json;
 pub mod legs;
 pub mod live;
+pub mod overview;
+pub mod portal;
 pub mod recordings;
 pub mod state;
 pub mod upload;

@@ -19,6 +19,7 @@ mod helpers;
 mod instances;
 mod journal;
 mod openapi;
+mod portal;
 mod recordings;
 mod scenario;
 mod seed_examples;

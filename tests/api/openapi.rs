@@ -18,10 +18,12 @@ async fn every_integra_route_is_described_with_its_form_and_answers() {
         let needs_token = !route.starts_with("auth/");
         assert_eq!(post["responses"]["401"].is_object(), needs_token, "{path}");
     }
-    // Nothing is described that the router does not serve: each described path answers, not 404.
+    // Nothing is described that the router does not serve: each described path answers, and not
+    // the router's own 404 (a route may answer 404 for the literal `{user}` it was given).
     for path in paths.keys() {
         let reply = app.send(app.client.post(format!("{}{path}", app.base))).await;
-        assert_ne!(reply.status, 404, "{path} is described but not routed");
+        let unrouted = reply.reason() == Some("no such route (paths are case-sensitive)");
+        assert!(!unrouted, "{path} is described but not routed");
     }
     assert_eq!(api["components"]["securitySchemes"]["basic"]["scheme"], "basic");
     // The control API is described too.
@@ -35,6 +37,11 @@ async fn every_integra_route_is_described_with_its_form_and_answers() {
         ("/_mock/events", "get"),
         ("/_mock/clock", "post"),
         ("/_mock/instances/{name}", "delete"),
+        ("/_mock/overview", "get"),
+        ("/_mock/portal/{user}", "get"),
+        ("/_mock/portal/{user}", "post"),
+        ("/_mock/portal/{user}/login", "post"),
+        ("/_mock/recordings/{guid}/convert", "post"),
     ] {
         assert!(paths[path][method]["responses"]["200"].is_object(), "{method} {path}");
     }

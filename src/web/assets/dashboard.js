@@ -1,0 +1,120 @@
+// The dashboard: the instance's contact center at a glance, redrawn on every event it publishes.
+import { api, badge, el, live, table } from '/assets/ui.js';
+
+const $ = (selector) => document.querySelector(selector);
+const backupPort = document.querySelector('meta[name="backup-port"]')?.content;
+
+function fill(id, ...content) {
+  $(`#${id} > div`).replaceChildren(...content);
+}
+
+function fail(error) {
+  $('#error').hidden = false;
+  $('#error').textContent = String(error.message ?? error);
+}
+
+/** Runs a control-API request from a button, then redraws. */
+async function act(method, path, body) {
+  try {
+    await api(method, path, body);
+    $('#error').hidden = true;
+  } catch (error) {
+    fail(error);
+  }
+  refresh();
+}
+
+function recordingUrl(recording, path) {
+  if (recording.host === 'backup') return `${location.protocol}//${location.hostname}:${backupPort}${path}`;
+  return path;
+}
+
+function recordingCell(call) {
+  const r = call.recording;
+  if (!r) return el('span', { class: 'empty' }, 'none');
+  const where = el('div', { class: 'code note' }, `${r.host} ${r.path}`);
+  if (r.mp3) {
+    return el('div', {}, el('audio', { controls: true, preload: 'none', src: recordingUrl(r, r.mp3) }), where);
+  }
+  return el('div', {}, el('button', { onclick: () => act('POST', `/_mock/recordings/${call.guid}/convert`) },
+    'Convert GSM to MP3'), where);
+}
+
+let campaignNames = [];
+
+function draw(o) {
+  $('#instance').textContent = o.instance;
+  $('#now').textContent = o.clock.now;
+  $('#mode').textContent = o.clock.mode;
+  $('#advance').hidden = o.clock.mode !== 'manual';
+  const names = o.campaigns.map((c) => c.campaign);
+  if (names.join() !== campaignNames.join()) {
+    campaignNames = names;
+    const inbound = o.campaigns.filter((c) => c.kind === 'inbound').map((c) => c.campaign);
+    $('#inject select').replaceChildren(...(inbound.length ? inbound : names).map((n) => el('option', {}, n)));
+  }
+  fill('campaigns', table([
+    ['campaign', (c) => c.campaign], ['kind', (c) => c.kind],
+    ['logged', (c) => c.logged, 'num'], ['available', (c) => c.availables, 'num'],
+    ['paused', (c) => c.paused, 'num'], ['busy', (c) => c.busy, 'num'], ['wrap-up', (c) => c.onwrapup, 'num'],
+    ['calls', (c) => c.totalcalls, 'num'], ['completed', (c) => c.completed, 'num'],
+    ['abandoned', (c) => c.abandoned, 'num'], ['talked', (c) => c.talked], ['hold', (c) => c.hold],
+    ['service level', (c) => c.servicelevel, 'num'], ['strategy', (c) => c.strategy],
+  ], o.campaigns));
+  fill('agents', table([
+    ['user', (a) => a.user], ['name', (a) => a.name], ['phone', (a) => a.interface],
+    ['status', (a) => badge(a.status, a.paused)], ['reason', (a) => a.pausedreason],
+    ['call', (a) => a.call ? el('span', { class: 'code' }, a.call.slice(0, 8)) : ''],
+    ['', (a) => el('span', {},
+      a.logged_in
+        ? [el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'logout' }) }, 'log out'), ' ',
+          a.paused
+            ? el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'unpause' }) }, 'unpause')
+            : el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'pause', reason: 'Break' }) }, 'pause')]
+        : el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'login' }) }, 'log in'),
+      ' ', el('a', { href: `/portal?agent=${encodeURIComponent(a.user)}` }, 'portal'))],
+  ], o.agents));
+  fill('calls', table([
+    ['guid', (c) => el('span', { class: 'code', title: c.guid }, c.guid.slice(0, 8))],
+    ['campaign', (c) => c.campaign], ['direction', (c) => c.direction], ['customer', (c) => c.customer],
+    ['agent', (c) => c.agent], ['phase', (c) => c.phase], ['since', (c) => c.started],
+  ], o.calls, 'no calls in progress'));
+  fill('cdrs', table([
+    ['call', (c) => el('span', { class: 'code', title: c.guid }, c.guid)], ['date', (c) => c.calldate],
+    ['campaign', (c) => c.campaign], ['direction', (c) => c.direction], ['from', (c) => c.src], ['to', (c) => c.dst],
+    ['legs', (c) => c.legs.map((l) => `${l.peeraccount || '-'} ${l.disposition} ${l.billsec}s`).join(' · ')],
+    ['note', (c) => c.note ?? ''], ['recording', recordingCell],
+  ], o.cdrs, 'no calls yet'));
+  const list = (id, o, columns) => fill(id,
+    el('p', { class: 'note' }, Object.entries(o.counts).map(([k, n]) => `${n} ${k}`).join(' · ') || 'empty'),
+    table(columns, o.newest));
+  list('spool', o.spool, [['id', (s) => s.id, 'num'], ['campaign', (s) => s.campaign], ['destination', (s) => s.destination],
+    ['priority', (s) => s.priority, 'num'], ['retries', (s) => s.retries, 'num'], ['state', (s) => s.state], ['source', (s) => s.source]]);
+  list('schedules', o.schedules, [['id', (s) => s.id, 'num'], ['date', (s) => s.calldate], ['campaign', (s) => s.campaign],
+    ['destination', (s) => s.destination], ['state', (s) => s.state]]);
+  list('tasks', o.tasks, [['id', (t) => t.id, 'num'], ['mode', (t) => t.mode], ['campaign', (t) => t.campaign],
+    ['destination', (t) => t.destination], ['agent', (t) => t.agent], ['state', (t) => t.state]]);
+  fill('uploads', table([
+    ['id', (u) => u.id, 'num'], ['file', (u) => u.filename], ['campaign', (u) => u.campaign], ['status', (u) => u.status],
+    ['read', (u) => u.read, 'num'], ['accepted', (u) => u.accepted, 'num'], ['rejected', (u) => u.rejected, 'num'],
+    ['report', (u) => (u.rejections ?? []).map((r) => `line ${r.line}: ${r.reason}`).join('; ') || u.note || ''],
+  ], o.uploads, 'no uploads'));
+}
+
+async function refresh() {
+  try {
+    draw(await api('GET', '/_mock/overview'));
+  } catch (error) {
+    fail(error);
+  }
+}
+
+$('#inject').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  act('POST', '/_mock/calls', { campaign: form.get('campaign'), from: form.get('from') });
+});
+for (const button of document.querySelectorAll('#advance button')) {
+  button.addEventListener('click', () => act('POST', '/_mock/clock', { advance: Number(button.dataset.seconds) }));
+}
+live(refresh, $('#live'));

@@ -1,0 +1,116 @@
+// The agent portal emulator (CONTRACT section 9): logs the agent in, shows the phone, hosts the
+// integrator's page in a named iframe and answers its porthole.js messages. Each message is one JSON
+// string {data, sourceOrigin, targetOrigin, sourceWindowName, targetWindowName}; only messages from
+// the frame, naming the frame as their source window, are answered, in the order they came.
+import { api, badge, el, live } from '/assets/ui.js';
+
+const $ = (selector) => document.querySelector(selector);
+const params = new URLSearchParams(location.search);
+const agent = params.get('agent') || 'Agente1';
+const frameName = params.get('frame') || 'integrator';
+// The frame is made with its name: a browsing context takes its name when it is created.
+const frame = el('iframe', { id: 'frame', name: frameName, title: 'Integrator page' });
+$('#frame-slot').replaceWith(frame);
+const origin = `${location.protocol}//${location.host}`;
+const path = `/_mock/portal/${encodeURIComponent(agent)}`;
+
+function fail(error) {
+  $('#error').hidden = false;
+  $('#error').textContent = String(error.message ?? error);
+}
+
+function log(direction, text) {
+  $('#log').prepend(el('li', {}, el('b', {}, direction), ' ', el('span', { class: 'code' }, text)));
+  while ($('#log').children.length > 50) $('#log').lastChild.remove();
+}
+
+function show(view) {
+  $('#agent-name').textContent = view.name;
+  $('#agent-phone').textContent = `${view.tech}/${view.phone}`;
+  $('#agent-status').replaceChildren(badge(view.status, view.paused));
+  $('#now').textContent = view.now;
+  const cti = view.CTI;
+  $('#hangup').hidden = !cti;
+  if (!cti) {
+    $('#call').replaceChildren(el('p', { class: 'empty' }, 'no call'));
+    return;
+  }
+  // The real portal keeps the answered call's CTI object in the page's localStorage.
+  localStorage.setItem('CTI', JSON.stringify(cti));
+  const rows = [['guid', cti.Guid], ['campaign', cti.Campaign], ['customer', cti.Callerid], ['phase', view.phase],
+    ['answered', cti.Answer], ['data', cti.ParAndValues]];
+  if (cti.Dialer) rows.push(['contact', cti.Dialer.contact], ['alternatives', cti.Dialer.alternatives]);
+  $('#call').replaceChildren(el('dl', {}, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '')])));
+}
+
+async function refresh() {
+  try {
+    show(await api('GET', path));
+  } catch (error) {
+    fail(error);
+  }
+}
+
+/** Answers the frame with the envelope porthole.js reads. */
+function reply(data, to) {
+  const envelope = { data, sourceOrigin: origin, targetOrigin: to, sourceWindowName: window.name, targetWindowName: frameName };
+  frame.contentWindow.postMessage(JSON.stringify(envelope), to === 'null' ? '*' : to);
+  log('→', JSON.stringify(data));
+}
+
+let queue = Promise.resolve();
+window.addEventListener('message', (event) => {
+  if (event.source !== frame.contentWindow || typeof event.data !== 'string') return;
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  if (!message || typeof message !== 'object' || message.sourceWindowName !== frameName) return;
+  log('←', JSON.stringify(message.data));
+  queue = queue.then(async () => {
+    try {
+      const answer = await api('POST', path, message.data ?? null);
+      if (answer.reason) log('✗', answer.reason);
+      if (answer.data && 'CTI' in answer.data && answer.data.CTI) localStorage.setItem('CTI', JSON.stringify(answer.data.CTI));
+      reply(answer.data, event.origin);
+    } catch (error) {
+      fail(error);
+      reply({ result: '0' }, event.origin);
+    }
+    refresh();
+  });
+});
+
+function load(url) {
+  frame.src = url;
+  $('#load input').value = url;
+}
+
+$('#frame-name').textContent = frameName;
+$('#hangup').addEventListener('click', async () => {
+  try {
+    const answer = await api('POST', path, { action: 'hangup' });
+    if (answer.reason) log('✗', answer.reason);
+  } catch (error) {
+    fail(error);
+  }
+  refresh();
+});
+$('#load').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const url = new FormData(event.target).get('url');
+  const next = new URLSearchParams(location.search);
+  next.set('url', url);
+  history.replaceState(null, '', `?${next}`);
+  load(url);
+});
+
+try {
+  show(await api('POST', `${path}/login`));
+} catch (error) {
+  fail(error);
+}
+load(params.get('url') || '/portal/example');
+live(refresh, $('#live'));
