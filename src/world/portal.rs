@@ -54,6 +54,13 @@ fn object_text(data: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// The agent's call (ringing, dialing, talking) and its campaign, as the engine holds it now.
+fn current_call(engine: &crate::engine::Engine, user: &str) -> Option<(Call, String)> {
+    let id = engine.agents().iter().find(|a| a.username == user)?.call?;
+    let call = engine.calls().find(|c| c.id == id)?;
+    Some((call.clone(), engine.queues()[call.queue].name.clone()))
+}
+
 impl World {
     fn portal_agent(&self, user: &str) -> Result<&super::config::Agent, Failure> {
         match self.config().agents.iter().find(|a| a.username == user) {
@@ -70,33 +77,39 @@ impl World {
     }
 
     /// What the portal shows of its agent: name, phone, status code, pause, and the current call's
-    /// CTI object (null when the phone is idle).
+    /// CTI object (null when the phone is idle), all read at one moment.
     pub async fn portal_view(&self, user: &str) -> Result<Value, Failure> {
         let agent = self.portal_agent(user)?;
-        let cti = self.cti(user).await?;
-        let engine = self.engine().await?;
-        let live = engine.agents().iter().find(|a| a.username == user);
-        let phase = live.and_then(|a| a.call).and_then(|id| engine.calls().find(|c| c.id == id)).map(|c| c.phase);
+        let (live, current) = {
+            let engine = self.engine().await?;
+            let live = engine.agents().iter().find(|a| a.username == user).cloned();
+            (live, current_call(&engine, user))
+        };
+        let phase = current.as_ref().map(|(call, _)| call.phase.as_str());
+        let cti = match current {
+            Some((call, campaign)) => Some(self.cti_of(&call, &campaign).await?),
+            None => None,
+        };
         Ok(json!({
             "user": agent.username, "name": agent.name, "phone": agent.phone, "tech": agent.tech,
-            "logged_in": live.is_some_and(|a| a.logged_in), "paused": live.is_some_and(|a| a.paused),
-            "pausedreason": live.map(|a| a.pause_reason.clone()).unwrap_or_default(),
-            "status": live.map_or(0, |a| a.status), "phase": phase.map(Phase::as_str),
+            "logged_in": live.as_ref().is_some_and(|a| a.logged_in), "paused": live.as_ref().is_some_and(|a| a.paused),
+            "pausedreason": live.as_ref().map(|a| a.pause_reason.clone()).unwrap_or_default(),
+            "status": live.as_ref().map_or(0, |a| a.status), "phase": phase,
             "now": self.clock().stamp(), "CTI": cti,
         }))
     }
 
-    /// The CTI object of the agent's current call (CONTRACT section 9), with its `Dialer` part for a
-    /// dialer call; `None` with no call.
+    /// The CTI object of the agent's current call (CONTRACT section 9); `None` with no call.
     pub async fn cti(&self, user: &str) -> Result<Option<Value>, Failure> {
-        let (call, campaign) = {
-            let engine = self.engine().await?;
-            let Some(id) = engine.agents().iter().find(|a| a.username == user).and_then(|a| a.call) else {
-                return Ok(None);
-            };
-            let Some(call) = engine.calls().find(|c| c.id == id) else { return Ok(None) };
-            (call.clone(), engine.queues()[call.queue].name.clone())
-        };
+        let current = current_call(&*self.engine().await?, user);
+        match current {
+            Some((call, campaign)) => Ok(Some(self.cti_of(&call, &campaign).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A call's CTI object, with its `Dialer` part for a dialer call.
+    async fn cti_of(&self, call: &Call, campaign: &str) -> Result<Value, Failure> {
         let answered = matches!(call.phase, Phase::Talking | Phase::Ended);
         let parameters = call.lead.as_ref().map(|l| l.data.clone()).or_else(|| call.data.clone()).unwrap_or_default();
         let mut cti = json!({
@@ -105,9 +118,9 @@ impl World {
             "Answer": if answered { "TRUE" } else { "FALSE" },
         });
         if let Some(lead) = &call.lead {
-            cti["Dialer"] = self.dialer_part(&call, &campaign, lead).await?;
+            cti["Dialer"] = self.dialer_part(call, campaign, lead).await?;
         }
-        Ok(Some(cti))
+        Ok(cti)
     }
 
     /// The `Dialer` part: the lead as a Respool object (its retries and priority from the list).

@@ -58,7 +58,7 @@ async fn porthole_actions_answer_in_the_vendors_shapes() {
     let app = TestApp::spawn().await;
     let (placed, reason) = action(
         &app,
-        json!({"action": "call", "campaign": "Sale->", "callerid": "24001234", "destination": "091000000"}),
+        json!({"action": "call", "campaign": "Sale->", "callerid": "29001111", "destination": "091000000"}),
     )
     .await;
     assert_eq!(reason, Value::Null);
@@ -71,6 +71,7 @@ async fn porthole_actions_answer_in_the_vendors_shapes() {
         json!({"CTI": {"Guid": guid, "Screen": "TRUE", "Form": "", "Campaign": "Sale->",
         "Callerid": "091000000", "ParAndValues": "", "Beep": "FALSE", "Answer": "FALSE"}})
     );
+    assert_eq!(app.state("calls").await[0]["callerid"], "29001111", "call sends its own callerid");
     let view = get(&app, "/_mock/portal/Agente1").await.json();
     assert_eq!(
         (view["CTI"].clone(), view["phase"].clone(), view["status"].clone()),
@@ -214,6 +215,24 @@ async fn the_overview_is_bounded_and_live() {
     assert_eq!(cdrs.len(), 25, "the newest 25 calls of the history");
     assert!(cdrs.windows(2).all(|w| w[0]["calldate"].as_str() >= w[1]["calldate"].as_str()), "newest first");
 
+    // Reading it draws no internalActionId: a seeded client sees the same ids with a dashboard open.
+    let first = app.post("Supervisor/campaignstatus", &[("queue", "Out<-")]).await.json();
+    for _ in 0..3 {
+        assert_eq!(get(&app, "/_mock/overview").await.status, 200);
+    }
+    let second = app.post("Supervisor/campaignstatus", &[("queue", "Out<-")]).await.json();
+    let id = |v: &Value| {
+        v["SIP/1001"]["internalActionId"]
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('_')
+            .next()
+            .unwrap_or_default()
+            .parse::<u64>()
+            .unwrap_or(0)
+    };
+    assert_eq!(id(&second), id(&first) + 1, "{first}\n{second}");
+
     let guid = post(&app, "/_mock/calls", r#"{"campaign": "Out<-", "from": "099777888"}"#).await.json()["guid"].clone();
     let o = get(&app, "/_mock/overview").await.json();
     assert_eq!(o["calls"][0]["guid"], guid);
@@ -273,5 +292,10 @@ async fn the_pages_are_served_from_the_binary() {
     assert_eq!(porthole.body.as_bytes(), ucontact_mock::web::PORTHOLE);
     assert!(porthole.body.starts_with("(function(f){var b=false"));
     assert_eq!(get(&app, "/assets/nothing.js").await.status, 404);
-    assert_eq!(get(&app, "/assets/../Cargo.toml").await.status, 404);
+    assert_eq!(get(&app, "/assets/%2e%2e%2fCargo.toml").await.status, 404);
+    assert_eq!(get(&app, "/assets/..%2fstyle.css").await.status, 404);
+    // porthole.js 1.0.0 byte for byte (the SHA-256 the npm package porthole-proxy@0.0.1 carries).
+    let digest = ring::digest::digest(&ring::digest::SHA256, ucontact_mock::web::PORTHOLE);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, "1d3afda6336f7d0f7be27360f7b7c44c8c2b42ded87bc058c764560db41f72a1");
 }

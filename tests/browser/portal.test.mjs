@@ -60,12 +60,23 @@ test('every porthole action from a page on another origin drives the world', asy
       return JSON.parse(json.join(' '));
     };
 
-    // call: a call from the agent's phone, as AgentCall.
+    // The raw replies the frame receives: porthole's envelope, keys in order.
+    await frame.evaluate(() => {
+      window.rawReplies = [];
+      window.addEventListener('message', (event) => window.rawReplies.push(event.data));
+    });
+
+    // call: a call from the agent's phone, as AgentCall, with the page's own callerid.
+    await frame.fill('#call-callerid', '29001111');
     const placed = await send('call');
     assert.match(placed.guid, GUID);
     let calls = await state('calls');
     assert.deepEqual(calls.map((c) => [c.guid, c.agent, c.phone, c.customer, c.callerid, c.campaign]),
-      [[placed.guid, 'Agente1', '1001', '091000000', '24001234', 'Sale->']]);
+      [[placed.guid, 'Agente1', '1001', '091000000', '29001111', 'Sale->']]);
+    const pageOrigin = new URL(pageUrl).origin;
+    assert.deepEqual(await frame.evaluate(() => window.rawReplies), [JSON.stringify({
+      data: { guid: placed.guid }, sourceOrigin: portalOrigin, targetOrigin: pageOrigin, sourceWindowName: '',
+      targetWindowName: 'integrator' })]);
 
     // CTI: the current call's object, also kept in the portal's localStorage.
     const cti = await send('CTI');
@@ -122,6 +133,23 @@ test('every porthole action from a page on another origin drives the world', asy
     const placedByIgnored = (await state('calls')).filter((c) => c.customer === '091999999' || c.agent === 'Agente1');
     assert.deepEqual(placedByIgnored, [], 'no call was placed by the ignored messages');
     assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the portal loads http and https pages only', async () => {
+  const instance = 'portal-urls';
+  const browser = await launch();
+  try {
+    const portal = await browser.newPage();
+    for (const url of ["javascript:parent.document.title='PWNED'", 'data:text/html,<script>parent.document.title=1</script>']) {
+      await portal.goto(`${origin(mock.main, instance)}/portal?agent=Agente1&url=${encodeURIComponent(url)}`);
+      await portal.waitForFunction(() => !document.querySelector('#error').hidden);
+      assert.match(await portal.$eval('#error', (node) => node.textContent), /only http and https pages/);
+      assert.equal(await portal.title(), 'Agent portal · ucontact-mock');
+      assert.equal(await portal.$eval('#frame', (frame) => frame.getAttribute('src')), null);
+    }
   } finally {
     await browser.close();
   }

@@ -36,7 +36,7 @@ function recordingCell(call) {
   if (r.mp3) {
     return el('div', {}, el('audio', { controls: true, preload: 'none', src: recordingUrl(r, r.mp3) }), where);
   }
-  return el('div', {}, el('button', { onclick: () => act('POST', `/_mock/recordings/${call.guid}/convert`) },
+  return el('div', {}, el('button', { onclick: () => act('POST', `/_mock/recordings/${encodeURIComponent(call.guid)}/convert`) },
     'Convert GSM to MP3'), where);
 }
 
@@ -67,11 +67,11 @@ function draw(o) {
     ['call', (a) => a.call ? el('span', { class: 'code' }, a.call.slice(0, 8)) : ''],
     ['', (a) => el('span', {},
       a.logged_in
-        ? [el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'logout' }) }, 'log out'), ' ',
+        ? [el('button', { onclick: () => act('POST', `/_mock/agents/${encodeURIComponent(a.user)}`, { action: 'logout' }) }, 'log out'), ' ',
           a.paused
-            ? el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'unpause' }) }, 'unpause')
-            : el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'pause', reason: 'Break' }) }, 'pause')]
-        : el('button', { onclick: () => act('POST', `/_mock/agents/${a.user}`, { action: 'login' }) }, 'log in'),
+            ? el('button', { onclick: () => act('POST', `/_mock/agents/${encodeURIComponent(a.user)}`, { action: 'unpause' }) }, 'unpause')
+            : el('button', { onclick: () => act('POST', `/_mock/agents/${encodeURIComponent(a.user)}`, { action: 'pause', reason: 'Break' }) }, 'pause')]
+        : el('button', { onclick: () => act('POST', `/_mock/agents/${encodeURIComponent(a.user)}`, { action: 'login' }) }, 'log in'),
       ' ', el('a', { href: `/portal?agent=${encodeURIComponent(a.user)}` }, 'portal'))],
   ], o.agents));
   fill('calls', table([

@@ -51,10 +51,12 @@ async function refresh() {
   }
 }
 
-/** Answers the frame with the envelope porthole.js reads. */
-function reply(data, to) {
+/** Answers the frame with the envelope porthole.js reads (to the frame's origin; '*' for a frame
+ * with an opaque origin, as porthole's own default). */
+function reply(data, from) {
+  const to = from === 'null' ? '*' : from;
   const envelope = { data, sourceOrigin: origin, targetOrigin: to, sourceWindowName: window.name, targetWindowName: frameName };
-  frame.contentWindow.postMessage(JSON.stringify(envelope), to === 'null' ? '*' : to);
+  frame.contentWindow.postMessage(JSON.stringify(envelope), to);
   log('→', JSON.stringify(data));
 }
 
@@ -77,14 +79,29 @@ window.addEventListener('message', (event) => {
       reply(answer.data, event.origin);
     } catch (error) {
       fail(error);
-      reply({ result: '0' }, event.origin);
+      const action = message.data?.action;
+      reply(action === 'call' || action === 'callWithPhone' ? { guid: '0' } : { result: '0' }, event.origin);
     }
     refresh();
   });
 });
 
+/** Loads the integrator's page: http(s) only (a javascript: or data: URL would run with the
+ * portal's origin). */
 function load(url) {
-  frame.src = url;
+  let page;
+  try {
+    page = new URL(url, location.href);
+  } catch {
+    fail(`not a URL: ${url}`);
+    return;
+  }
+  if (page.protocol !== 'http:' && page.protocol !== 'https:') {
+    fail(`only http and https pages are loaded, not ${page.protocol}`);
+    return;
+  }
+  $('#error').hidden = true;
+  frame.src = page.href;
   $('#load input').value = url;
 }
 
