@@ -70,6 +70,16 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated; default: every origin.
     #[arg(long, env = "UCONTACT_MOCK_CORS", value_delimiter = ',')]
     pub cors: Vec<String>,
+    /// HTTPS on both listeners with this PEM certificate chain (with --tls-key).
+    #[arg(long, env = "UCONTACT_MOCK_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "UCONTACT_MOCK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// HTTPS on both listeners with a certificate made at start (for localhost, the loopback
+    /// addresses and the listen host); its PEM is written beside the database.
+    #[arg(long, env = "UCONTACT_MOCK_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
     /// Log lines on stderr as `pretty` text or `json`.
     #[arg(long, env = "UCONTACT_MOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,

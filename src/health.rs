@@ -1,9 +1,17 @@
-//! `ucontact-mock health [URL]`: a health check that needs no curl (Docker's HEALTHCHECK).
+//! `ucontact-mock health [URL]`: a health check that needs no curl (Docker's HEALTHCHECK). It asks
+//! `GET <url>/_mock/health` over HTTP, or HTTPS for an `https://` URL (the certificate is not
+//! verified: the probe asks whether the local server is ready, not who it is).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 
 /// Exits 0 when `GET <url>/_mock/health` answers 200.
 pub fn check(url: &str) -> ExitCode {
@@ -17,21 +25,96 @@ pub fn check(url: &str) -> ExitCode {
 }
 
 fn probe(url: &str) -> Result<(), String> {
-    let rest = url.strip_prefix("http://").ok_or("only http:// URLs are checked")?;
+    let (secure, rest) = match (url.strip_prefix("http://"), url.strip_prefix("https://")) {
+        (Some(rest), _) => (false, rest),
+        (_, Some(rest)) => (true, rest),
+        _ => return Err("only http:// and https:// URLs are checked".into()),
+    };
     let authority = rest.split('/').next().unwrap_or(rest);
     let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)
         .map_err(|e| format!("{authority}: {e}"))?
         .next()
         .ok_or_else(|| format!("{authority}: no address"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| format!("{addr}: {e}"))?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
-    write!(stream, "GET /_mock/health HTTP/1.0\r\nHost: {authority}\r\n\r\n").map_err(|e| e.to_string())?;
-    let mut head = [0u8; 64];
-    let n = stream.read(&mut head).map_err(|e| e.to_string())?;
-    let status = String::from_utf8_lossy(&head[..n]);
+    let mut tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| format!("{addr}: {e}"))?;
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(3)));
+    let _ = tcp.set_write_timeout(Some(Duration::from_secs(3)));
+    let request = format!("GET /_mock/health HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let mut head = Vec::new();
+    if secure {
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h).trim_matches(['[', ']']);
+        let mut tls = client(host)?;
+        let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
+        exchange(&mut stream, &request, &mut head)?;
+    } else {
+        exchange(&mut tcp, &request, &mut head)?;
+    }
+    let status = String::from_utf8_lossy(&head);
     if status.starts_with("HTTP/1.0 200") || status.starts_with("HTTP/1.1 200") {
         Ok(())
     } else {
         Err(format!("not ready: {}", status.lines().next().unwrap_or("no answer")))
+    }
+}
+
+/// Sends the request and reads the start of the answer.
+fn exchange(stream: &mut impl ReadWrite, request: &str, head: &mut Vec<u8>) -> Result<(), String> {
+    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut buffer = [0u8; 64];
+    let n = stream.read(&mut buffer).map_err(|e| e.to_string())?;
+    head.extend_from_slice(&buffer[..n]);
+    Ok(())
+}
+
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+fn client(host: &str) -> Result<rustls::ClientConnection, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
+    rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())
+}
+
+/// Accepts the server's certificate (checking its handshake signatures): readiness, not identity.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

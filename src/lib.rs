@@ -30,6 +30,8 @@ pub mod routes;
 pub mod server;
 /// SQLite storage (sqlx), one module per group of tables.
 pub mod store;
+/// HTTPS: certificates from files or made at start (rustls).
+pub mod tls;
 /// The pages: the dashboard and the agent-portal emulator (embedded HTML, CSS, JavaScript).
 pub mod web;
 /// One simulated contact center: configuration and every business rule.

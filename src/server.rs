@@ -21,6 +21,8 @@ use crate::world::fixtures::FixtureSet;
 pub struct Running {
     pub main: SocketAddr,
     pub backup: SocketAddr,
+    /// The certificate both listeners present (PEM), when they speak HTTPS.
+    pub certificate_pem: Option<String>,
     pub state: AppState,
     pub task: JoinHandle<()>,
 }
@@ -28,7 +30,8 @@ pub struct Running {
 impl Running {
     /// The line the binary prints first: scripts read the real ports from it.
     pub fn banner(&self) -> String {
-        format!("listening main=http://{} backup=http://{}", self.main, self.backup)
+        let scheme = if self.certificate_pem.is_some() { "https" } else { "http" };
+        format!("listening main={scheme}://{} backup={scheme}://{}", self.main, self.backup)
     }
 }
 
@@ -71,14 +74,56 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     if args.clock != ClockMode::Manual {
         tokio::spawn(keep_time(state.clone()));
     }
-    let task = tokio::spawn(async move {
-        let main = axum::serve(main, main_app);
-        let backup = axum::serve(backup, backup_app);
-        if let Err(e) = tokio::try_join!(async { main.await }, async { backup.await }) {
-            tracing::error!(error = %e, "a listener failed");
+    let tls = tls(args)?;
+    let certificate_pem = tls.as_ref().map(|t| t.certificate_pem.clone());
+    let task = match tls {
+        None => tokio::spawn(async move {
+            let main = axum::serve(main, main_app);
+            let backup = axum::serve(backup, backup_app);
+            if let Err(e) = tokio::try_join!(async { main.await }, async { backup.await }) {
+                tracing::error!(error = %e, "a listener failed");
+            }
+        }),
+        Some(tls) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
+            let secure = |listener: TcpListener| {
+                listener
+                    .into_std()
+                    .and_then(|l| axum_server::tls_rustls::from_tcp_rustls(l, config.clone()))
+                    .map_err(|e| format!("could not serve HTTPS: {e}"))
+            };
+            let (main, backup) = (secure(main)?, secure(backup)?);
+            tokio::spawn(async move {
+                let main = main.serve(main_app.into_make_service());
+                let backup = backup.serve(backup_app.into_make_service());
+                if let Err(e) = tokio::try_join!(main, backup) {
+                    tracing::error!(error = %e, "a listener failed");
+                }
+            })
         }
-    });
-    Ok(Running { main: main_addr, backup: backup_addr, state, task })
+    };
+    Ok(Running { main: main_addr, backup: backup_addr, certificate_pem, state, task })
+}
+
+/// The TLS settings of the flags: none, files, or a certificate made now (written beside the
+/// database, or to the temporary folder for `:memory:`, so clients can trust it).
+fn tls(args: &ServeArgs) -> Result<Option<crate::tls::Tls>, String> {
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return crate::tls::from_files(cert, key).map(Some);
+    }
+    if !args.tls_self_signed {
+        return Ok(None);
+    }
+    let made = crate::tls::self_signed(&[&args.listen, &args.backup_listen])?;
+    let path = match Location::parse(&args.db) {
+        Location::File(db) => db.with_extension("self-signed.pem"),
+        Location::Memory => std::env::temp_dir().join(format!("ucontact-mock-{}.self-signed.pem", std::process::id())),
+    };
+    match std::fs::write(&path, &made.certificate_pem) {
+        Ok(()) => tracing::info!(path = %path.display(), "the self-signed certificate, for clients to trust"),
+        Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not write the self-signed certificate"),
+    }
+    Ok(Some(made))
 }
 
 fn local(listener: &TcpListener) -> Result<SocketAddr, String> {

@@ -24,4 +24,5 @@ mod recordings;
 mod scenario;
 mod seed_examples;
 mod supervisor;
+mod tls;
 mod uploads;
