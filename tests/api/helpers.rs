@@ -119,6 +119,26 @@ pub fn encode(form: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
 }
 
+/// The CI settings (`--db :memory: --clock manual --seed 7 --traffic off`, ports 0) plus `extra`.
+pub fn ci_args(extra: &[&'static str]) -> Result<ServeArgs, clap::Error> {
+    let mut args = vec![
+        "--db",
+        ":memory:",
+        "--clock",
+        "manual",
+        "--seed",
+        "7",
+        "--traffic",
+        "off",
+        "--listen",
+        "127.0.0.1:0",
+        "--backup-listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    ServeArgs::from_args(args)
+}
+
 impl TestApp {
     /// A fresh world with the CI settings: `--db :memory: --clock manual --seed 7 --traffic off`.
     pub async fn spawn() -> Self {
@@ -127,23 +147,7 @@ impl TestApp {
 
     /// The same with extra flags (later flags win).
     pub async fn spawn_with(extra: &[&'static str]) -> Self {
-        let mut args = vec![
-            "--db",
-            ":memory:",
-            "--clock",
-            "manual",
-            "--seed",
-            "7",
-            "--traffic",
-            "off",
-            "--listen",
-            "127.0.0.1:0",
-            "--backup-listen",
-            "127.0.0.1:0",
-        ];
-        args.extend_from_slice(extra);
-        let args = ServeArgs::from_args(args).expect("valid flags");
-        Self::start(&args).await
+        Self::start(&ci_args(extra).expect("valid flags")).await
     }
 
     pub async fn start(args: &ServeArgs) -> Self {

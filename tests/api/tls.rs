@@ -6,25 +6,9 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use ucontact_mock::cli::ServeArgs;
 
 async fn start(extra: &[&'static str]) -> Result<ucontact_mock::Running, String> {
-    let mut args = vec![
-        "--db",
-        ":memory:",
-        "--clock",
-        "manual",
-        "--seed",
-        "7",
-        "--traffic",
-        "off",
-        "--listen",
-        "127.0.0.1:0",
-        "--backup-listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    ucontact_mock::start(&ServeArgs::from_args(args).map_err(|e| e.to_string())?).await
+    ucontact_mock::start(&crate::helpers::ci_args(extra).map_err(|e| e.to_string())?).await
 }
 
 /// A client that trusts exactly the certificates of `pem`.
