@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::{encode, read};
 
 /// The binary on port 0 with `db`, and the main URL it printed.
-fn launch(db: &std::path::Path) -> (Child, String) {
+pub fn launch(db: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ucontact-mock"))
         .args(["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0", "--auth", "off", "--seed", "7"])
         .arg("--db")
