@@ -1,0 +1,506 @@
+//! Benchmark: the figures a team checks before adopting the mock, each beside its reference
+//! measured in the same run. Run with `cargo bench --bench shipping` (it builds the release binary
+//! and the bare axum server of `benches/bare_axum.rs` first); `SHIPPING_RUNS=N` sets the runs per
+//! median (default 5), `SHIPPING_SOAK_S=N` the mixed-load soak (default 60 s).
+//!
+//! 1. Start-up to the first 200 of `/_mock/health`, against the bare server (target: at most 5x).
+//! 2. Keep-alive throughput with 32 connections of `Supervisor/queuesummary` and `admin/addblack`,
+//!    against the bare server answering one route (targets: at least 50% and 20% of its rate).
+//! 3. `Cdr/getrecords` with a campaign and date filter over 1,000,000 CDRs (target: p99 <= 20 ms).
+//! 4. `Dialers/uploadbase` of 1,000,000 records until its report says done, against the `sqlite3`
+//!    shell's `.import` of the same rows into a table of the spool's shape (target: at least 50%).
+//! 5. Memory: idle (target: at most 30 MB), and after 10 s and 60 s of mixed load (within 10%).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const CONNECTIONS: usize = 32;
+const LOAD_SECONDS: f64 = 3.0;
+const CDRS: usize = 1_000_000;
+const RECORDS: usize = 1_000_000;
+
+fn runs() -> usize {
+    std::env::var("SHIPPING_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+/// A server process and the address it printed.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(program: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a banner");
+        let addr = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("main=http://"))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Self { child, addr }
+    }
+
+    /// Resident memory, MB (Linux).
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        kb / 1024.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection that sends a request and reads the whole answer.
+struct Connection {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("a connection");
+        stream.set_nodelay(true).expect("nodelay");
+        Self { stream, buffer: Vec::with_capacity(16 * 1024) }
+    }
+
+    /// Sends `request`; answers the status and the body.
+    async fn send(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
+        self.stream.write_all(request).await.expect("sent");
+        self.buffer.clear();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..n]);
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .expect("a content-length");
+                while self.buffer.len() < end + 4 + length {
+                    let n = self.stream.read(&mut chunk).await.expect("read");
+                    assert!(n > 0, "the server closed the connection");
+                    self.buffer.extend_from_slice(&chunk[..n]);
+                }
+                let status = head[9..12].parse().expect("a status");
+                return (status, self.buffer[end + 4..end + 4 + length].to_vec());
+            }
+        }
+    }
+}
+
+fn form_request(addr: SocketAddr, route: &str, token: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST /Integra/resources/{route} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {token}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// Requests a second over `CONNECTIONS` keep-alive connections for `LOAD_SECONDS`; `make(n)` is
+/// the n-th request; every answer must be 200 with `expect(body)`.
+async fn throughput(addr: SocketAddr, make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>, expect: fn(&[u8]) -> bool) -> f64 {
+    let counter = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (counter, stop, make) = (counter.clone(), stop.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(addr).await;
+            let mut done = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let (status, body) = connection.send(&make(n)).await;
+                assert!(status == 200 && expect(&body), "{status} {}", String::from_utf8_lossy(&body));
+                done += 1;
+            }
+            done
+        }));
+    }
+    let began = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(LOAD_SECONDS)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut done = 0;
+    for task in tasks {
+        done += task.await.expect("a load task");
+    }
+    done as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Seconds from spawning `program` to its first 200 on `/_mock/health`.
+fn startup(program: &Path, args: &[&str]) -> f64 {
+    let began = Instant::now();
+    let server = Server::start(program, args);
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(server.addr) {
+            use std::io::{Read, Write};
+            let _ = stream.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut head = [0u8; 12];
+            if stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200" {
+                return began.elapsed().as_secs_f64();
+            }
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+fn mock_args<'a>(db: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0", "--db", db, "--seed", "7"];
+    args.extend_from_slice(extra);
+    args
+}
+
+async fn token(addr: SocketAddr) -> String {
+    let mut connection = Connection::open(addr).await;
+    let body = encode(&[("user", "admin"), ("password", "admin")]);
+    let request = format!(
+        "POST /Integra/resources/auth/getUserToken HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (_, answer) = connection.send(request.as_bytes()).await;
+    let value: serde_json::Value = serde_json::from_slice(&answer).expect("a login answer");
+    value[2].as_str().expect("a token").to_string()
+}
+
+/// Fills the CDR table of a stopped mock's database with `CDRS` rows over 100 days and 4 campaigns.
+async fn fill_cdrs(db: &Path) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display())).await.expect("the database");
+    let campaigns = ["Out<-", "Campaign", "Ventas->", "Power<-"];
+    let mut tx = pool.begin().await.expect("a transaction");
+    for chunk in 0..CDRS / 500 {
+        let mut query = String::from(
+            "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec, disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign, direction, carrier, linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact, finishtime, rating, dialerbase, parandvalues, alternatives, quality) VALUES ",
+        );
+        for i in 0..500 {
+            let n = chunk * 500 + i;
+            let campaign = campaigns[n % 4];
+            let day = 1 + (n / 10_000) % 28;
+            let month = 1 + n / 280_000;
+            let at = format!("2025-{month:02}-{day:02} {:02}:{:02}:{:02}", 8 + n % 10, n % 60, (n / 60) % 60);
+            if i > 0 {
+                query.push(',');
+            }
+            query.push_str(&format!(
+                "('{at}', '\"{campaign}\" <099{n:06}>', '099{n:06}', '33334444', 'inbound', 'SIP/099-{n:08x}', 'SIP/1001-{n:08x}', 'Queue', '{campaign},tkc,,,600,,,functions,,', 60, 55, 'ANSWERED', 3, 'Inbound', NULL, '{n}.0', 'record', '00000000-0000-4000-8000-{n:012}', '16', '{campaign}', 'inbound', '099', '{n}.0', 'Agente1', 0, NULL, NULL, NULL, NULL, '{at}', 0, NULL, NULL, NULL, 0)"
+            ));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(query)).execute(&mut *tx).await.expect("CDRs");
+    }
+    tx.commit().await.expect("committed");
+    pool.close().await;
+}
+
+/// The base file of the upload benchmark.
+fn base_file() -> String {
+    (1..=RECORDS).map(|i| format!("Ventas->;099{i:07};id={i};;;\n")).collect()
+}
+
+/// `sqlite3`'s `.import` of the same rows into a table of the spool's shape (its columns and
+/// indexes), records a second; `None` without the `sqlite3` shell.
+fn sqlite_import(dir: &Path, schema_db: &Path) -> Option<f64> {
+    let schema = Command::new("sqlite3").arg(schema_db).arg(".schema spool").output().ok()?;
+    if !schema.status.success() {
+        return None;
+    }
+    let schema = String::from_utf8_lossy(&schema.stdout).to_string();
+    let columns = "campaign;destination;alternatives;data;status;retries;priority;contact;dialerbase;agentphone;source;state;created_at;updated_at";
+    let rows: String = (1..=RECORDS)
+        .map(|i| format!("Ventas->;099{i:07};;id={i};1;0;100;{i};base.txt;;upload;pending;2026-01-05 09:00:00;2026-01-05 09:00:00\n"))
+        .collect();
+    std::fs::write(dir.join("rows.csv"), format!("{columns}\n{rows}")).ok()?;
+    let mut times = Vec::new();
+    for run in 0..runs().min(3) {
+        let db = dir.join(format!("import{run}.db"));
+        let script = format!(
+            "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{schema}\nCREATE TABLE incoming ({});\n.mode csv\n.separator ;\n.import --skip 1 {} incoming\nINSERT INTO spool ({}) SELECT * FROM incoming;\n",
+            columns.replace(';', ", "),
+            dir.join("rows.csv").display(),
+            columns.replace(';', ", ")
+        );
+        let began = Instant::now();
+        let mut shell = Command::new("sqlite3").arg(&db).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().ok()?;
+        use std::io::Write;
+        shell.stdin.take()?.write_all(script.as_bytes()).ok()?;
+        if !shell.wait().ok()?.success() {
+            return None;
+        }
+        times.push(RECORDS as f64 / began.elapsed().as_secs_f64());
+    }
+    Some(median(times))
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--locked", "--bin", "ucontact-mock", "--example", "bare-axum"])
+        .current_dir(root)
+        .status()
+        .expect("cargo");
+    assert!(built.success(), "the release binaries build");
+    let mock = target_dir().join("release/ucontact-mock");
+    let bare = target_dir().join("release/examples/bare-axum");
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let runs = runs();
+    let mut table: Vec<(String, String, String, String)> = Vec::new();
+    let mut row = |what: &str, value: String, reference: String, verdict: String| {
+        table.push((what.to_string(), value, reference, verdict));
+    };
+
+    // 1. Start-up.
+    let bare_start = median((0..runs * 3).map(|_| startup(&bare, &[])).collect());
+    let ci = ["--clock", "manual", "--traffic", "off"];
+    let memory_start = median((0..runs * 3).map(|_| startup(&mock, &mock_args(":memory:", &ci))).collect());
+    let existing = dir.path().join("existing.db");
+    let existing_db = existing.to_str().unwrap();
+    startup(&mock, &mock_args(existing_db, &[]));
+    let file_start = median((0..runs * 3).map(|_| startup(&mock, &mock_args(existing_db, &[]))).collect());
+    let fresh_start = median(
+        (0..runs * 3)
+            .map(|i| {
+                let db = dir.path().join(format!("fresh{i}.db"));
+                startup(&mock, &mock_args(db.to_str().unwrap(), &[]))
+            })
+            .collect(),
+    );
+    let ratio = |value: f64, reference: f64| format!("{:.2}x", value / reference);
+    row("start-up to the first 200, bare axum (reference)", format!("{:.1} ms", bare_start * 1e3), String::new(), String::new());
+    for (what, value) in [
+        ("start-up, the demo world in an existing data file", file_start),
+        ("start-up, a new data file (the world made first)", fresh_start),
+        ("start-up, --db :memory: (the world made first)", memory_start),
+    ] {
+        let verdict = if value <= 5.0 * bare_start { "<= 5x: met" } else { "<= 5x: NOT met" };
+        row(what, format!("{:.1} ms", value * 1e3), ratio(value, bare_start), verdict.into());
+    }
+
+    // 2. Keep-alive throughput, 32 connections.
+    let (queuesummary, addblack, bare_rate) = runtime.block_on(async {
+        let server = Server::start(&mock, &mock_args(dir.path().join("load.db").to_str().unwrap(), &ci));
+        let addr = server.addr;
+        let token = token(addr).await;
+        let (t1, t2) = (token.clone(), token.clone());
+        let summary: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
+            Arc::new(move |_| form_request(addr, "Supervisor/queuesummary", &t1, ""));
+        let blacklist: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = Arc::new(move |n| {
+            let entry = format!(r#"{{"phone":"09{n:08}","campaign":"*"}}"#);
+            form_request(addr, "admin/addblack", &t2, &encode(&[("blacklist", &entry)]))
+        });
+        let is_json: fn(&[u8]) -> bool = |b| b.starts_with(b"[");
+        let is_one: fn(&[u8]) -> bool = |b| b == b"1";
+        let summary_rate = median(futures_rates(runs, addr, summary, is_json).await);
+        let addblack_rate = median(futures_rates(runs, addr, blacklist, is_one).await);
+        drop(server);
+        let reference = Server::start(&bare, &[]);
+        let raddr = reference.addr;
+        let plain: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
+            Arc::new(move |_| form_request(raddr, "Supervisor/queuesummary", "x", ""));
+        let bare_rate = median(futures_rates(runs, raddr, plain, is_json).await);
+        (summary_rate, addblack_rate, bare_rate)
+    });
+    row("keep-alive, 32 connections, bare axum (reference)", format!("{bare_rate:.0} req/s"), String::new(), String::new());
+    let share = |rate: f64, at_least: f64| {
+        let s = rate / bare_rate;
+        let verdict = if s >= at_least { "met" } else { "NOT met" };
+        (format!("{:.0}%", s * 100.0), format!(">= {:.0}%: {verdict}", at_least * 100.0))
+    };
+    let (s, v) = share(queuesummary, 0.5);
+    row("Supervisor/queuesummary", format!("{queuesummary:.0} req/s"), s, v);
+    let (s, v) = share(addblack, 0.2);
+    row("admin/addblack (a durable write each)", format!("{addblack:.0} req/s"), s, v);
+
+    // 3. getrecords over a million CDRs.
+    let cdr_db = dir.path().join("cdrs.db");
+    let (p50, p99) = runtime.block_on(async {
+        drop(Server::start(&mock, &mock_args(cdr_db.to_str().unwrap(), &ci)));
+        fill_cdrs(&cdr_db).await;
+        let server = Server::start(&mock, &mock_args(cdr_db.to_str().unwrap(), &ci));
+        let token = token(server.addr).await;
+        let mut connection = Connection::open(server.addr).await;
+        let mut times = Vec::new();
+        for i in 0..500 {
+            let campaign = ["Out<-", "Campaign", "Ventas->", "Power<-"][i % 4];
+            let day = 1 + i % 28;
+            let filter = format!(
+                r#"{{"campaign":"{campaign}","calldatei":"2025-02-{day:02} 00:00:00","calldatef":"2025-02-{day:02} 23:59:59"}}"#
+            );
+            let request = form_request(server.addr, "Cdr/getrecords", &token, &encode(&[("filter", &filter), ("searchLimit", "100")]));
+            let began = Instant::now();
+            let (status, body) = connection.send(&request).await;
+            times.push(began.elapsed().as_secs_f64());
+            assert!(status == 200 && body.starts_with(b"[{"), "getrecords: {status} {}", String::from_utf8_lossy(&body));
+        }
+        times.sort_by(f64::total_cmp);
+        (times[times.len() / 2], times[times.len() * 99 / 100])
+    });
+    row(
+        "Cdr/getrecords, campaign + one day, over 1,000,000 CDRs",
+        format!("p50 {:.2} ms, p99 {:.2} ms", p50 * 1e3, p99 * 1e3),
+        String::new(),
+        if p99 <= 0.020 { "p99 <= 20 ms: met".into() } else { "p99 <= 20 ms: NOT met".into() },
+    );
+
+    // 4. uploadbase of a million records.
+    let base = base_file();
+    let fileb64 = base64::engine::general_purpose::STANDARD.encode(&base);
+    let body = encode(&[("filename", "base.txt"), ("campaign", "Ventas->"), ("fileb64", &fileb64)]);
+    let upload_rates: Vec<f64> = (0..runs.min(3))
+        .map(|run| {
+            runtime.block_on(async {
+                let db = dir.path().join(format!("upload{run}.db"));
+                let server = Server::start(&mock, &mock_args(db.to_str().unwrap(), &ci));
+                let token = token(server.addr).await;
+                let mut connection = Connection::open(server.addr).await;
+                let request = form_request(server.addr, "Dialers/uploadbase", &token, &body);
+                let began = Instant::now();
+                let (status, answer) = connection.send(&request).await;
+                assert!(status == 200 && answer == b"1", "uploadbase: {status} {}", String::from_utf8_lossy(&answer));
+                let state = format!("GET /_mock/state/uploads HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).into_bytes();
+                loop {
+                    let (_, uploads) = connection.send(&state).await;
+                    let uploads: serde_json::Value = serde_json::from_slice(&uploads).expect("uploads");
+                    if uploads[0]["status"] == "done" {
+                        assert_eq!(uploads[0]["accepted"], RECORDS);
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                RECORDS as f64 / began.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    let upload_rate = median(upload_rates);
+    match sqlite_import(dir.path(), &dir.path().join("upload0.db")) {
+        Some(reference) => {
+            row("sqlite3 .import of the same rows, spool's shape (reference)", format!("{reference:.0} records/s"), String::new(), String::new());
+            let s = upload_rate / reference;
+            let verdict = if s >= 0.5 { ">= 50%: met" } else { ">= 50%: NOT met" };
+            row("Dialers/uploadbase, 1,000,000 records until done", format!("{upload_rate:.0} records/s"), format!("{:.0}%", s * 100.0), verdict.into());
+        }
+        None => row(
+            "Dialers/uploadbase, 1,000,000 records until done",
+            format!("{upload_rate:.0} records/s"),
+            "no sqlite3 shell: apt install sqlite3".into(),
+            String::new(),
+        ),
+    }
+
+    // 5. Memory: idle, then a mixed load.
+    let (idle, at_10, at_end, soak) = runtime.block_on(async {
+        let server = Server::start(&mock, &mock_args(dir.path().join("memory.db").to_str().unwrap(), &[]));
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let idle = server.rss_mb();
+        let addr = server.addr;
+        let token = token(addr).await;
+        let soak: f64 = std::env::var("SHIPPING_SOAK_S").ok().and_then(|s| s.parse().ok()).unwrap_or(60.0);
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for client in 0..8u64 {
+            let (stop, token) = (stop.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut connection = Connection::open(addr).await;
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let number = format!("08{client}{n:08}");
+                    let request = match n % 5 {
+                        0 => form_request(addr, "admin/addblack", &token, &encode(&[("blacklist", &format!(r#"{{"phone":"{number}","campaign":"*"}}"#))])),
+                        1 => form_request(addr, "Dialers/Respool", &token, &encode(&[("callspool", &format!(r#"{{"campaign":"Sales->","destination":"{number}"}}"#))])),
+                        2 => form_request(addr, "Cdr/getrecords", &token, &encode(&[("searchLimit", "50")])),
+                        3 => form_request(addr, "Supervisor/campaignstatus", &token, &encode(&[("queue", "Out<-")])),
+                        _ => form_request(addr, "Supervisor/queuesummary", &token, ""),
+                    };
+                    let (status, _) = connection.send(&request).await;
+                    assert_eq!(status, 200);
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs_f64(soak.min(10.0))).await;
+        let at_10 = server.rss_mb();
+        tokio::time::sleep(Duration::from_secs_f64((soak - 10.0).max(0.0))).await;
+        let at_end = server.rss_mb();
+        stop.store(true, Ordering::Relaxed);
+        for task in tasks {
+            task.await.expect("a load task");
+        }
+        (idle, at_10, at_end, soak)
+    });
+    row(
+        "memory, idle (the demo world, traffic on)",
+        format!("{idle:.1} MB"),
+        String::new(),
+        if idle <= 30.0 { "<= 30 MB: met".into() } else { "<= 30 MB: NOT met".into() },
+    );
+    let growth = at_end / at_10 - 1.0;
+    row(
+        &format!("memory after {soak:.0} s of mixed load (8 clients) vs after 10 s"),
+        format!("{at_end:.1} MB vs {at_10:.1} MB"),
+        format!("{:+.1}%", growth * 100.0),
+        if growth <= 0.10 { "within 10%: met".into() } else { "within 10%: NOT met".into() },
+    );
+
+    println!("shipping benchmarks, medians of {runs} runs (start-up: {} runs), two cores", runs * 3);
+    println!();
+    println!("| measure | value | vs reference | target |");
+    println!("|---|---:|---:|---|");
+    for (what, value, reference, verdict) in table {
+        println!("| {what} | {value} | {reference} | {verdict} |");
+    }
+}
+
+/// `runs` throughput measurements of one request kind.
+async fn futures_rates(
+    runs: usize,
+    addr: SocketAddr,
+    make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+    expect: fn(&[u8]) -> bool,
+) -> Vec<f64> {
+    let mut rates = Vec::new();
+    for _ in 0..runs {
+        rates.push(throughput(addr, make.clone(), expect).await);
+    }
+    rates
+}
