@@ -10,7 +10,10 @@ const QUEUESUMMARY: &str = r#"[{"queue":"Out<-","loggedIn":1,"available":1,"call
 async fn main() {
     let app = Router::new()
         .route("/_mock/health", get(|| async { ([("content-type", "application/json")], r#"{"status":"ok"}"#) }))
-        .route("/Integra/resources/{*route}", post(|| async { ([("content-type", "text/plain; charset=UTF-8")], QUEUESUMMARY) }));
+        .route(
+            "/Integra/resources/{*route}",
+            post(|| async { ([("content-type", "text/plain; charset=UTF-8")], QUEUESUMMARY) }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
     println!("listening main=http://{}", listener.local_addr().expect("an address"));
     axum::serve(listener, app).await.expect("serves");

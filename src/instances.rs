@@ -52,8 +52,10 @@ impl Instances {
     /// The instance `name`, created from the fixtures when it does not exist yet.
     pub async fn get(&self, name: &str) -> Result<Arc<World>, StoreError> {
         let mut live = self.live.lock().await;
-        live.recency.retain(|n| n != name);
-        live.recency.push(name.to_string());
+        if live.recency.last().is_none_or(|n| n != name) {
+            live.recency.retain(|n| n != name);
+            live.recency.push(name.to_string());
+        }
         if let Some(world) = live.worlds.get(name) {
             return Ok(Arc::clone(world));
         }

@@ -1,6 +1,7 @@
 //! `Supervisor/queuesummary` and `Supervisor/campaignstatus` (CONTRACT section 8), computed from the
 //! engine's live state and the day's counted events. Keys, order and types are the seed's.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Engine;
@@ -9,39 +10,69 @@ use super::queues::{DayStats, Queue};
 use crate::clock::{Millis, local_naive};
 use crate::world::vendor_date::VendorDate;
 
+/// One element of `Supervisor/queuesummary`'s array: a campaign, or the closing object. Typed
+/// (not a JSON value): the route is asked often, and this serializes straight to text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SummaryItem {
+    Queue(SummaryRow),
+    End(SummaryEnd),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryRow {
+    pub queue: String,
+    pub logged_in: usize,
+    pub available: usize,
+    pub callers: usize,
+    pub hold_time: i64,
+    pub talk_time: i64,
+    pub longest_hold_time: i64,
+    pub internal_action_id: String,
+    pub date_received: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryEnd {
+    pub internal_action_id: String,
+    pub date_received: String,
+}
+
 impl Engine {
     /// `Supervisor/queuesummary`: one object per campaign, then the closing object.
-    pub fn queue_summary(&mut self) -> Value {
+    pub fn queue_summary(&mut self) -> Vec<SummaryItem> {
         let action = self.action_id();
         let received = self.java_date(self.now);
         let day = self.day(self.now);
-        let mut rows: Vec<Value> = self
+        let mut rows: Vec<SummaryItem> = self
             .queues
             .iter()
             .map(|q| {
                 let stats = q.stats_of(day);
-                let members: Vec<&Agent> = q.members.iter().map(|m| &self.agents[m.agent]).collect();
+                let members = || q.members.iter().map(|m| &self.agents[m.agent]);
                 let longest = q
                     .waiting
                     .iter()
                     .filter_map(|id| self.calls.get(id))
                     .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
                     .max();
-                json!({
-                    "queue": q.name,
-                    "loggedIn": members.iter().filter(|a| a.logged_in).count(),
-                    "available": members.iter().filter(|a| a.is_available()).count(),
-                    "callers": q.waiting.len(),
-                    "holdTime": average_seconds(stats.hold_ms, stats.hold_count),
-                    "talkTime": average_seconds(stats.talk_ms, stats.talk_count),
-                    "longestHoldTime": longest.unwrap_or(0) / 1000,
-                    "internalActionId": action,
-                    "dateReceived": received,
+                SummaryItem::Queue(SummaryRow {
+                    queue: q.name.clone(),
+                    logged_in: members().filter(|a| a.logged_in).count(),
+                    available: members().filter(|a| a.is_available()).count(),
+                    callers: q.waiting.len(),
+                    hold_time: average_seconds(stats.hold_ms, stats.hold_count),
+                    talk_time: average_seconds(stats.talk_ms, stats.talk_count),
+                    longest_hold_time: longest.unwrap_or(0) / 1000,
+                    internal_action_id: action.clone(),
+                    date_received: received.clone(),
                 })
             })
             .collect();
-        rows.push(json!({"internalActionId": action, "dateReceived": received}));
-        Value::Array(rows)
+        rows.push(SummaryItem::End(SummaryEnd { internal_action_id: action, date_received: received }));
+        rows
     }
 
     /// `Supervisor/campaignstatus`: every campaign keyed by name, or one campaign and its members

@@ -88,6 +88,48 @@ pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i
     Ok(done.last_insert_rowid())
 }
 
+/// Rows per statement of `insert_spool_many` (16 parameters each, well under SQLite's 32,766).
+const ROWS_PER_INSERT: usize = 256;
+
+/// Inserts many entries with a few multi-row statements (an upload's batch): one round trip to the
+/// database per `ROWS_PER_INSERT` rows instead of one per row.
+pub async fn insert_spool_many(conn: &mut SqliteConnection, rows: &[SpoolRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::with_capacity(300 + chunk.len() * 36);
+        sql.push_str(
+            "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase, \
+             agentphone, timezone, source, upload_id, state, created_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "" } else { "," });
+            sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        }
+        // The text holds placeholders only; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in chunk {
+            query = query
+                .bind(&s.campaign)
+                .bind(&s.destination)
+                .bind(&s.alternatives)
+                .bind(&s.data)
+                .bind(s.status)
+                .bind(s.retries)
+                .bind(s.priority)
+                .bind(s.contact)
+                .bind(&s.dialerbase)
+                .bind(&s.agentphone)
+                .bind(&s.timezone)
+                .bind(&s.source)
+                .bind(s.upload_id)
+                .bind(&s.state)
+                .bind(&s.created_at)
+                .bind(&s.updated_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Rewrites the fields a respool may change (the rest stay as they were).
 pub async fn update_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(), StoreError> {
     sqlx::query(

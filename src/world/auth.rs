@@ -1,6 +1,8 @@
 //! Logins and tokens (CONTRACT section 2): `auth/getUserToken`, `auth/UserLogin`, `auth/EndSession`,
 //! and the check every other route makes.
 
+use std::collections::{HashMap, HashSet};
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -8,6 +10,13 @@ use serde_json::{Value, json};
 use super::World;
 use super::error::{Failure, refuse};
 use crate::store::sessions;
+
+/// The tokens this process has seen live, and those it has seen end.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    live: HashMap<String, String>,
+    ended: HashSet<String>,
+}
 
 impl World {
     /// Logs `user` in: the vendor's three-element array whose last element is a new token.
@@ -20,6 +29,7 @@ impl World {
         };
         let token = STANDARD.encode(format!("{}:{}", account.username, self.entropy().guid()));
         sessions::insert(self.store().writer(), &token, &account.username, &self.clock().stamp()).await?;
+        self.tokens().live.insert(token.clone(), account.username.clone());
         let phone = match &account.phone {
             Some(phone) => {
                 let tech = self.config().agent_by_phone(phone).map(|a| a.tech.as_str()).unwrap_or("SIP");
@@ -34,9 +44,25 @@ impl World {
         ]))
     }
 
-    /// The user a live token belongs to.
+    /// The user a live token belongs to: every Integra request asks, so live tokens are kept in
+    /// memory (the database, read on a miss, stays the truth across restarts).
     pub async fn token_user(&self, token: &str) -> Result<Option<String>, Failure> {
-        Ok(sessions::live_user(self.store().reader(), token).await?)
+        if let Some(user) = self.tokens().live.get(token) {
+            return Ok(Some(user.clone()));
+        }
+        let user = sessions::live_user(self.store().reader(), token).await?;
+        if let Some(user) = &user {
+            let mut tokens = self.tokens();
+            // A session ended while we read it stays ended.
+            if !tokens.ended.contains(token) {
+                tokens.live.insert(token.to_string(), user.clone());
+            }
+        }
+        Ok(user)
+    }
+
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Ends `user`'s session `token`.
@@ -45,6 +71,9 @@ impl World {
             return refuse("user and token are required");
         }
         if sessions::end(self.store().writer(), token, user, &self.clock().stamp()).await? {
+            let mut tokens = self.tokens();
+            tokens.live.remove(token);
+            tokens.ended.insert(token.to_string());
             Ok(())
         } else {
             refuse(format!("no live session of {user:?} with that token"))

@@ -76,6 +76,8 @@ pub struct World {
     /// The seed recordings are placed and made from: the world's first, kept across restarts.
     recording_seed: u64,
     audio_cache: Arc<crate::audio::cache::Cache>,
+    /// Live tokens and their users, as read from `sessions` (see `auth::token_user`).
+    tokens: Mutex<auth::Tokens>,
 }
 
 impl World {
@@ -140,6 +142,7 @@ impl World {
             recordings,
             recording_seed,
             audio_cache: options.audio_cache,
+            tokens: Mutex::default(),
         })
     }
 

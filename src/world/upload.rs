@@ -95,6 +95,7 @@ impl World {
             let mut tx = self.store().writer().begin().await?;
             let mut contact = dialer::next_contact(&mut tx).await?;
             let (mut batch_read, mut accepted, mut rejections) = (0i64, 0i64, Vec::new());
+            let mut entries = Vec::with_capacity(BATCH);
             for (line, text) in lines.by_ref().take(BATCH) {
                 batch_read += 1;
                 let record =
@@ -117,13 +118,14 @@ impl World {
                             upload_id: Some(id),
                             ..SpoolRow::new(&upload.campaign, &record.destination, priority, "upload", &now)
                         };
-                        dialer::insert_spool(&mut tx, &entry).await?;
+                        entries.push(entry);
                         contact = contact.saturating_add(1);
                         accepted += 1;
                     }
                     Err(reason) => rejections.push(Rejection { line, reason }),
                 }
             }
+            dialer::insert_spool_many(&mut tx, &entries).await?;
             dialer::add_progress(&mut tx, id, batch_read, accepted, &rejections).await?;
             tx.commit().await?;
             read += batch_read;
