@@ -283,6 +283,12 @@ fn sqlite_import(dir: &Path, schema_db: &Path) -> Option<f64> {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs benches too, without `--bench`: this one takes minutes and
+    // means nothing in a debug build, so it only runs under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("shipping: run with `cargo bench --bench shipping`");
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The binaries under test, built in a target folder of their own: sharing the bench's would
     // rebuild the dependencies each run (the two builds unify features differently).
