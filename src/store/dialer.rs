@@ -62,30 +62,8 @@ impl SpoolRow {
 }
 
 pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase,
-           agentphone, timezone, source, upload_id, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&s.campaign)
-    .bind(&s.destination)
-    .bind(&s.alternatives)
-    .bind(&s.data)
-    .bind(s.status)
-    .bind(s.retries)
-    .bind(s.priority)
-    .bind(s.contact)
-    .bind(&s.dialerbase)
-    .bind(&s.agentphone)
-    .bind(&s.timezone)
-    .bind(&s.source)
-    .bind(s.upload_id)
-    .bind(&s.state)
-    .bind(&s.created_at)
-    .bind(&s.updated_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.last_insert_rowid())
+    insert_spool_many(conn, std::slice::from_ref(s)).await?;
+    sqlx::query_scalar("SELECT last_insert_rowid()").fetch_one(&mut *conn).await
 }
 
 /// Rows per statement of `insert_spool_many` (16 parameters each, well under SQLite's 32,766).
