@@ -43,9 +43,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
     let (integra, mut api) = routes::router();
-    let integra = integra
-        .route_layer(middleware::from_fn(http::record::faults))
-        .route_layer(middleware::from_fn(http::record::journal));
+    let integra = integra.route_layer(middleware::from_fn_with_state(state.clone(), http::record::integra));
     let (control, control_api) = control::router().split_for_parts();
     let (health, health_api) = control::health_router().split_for_parts();
     let (records, records_api) = routes::recordings::router(Host::Main);
@@ -56,15 +54,14 @@ pub fn app(state: AppState) -> Router {
     let openapi =
         Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
     Router::new()
-        .merge(integra)
         .merge(control)
         .merge(records)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
+        .merge(integra)
         .merge(health)
         .merge(openapi)
         .merge(crate::web::router())
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), control::guard))
         .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

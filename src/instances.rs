@@ -33,6 +33,9 @@ pub struct Instances {
     /// A fresh world's database, made once: new instances start as copies of it (milliseconds,
     /// where loading the fixtures takes tens).
     image: tokio::sync::OnceCell<Vec<u8>>,
+    /// The most recently used instance: a request for it needs no async lock (most servers see
+    /// one instance, and a burst of requests usually goes to the same one).
+    recent: std::sync::Mutex<Option<(String, Arc<World>)>>,
 }
 
 #[derive(Debug, Default)]
@@ -46,17 +49,46 @@ struct Live {
 
 impl Instances {
     pub fn new(template: WorldOptions, max: usize) -> Self {
-        Self { template, max: max.max(1), live: Mutex::new(Live::default()), image: tokio::sync::OnceCell::new() }
+        Self {
+            template,
+            max: max.max(1),
+            live: Mutex::new(Live::default()),
+            image: tokio::sync::OnceCell::new(),
+            recent: std::sync::Mutex::new(None),
+        }
     }
 
     /// The instance `name`, created from the fixtures when it does not exist yet.
     pub async fn get(&self, name: &str) -> Result<Arc<World>, StoreError> {
+        if let Some((recent, world)) = &*self.recent()
+            && recent == name
+        {
+            return Ok(Arc::clone(world));
+        }
+        self.get_slow(name).await
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, Option<(String, Arc<World>)>> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets the most recent instance if it is `name` (it is being removed).
+    fn forget_recent(&self, name: &str) {
+        let mut recent = self.recent();
+        if recent.as_ref().is_some_and(|(n, _)| n == name) {
+            *recent = None;
+        }
+    }
+
+    async fn get_slow(&self, name: &str) -> Result<Arc<World>, StoreError> {
         let mut live = self.live.lock().await;
         if live.recency.last().is_none_or(|n| n != name) {
             live.recency.retain(|n| n != name);
             live.recency.push(name.to_string());
         }
         if let Some(world) = live.worlds.get(name) {
+            // Set under the lock, so a removal cannot slip in between.
+            *self.recent() = Some((name.to_string(), Arc::clone(world)));
             return Ok(Arc::clone(world));
         }
         while live.worlds.len() >= self.max {
@@ -67,6 +99,7 @@ impl Instances {
             };
             live.recency.retain(|n| *n != oldest);
             live.worlds.remove(&oldest);
+            self.forget_recent(&oldest);
         }
         let mut options = self.options(name);
         let fresh = match &options.location {
@@ -84,6 +117,7 @@ impl Instances {
         };
         let world = Arc::new(World::open_from(options, image.map(Vec::as_slice)).await?);
         live.worlds.insert(name.to_string(), Arc::clone(&world));
+        *self.recent() = Some((name.to_string(), Arc::clone(&world)));
         Ok(world)
     }
 
@@ -98,6 +132,7 @@ impl Instances {
         let mut live = self.live.lock().await;
         live.recency.retain(|n| n != name);
         let existed = live.worlds.remove(name).is_some();
+        self.forget_recent(name);
         if let Location::File(path) = self.options(name).location {
             for suffix in ["", "-wal", "-shm"] {
                 let mut file = path.clone().into_os_string();
@@ -192,26 +227,36 @@ fn host_label(host: &str) -> Option<String> {
 
 /// Resolves the request's instance (creating it on first use) for the handlers behind it.
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let name = match name_of(request.headers()) {
+    match world_for(&state, request.headers()).await {
+        Ok(world) => {
+            request.extensions_mut().insert(world);
+            next.run(request).await
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// The instance a request with `headers` names, opened and settled; or the answer that refuses it.
+pub async fn world_for(state: &AppState, headers: &HeaderMap) -> Result<Arc<World>, Response> {
+    let name = match name_of(headers) {
         Ok(name) => name,
         Err(BadName(reason)) => {
             let mut response = error(StatusCode::BAD_REQUEST, reason.clone());
             response
                 .headers_mut()
                 .insert(crate::http::answer::REASON.clone(), crate::http::answer::reason_value(&reason));
-            return response;
+            return Err(response);
         }
     };
     let world = match state.instances.get(&name).await {
         Ok(world) => world,
         Err(e) => {
             tracing::error!(instance = name, error = %e, "an instance could not be opened");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be opened: {e}"));
+            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be opened: {e}")));
         }
     };
     world.settle().await;
-    request.extensions_mut().insert(world);
-    next.run(request).await
+    Ok(world)
 }
 
 /// The request's instance, for handlers behind [`resolve`].

@@ -8,6 +8,11 @@ use ucontact_mock::cli::{Cli, Command, LogFormat};
 
 mod health;
 
+/// mimalloc: under load a third of the CPU went to glibc's malloc and its arena locks (requests
+/// are freed on another worker thread than the one that allocated them).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

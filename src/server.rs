@@ -52,9 +52,6 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         traffic: args.traffic == Switch::On,
         audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
     };
-    let instances = Instances::new(options, args.max_instances);
-    // The default instance opens at start, so a broken database is an error now, not later.
-    instances.get(instances::DEFAULT).await.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
     let main =
         TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
     let backup = TcpListener::bind(&args.backup_listen)
@@ -62,7 +59,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         .map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
     let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
     let state = AppState {
-        instances: Arc::new(instances),
+        instances: Arc::new(Instances::new(options, args.max_instances)),
         settings: Arc::new(crate::app::Settings {
             auth: args.auth,
             cors: args.cors.clone(),
@@ -70,7 +67,19 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
             backup_port: backup_addr.port(),
         }),
     };
-    let (main_app, backup_app) = (app(state.clone()), backup_app(state.clone()));
+    // The routers are built on another thread while the default instance opens (that is mostly
+    // waiting for SQLite); nothing is served before both are done. The default instance opens at
+    // start, so a broken database is an error now, not later.
+    let routers = tokio::task::spawn_blocking({
+        let state = state.clone();
+        move || (app(state.clone()), backup_app(state))
+    });
+    state
+        .instances
+        .get(instances::DEFAULT)
+        .await
+        .map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
+    let (main_app, backup_app) = routers.await.map_err(|e| format!("could not build the routes: {e}"))?;
     if args.clock != ClockMode::Manual {
         tokio::spawn(keep_time(state.clone()));
     }

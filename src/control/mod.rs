@@ -4,7 +4,6 @@
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -94,19 +93,17 @@ async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Re
     }
 }
 
-/// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`. The
+/// refusal of a request that lacks it, if it does (run by the outermost layer, on both listeners).
+pub fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     let guarded = path.starts_with("/_mock/") && path != "/_mock/health";
-    if let (true, Some(token)) = (guarded, &state.settings.control_token) {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
-            return error(StatusCode::UNAUTHORIZED, "the control API needs Authorization: Bearer <--control-token>");
-        }
-    }
-    next.run(request).await
+    let token = state.settings.control_token.as_ref().filter(|_| guarded)?;
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    (given != Some(token.as_str()))
+        .then(|| error(StatusCode::UNAUTHORIZED, "the control API needs Authorization: Bearer <--control-token>"))
 }

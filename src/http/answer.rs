@@ -38,8 +38,11 @@ pub enum Answer {
 
 impl Answer {
     pub fn json(value: &impl Serialize) -> Self {
-        match serde_json::to_string(value) {
-            Ok(body) => Self::Json(body),
+        // Room for most answers at once: growing a small buffer step by step costs more than the answer.
+        let mut body = Vec::with_capacity(4096);
+        match serde_json::to_writer(&mut body, value) {
+            // serde_json writes valid UTF-8.
+            Ok(()) => Self::Json(String::from_utf8(body).unwrap_or_default()),
             Err(e) => Self::Internal(format!("could not serialise the answer: {e}")),
         }
     }

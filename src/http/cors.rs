@@ -1,5 +1,6 @@
-//! CORS (CONTRACT section 1): integrators call Integra from browser pages, so preflights answer 204
-//! and every answer names the allowed origin: the request's (or `*`), or only those of `--cors`.
+//! The outermost layer of both listeners. CORS (CONTRACT section 1): integrators call Integra from
+//! browser pages, so preflights answer 204 and every answer names the allowed origin: the request's
+//! (or `*`), or only those of `--cors`. It also refuses control requests without `--control-token`.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -23,6 +24,8 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
             headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
         }
         response
+    } else if let Some(refusal) = crate::control::refusal(&state, &request) {
+        refusal
     } else {
         next.run(request).await
     };

@@ -81,10 +81,8 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
         };
         let form = Self::parse(raw, query.as_deref(), multipart);
         if let Some(slot) = slot {
-            let mut fields: std::collections::BTreeMap<String, String> =
-                form.query.iter().map(|(k, v)| (k.clone(), crate::journal::clip(v))).collect();
-            fields.extend(form.body.iter().map(|(k, v)| (k.clone(), crate::journal::clip(v))));
-            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(fields);
+            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
+                crate::journal::FormRecord::of(query.as_deref(), &form.raw, multipart);
         }
         Ok(form)
     }

@@ -1,66 +1,49 @@
-//! The two layers between an instance and its Integra handlers: the journal records every request
-//! with its form and answer; the faults layer delays, forces or drops answers when a fault says so.
+//! The one layer between the client and the Integra handlers: it resolves the request's instance,
+//! records the request and its answer in the instance's journal, and applies the instance's faults
+//! (delay, forced answer, dropped connection) when one hits the request.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::answer::{REASON, TEXT, reason_value};
-use crate::journal::{Entry, clip};
+use crate::app::AppState;
+use crate::journal::{FormRecord, Recorded};
 use crate::world::World;
 
-/// Where the form extractor leaves the parsed form for the journal.
+/// Where the form extractor leaves what it read, for the journal.
 #[derive(Debug, Clone, Default)]
-pub struct FormSlot(pub Arc<Mutex<Option<BTreeMap<String, String>>>>);
+pub struct FormSlot(pub Arc<Mutex<FormRecord>>);
 
-/// The headers worth remembering.
-const HEADERS: [&str; 6] = ["authorization", "content-type", "origin", "host", "user-agent", "x-mock-instance"];
-
-/// Records the request and its answer in the instance's journal.
-pub async fn journal(mut request: Request, next: Next) -> Response {
-    let Some(world) = request.extensions().get::<Arc<World>>().cloned() else { return next.run(request).await };
+/// Resolves the instance, then journals the request around its faults and its handler.
+pub async fn integra(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let world = match crate::instances::world_for(&state, request.headers()).await {
+        Ok(world) => world,
+        Err(refusal) => return refusal,
+    };
     let slot = FormSlot::default();
     request.extensions_mut().insert(slot.clone());
-    let method = request.method().to_string();
-    let path = request.uri().path().to_string();
-    let headers: BTreeMap<String, String> = HEADERS
-        .iter()
-        .filter_map(|h| {
-            request.headers().get(*h).map(|v| (h.to_string(), clip(&String::from_utf8_lossy(v.as_bytes()))))
-        })
-        .collect();
-    let clock_time = world.clock().stamp();
-    let response = next.run(request).await;
+    request.extensions_mut().insert(Arc::clone(&world));
+    let mut recorded =
+        Recorded::new(request.method().clone(), request.uri().path(), request.headers(), world.clock().now_millis());
+    let response = faults(&world, request, next).await;
     let (parts, body) = response.into_parts();
-    let (answer, body) = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => (clip(&String::from_utf8_lossy(&bytes)), Body::from(bytes)),
-        Err(_) => ("(connection dropped)".to_string(), dropped_body()),
+    let (bytes, body) = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => (Some(bytes.clone()), Body::from(bytes)),
+        Err(_) => (None, dropped_body()),
     };
-    let form = slot.0.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
-    world.journal().record(Entry {
-        seq: 0,
-        instance: world.name().to_string(),
-        method,
-        path,
-        form,
-        headers,
-        status: parts.status.as_u16(),
-        answer,
-        reason: parts.headers.get(&REASON).and_then(|v| v.to_str().ok()).map(str::to_string),
-        wall_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        clock_time,
-    });
+    recorded.form = std::mem::take(&mut *slot.0.lock().unwrap_or_else(|e| e.into_inner()));
+    recorded.answered(parts.status.as_u16(), bytes.as_ref(), parts.headers.get(&REASON).cloned());
+    world.journal().record(recorded);
     Response::from_parts(parts, body)
 }
 
-/// Applies the instance's faults to the request, if one hits it.
-pub async fn faults(request: Request, next: Next) -> Response {
-    let Some(world) = request.extensions().get::<Arc<World>>().cloned() else { return next.run(request).await };
+/// Applies the instance's faults to the request, if one hits it; else runs the handler.
+async fn faults(world: &World, request: Request, next: Next) -> Response {
     let Some(hit) = world.faults().hit(request.uri().path(), || world.entropy().unit()) else {
         return next.run(request).await;
     };

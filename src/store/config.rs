@@ -2,79 +2,63 @@
 
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::StoreError;
+use super::{StoreError, insert_many};
 use crate::world::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, User};
 
 pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), StoreError> {
-    for u in &config.users {
-        sqlx::query("INSERT INTO users (username, password, name, profile, phone) VALUES (?, ?, ?, ?, ?)")
-            .bind(&u.username)
-            .bind(&u.password)
-            .bind(&u.name)
-            .bind(&u.profile)
-            .bind(&u.phone)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for (i, a) in config.agents.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO agents (username, position, name, phone, tech, context, logged_in) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&a.username)
-        .bind(i as i64)
-        .bind(&a.name)
-        .bind(&a.phone)
-        .bind(&a.tech)
-        .bind(&a.context)
-        .bind(a.logged_in)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for (i, c) in config.campaigns.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO campaigns (name, position, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to,
-               calls_per_hour, patience)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&c.name)
-        .bind(i as i64)
-        .bind(c.kind.as_str())
-        .bind(&c.strategy)
-        .bind(c.slevel_threshold)
-        .bind(c.wrapup)
-        .bind(&c.callerid)
-        .bind(&c.did)
-        .bind(&c.hours_from)
-        .bind(&c.hours_to)
-        .bind(c.calls_per_hour)
-        .bind(c.patience)
-        .execute(&mut *conn)
-        .await?;
-        for (j, m) in c.members.iter().enumerate() {
-            sqlx::query("INSERT INTO members (campaign, agent, position, penalty) VALUES (?, ?, ?, ?)")
-                .bind(&c.name)
-                .bind(&m.agent)
-                .bind(j as i64)
-                .bind(m.penalty)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    insert_many(conn, "INSERT INTO users (username, password, name, profile, phone)", &config.users, |v, u| {
+        v.push_bind(&u.username).push_bind(&u.password).push_bind(&u.name).push_bind(&u.profile).push_bind(&u.phone);
+    })
+    .await?;
+    let agents: Vec<(i64, &Agent)> = config.agents.iter().enumerate().map(|(i, a)| (i as i64, a)).collect();
+    let head = "INSERT INTO agents (username, position, name, phone, tech, context, logged_in)";
+    insert_many(conn, head, &agents, |v, (i, a)| {
+        v.push_bind(&a.username)
+            .push_bind(*i)
+            .push_bind(&a.name)
+            .push_bind(&a.phone)
+            .push_bind(&a.tech)
+            .push_bind(&a.context)
+            .push_bind(a.logged_in);
+    })
+    .await?;
+    let campaigns: Vec<(i64, &Campaign)> = config.campaigns.iter().enumerate().map(|(i, c)| (i as i64, c)).collect();
+    let head = "INSERT INTO campaigns (name, position, kind, strategy, slevel_threshold, wrapup, callerid, did, \
+                hours_from, hours_to, calls_per_hour, patience)";
+    insert_many(conn, head, &campaigns, |v, (i, c)| {
+        v.push_bind(&c.name)
+            .push_bind(*i)
+            .push_bind(c.kind.as_str())
+            .push_bind(&c.strategy)
+            .push_bind(c.slevel_threshold)
+            .push_bind(c.wrapup)
+            .push_bind(&c.callerid)
+            .push_bind(&c.did)
+            .push_bind(&c.hours_from)
+            .push_bind(&c.hours_to)
+            .push_bind(c.calls_per_hour)
+            .push_bind(c.patience);
+    })
+    .await?;
+    let members: Vec<(&str, i64, &Member)> = config
+        .campaigns
+        .iter()
+        .flat_map(|c| c.members.iter().enumerate().map(|(j, m)| (c.name.as_str(), j as i64, m)))
+        .collect();
+    let head = "INSERT INTO members (campaign, agent, position, penalty)";
+    insert_many(conn, head, &members, |v, (campaign, j, m)| {
+        v.push_bind(*campaign).push_bind(&m.agent).push_bind(*j).push_bind(m.penalty);
+    })
+    .await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('calls', ?)")
         .bind(serde_json::to_string(&config.calls).unwrap_or_default())
         .execute(&mut *conn)
         .await?;
-    for (campaign, o) in &config.dispositions {
-        sqlx::query("INSERT OR REPLACE INTO disposition_options (campaign, l1, l2, l3, action) VALUES (?, ?, ?, ?, ?)")
-            .bind(campaign)
-            .bind(&o.l1)
-            .bind(&o.l2)
-            .bind(&o.l3)
-            .bind(o.action.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let head = "INSERT OR REPLACE INTO disposition_options (campaign, l1, l2, l3, action)";
+    insert_many(conn, head, &config.dispositions, |v, (campaign, o)| {
+        v.push_bind(campaign).push_bind(&o.l1).push_bind(&o.l2).push_bind(&o.l3).push_bind(o.action.as_str());
+    })
+    .await
 }
 
 pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {

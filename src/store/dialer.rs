@@ -66,46 +66,33 @@ pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i
     sqlx::query_scalar("SELECT last_insert_rowid()").fetch_one(&mut *conn).await
 }
 
-/// Rows per statement of `insert_spool_many` (16 parameters each, well under SQLite's 32,766).
-const ROWS_PER_INSERT: usize = 256;
-
-/// Inserts many entries with a few multi-row statements (an upload's batch): one round trip to the
-/// database per `ROWS_PER_INSERT` rows instead of one per row.
+/// Inserts many entries with a few multi-row statements (an upload's batch).
 pub async fn insert_spool_many(conn: &mut SqliteConnection, rows: &[SpoolRow]) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::with_capacity(300 + chunk.len() * 36);
-        sql.push_str(
-            "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase, \
-             agentphone, timezone, source, upload_id, state, created_at, updated_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "" } else { "," });
-            sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        }
-        // The text holds placeholders only; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for s in chunk {
-            query = query
-                .bind(&s.campaign)
-                .bind(&s.destination)
-                .bind(&s.alternatives)
-                .bind(&s.data)
-                .bind(s.status)
-                .bind(s.retries)
-                .bind(s.priority)
-                .bind(s.contact)
-                .bind(&s.dialerbase)
-                .bind(&s.agentphone)
-                .bind(&s.timezone)
-                .bind(&s.source)
-                .bind(s.upload_id)
-                .bind(&s.state)
-                .bind(&s.created_at)
-                .bind(&s.updated_at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    super::insert_many(
+        conn,
+        "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase, \
+         agentphone, timezone, source, upload_id, state, created_at, updated_at)",
+        rows,
+        |v, s| {
+            v.push_bind(&s.campaign)
+                .push_bind(&s.destination)
+                .push_bind(&s.alternatives)
+                .push_bind(&s.data)
+                .push_bind(s.status)
+                .push_bind(s.retries)
+                .push_bind(s.priority)
+                .push_bind(s.contact)
+                .push_bind(&s.dialerbase)
+                .push_bind(&s.agentphone)
+                .push_bind(&s.timezone)
+                .push_bind(&s.source)
+                .push_bind(s.upload_id)
+                .push_bind(&s.state)
+                .push_bind(&s.created_at)
+                .push_bind(&s.updated_at);
+        },
+    )
+    .await
 }
 
 /// Rewrites the fields a respool may change (the rest stay as they were).
@@ -526,12 +513,13 @@ pub async fn spool_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<
 
 /// Work a crash left half-dialled goes back to the list.
 pub async fn release_dialing(pool: &SqlitePool) -> Result<(), StoreError> {
-    for sql in [
-        "UPDATE spool SET state = 'pending' WHERE state = 'dialing'",
-        "UPDATE schedules SET state = 'pending' WHERE state = 'dialing'",
-        "UPDATE tasks SET state = 'pending' WHERE state = 'dialing'",
-    ] {
-        sqlx::query(sql).execute(pool).await?;
-    }
+    // One round trip: the three statements run as one script.
+    sqlx::query(
+        "UPDATE spool SET state = 'pending' WHERE state = 'dialing';
+         UPDATE schedules SET state = 'pending' WHERE state = 'dialing';
+         UPDATE tasks SET state = 'pending' WHERE state = 'dialing'",
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// Where an instance keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +81,8 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(30));
                 let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-                let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+                // Readers connect on first use: start-up waits for the writer only.
+                let reader = SqlitePoolOptions::new().max_connections(4).connect_lazy_with(options.read_only(true));
                 Self { reader, writer }
             }
         };
@@ -104,8 +106,12 @@ impl Store {
         &self.writer
     }
 
-    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.writer).await
+    /// Every `meta` entry, in one round trip.
+    pub async fn meta_all(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        sqlx::query_as("SELECT key, value FROM meta")
+            .fetch_all(&self.writer)
+            .await
+            .map(|rows| rows.into_iter().collect())
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -118,6 +124,26 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Rows per multi-row `INSERT`: 256 rows of up to 127 columns stay under SQLite's 32,766 parameters.
+const ROWS_PER_INSERT: usize = 256;
+
+/// Inserts `rows` with a few multi-row statements, one round trip to the database per
+/// [`ROWS_PER_INSERT`] rows instead of one per row. `head` is `INSERT INTO t (a, b, ...)`; `push`
+/// binds one row's values in that order. Values are always bound, never spliced into the text.
+pub async fn insert_many<T>(
+    conn: &mut SqliteConnection,
+    head: &'static str,
+    rows: &[T],
+    mut push: impl FnMut(&mut Separated<'_, Sqlite, &'static str>, &T),
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(head);
+        query.push(' ').push_values(chunk, |mut values, row| push(&mut values, row));
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 fn create_parent(path: &Path) -> Result<(), StoreError> {

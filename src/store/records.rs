@@ -10,53 +10,52 @@ use crate::world::dispositions::DispositionRequest;
 // CDRs ---------------------------------------------------------------------------------------------
 
 pub async fn insert_cdrs(conn: &mut SqliteConnection, rows: &[Cdr]) -> Result<(), StoreError> {
-    for c in rows {
-        sqlx::query(
-            "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,
-               disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign, direction, carrier,
-               linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact, finishtime, rating, dialerbase,
-               parandvalues, alternatives, quality)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&c.calldate)
-        .bind(&c.clid)
-        .bind(&c.src)
-        .bind(&c.dst)
-        .bind(&c.dcontext)
-        .bind(&c.channel)
-        .bind(&c.dstchannel)
-        .bind(&c.lastapp)
-        .bind(&c.lastdata)
-        .bind(c.duration)
-        .bind(c.billsec)
-        .bind(&c.disposition)
-        .bind(c.amaflags)
-        .bind(&c.accountcode)
-        .bind(&c.userfield)
-        .bind(&c.uniqueid)
-        .bind(&c.kind)
-        .bind(&c.guid)
-        .bind(&c.causecode)
-        .bind(&c.campaign)
-        .bind(&c.direction)
-        .bind(&c.carrier)
-        .bind(&c.linkedid)
-        .bind(&c.peeraccount)
-        .bind(c.sequence)
-        .bind(c.charged_balance)
-        .bind(c.real_balance)
-        .bind(&c.note)
-        .bind(&c.contact)
-        .bind(&c.finishtime)
-        .bind(c.rating)
-        .bind(&c.dialerbase)
-        .bind(&c.parandvalues)
-        .bind(&c.alternatives)
-        .bind(c.quality)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    super::insert_many(
+        conn,
+        "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,
+           disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign, direction, carrier,
+           linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact, finishtime, rating, dialerbase,
+           parandvalues, alternatives, quality)",
+        rows,
+        |v, c| {
+            v.push_bind(&c.calldate)
+                .push_bind(&c.clid)
+                .push_bind(&c.src)
+                .push_bind(&c.dst)
+                .push_bind(&c.dcontext)
+                .push_bind(&c.channel)
+                .push_bind(&c.dstchannel)
+                .push_bind(&c.lastapp)
+                .push_bind(&c.lastdata)
+                .push_bind(c.duration)
+                .push_bind(c.billsec)
+                .push_bind(&c.disposition)
+                .push_bind(c.amaflags)
+                .push_bind(&c.accountcode)
+                .push_bind(&c.userfield)
+                .push_bind(&c.uniqueid)
+                .push_bind(&c.kind)
+                .push_bind(&c.guid)
+                .push_bind(&c.causecode)
+                .push_bind(&c.campaign)
+                .push_bind(&c.direction)
+                .push_bind(&c.carrier)
+                .push_bind(&c.linkedid)
+                .push_bind(&c.peeraccount)
+                .push_bind(c.sequence)
+                .push_bind(c.charged_balance)
+                .push_bind(c.real_balance)
+                .push_bind(&c.note)
+                .push_bind(&c.contact)
+                .push_bind(&c.finishtime)
+                .push_bind(c.rating)
+                .push_bind(&c.dialerbase)
+                .push_bind(&c.parandvalues)
+                .push_bind(&c.alternatives)
+                .push_bind(c.quality);
+        },
+    )
+    .await
 }
 
 /// One page of the CDRs matching `filter`, by `calldate` then `id`.

@@ -99,32 +99,34 @@ impl World {
     /// the fixtures).
     pub async fn open_from(options: WorldOptions, image: Option<&[u8]>) -> Result<Self, StoreError> {
         let store = Store::open(&options.location, image).await?;
-        let generation = store.meta("generation").await?.and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
+        let mut meta = store.meta_all().await?;
+        let generation = meta.get("generation").and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
         store.set_meta("generation", &generation.to_string()).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, generation);
-        if store.meta("world").await?.is_none() {
+        if !meta.contains_key("world") {
             Self::load_fixtures(&store, &options, &clock, &entropy).await?;
+            meta = store.meta_all().await?;
         } else {
             store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
             store::dialer::release_dialing(store.writer()).await?;
         }
         let config = store::config::load(store.writer()).await?;
-        let recording_seed = match store.meta("recording_seed").await?.and_then(|s| s.parse::<u64>().ok()) {
+        let recording_seed = match meta.get("recording_seed").and_then(|s| s.parse::<u64>().ok()) {
             Some(seed) => seed,
             None => {
                 store.set_meta("recording_seed", &options.seed.to_string()).await?;
                 options.seed
             }
         };
-        let recordings = store
-            .meta("recordings")
-            .await?
-            .and_then(|text| serde_json::from_str(&text).ok())
+        let recordings = meta
+            .get("recordings")
+            .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or_else(|| options.fixtures.recordings.clone());
         let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
+        let journal = crate::journal::Journal::new(&options.name, options.zone);
         Ok(Self {
             name: options.name,
             store,
@@ -135,7 +137,7 @@ impl World {
             background: Mutex::new(Vec::new()),
             engine: tokio::sync::Mutex::new(engine),
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
-            journal: Default::default(),
+            journal,
             faults: Default::default(),
             events: tokio::sync::broadcast::channel(events::BACKLOG).0,
             seen: Mutex::new(events::Seen::default()),
@@ -159,14 +161,11 @@ impl World {
         calls.extend(history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy));
         let mut tx = store.writer().begin().await?;
         store::config::insert(&mut tx, &options.fixtures.config).await?;
-        for call in &calls {
-            let rows = call.rows(&mut numbering, |t| clock.epoch(t));
-            store::records::insert_cdrs(&mut tx, &rows).await?;
-        }
+        let rows: Vec<_> = calls.iter().flat_map(|call| call.rows(&mut numbering, |t| clock.epoch(t))).collect();
+        store::records::insert_cdrs(&mut tx, &rows).await?;
         if options.traffic {
-            for row in history::demo_lists(&options.fixtures.config, entropy, &clock.stamp()) {
-                store::dialer::insert_spool(&mut tx, &row).await?;
-            }
+            let lists = history::demo_lists(&options.fixtures.config, entropy, &clock.stamp());
+            store::dialer::insert_spool_many(&mut tx, &lists).await?;
         }
         let policy = &options.fixtures.recordings;
         for pin in &policy.pinned {

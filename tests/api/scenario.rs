@@ -184,6 +184,13 @@ async fn a_control_token_guards_the_control_api_but_not_health() {
         .send(app.client.get(format!("{}/_mock/state/blacklist", app.base)).header("authorization", "Bearer s3cret"))
         .await;
     assert_eq!(allowed.status, 200);
+    // the backup listener's control routes are guarded too
+    let backup = app.send(app.client.get(format!("{}/_mock/instances", app.backup))).await;
+    assert_eq!(backup.status, 401);
+    let backup = app
+        .send(app.client.get(format!("{}/_mock/instances", app.backup)).header("authorization", "Bearer s3cret"))
+        .await;
+    assert_eq!(backup.status, 200);
     // the Integra routes keep their own tokens
     app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "1")]).await.assert_one();
 }
