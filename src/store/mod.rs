@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod dialer;
+pub mod group;
 pub mod overview;
 pub mod recordings;
 pub mod records;
@@ -136,11 +137,22 @@ pub async fn insert_many<T>(
     conn: &mut SqliteConnection,
     head: &'static str,
     rows: &[T],
+    push: impl FnMut(&mut Separated<'_, Sqlite, &'static str>, &T),
+) -> Result<(), StoreError> {
+    insert_many_then(conn, head, rows, push, "").await
+}
+
+/// [`insert_many`] with `tail` after the values (`ON CONFLICT ...`).
+pub async fn insert_many_then<T>(
+    conn: &mut SqliteConnection,
+    head: &'static str,
+    rows: &[T],
     mut push: impl FnMut(&mut Separated<'_, Sqlite, &'static str>, &T),
+    tail: &'static str,
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut query = QueryBuilder::<Sqlite>::new(head);
-        query.push(' ').push_values(chunk, |mut values, row| push(&mut values, row));
+        query.push(' ').push_values(chunk, |mut values, row| push(&mut values, row)).push(tail);
         query.build().execute(&mut *conn).await?;
     }
     Ok(())

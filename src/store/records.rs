@@ -130,22 +130,25 @@ pub struct BlacklistRow {
     pub updated_at: String,
 }
 
-pub async fn upsert_blacklist(conn: &mut SqliteConnection, row: &BlacklistRow) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO blacklist (phone, campaign, username, company, job_title, name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (phone, campaign) DO UPDATE SET username = excluded.username, company = excluded.company,
-           job_title = excluded.job_title, name = excluded.name, updated_at = excluded.updated_at",
+/// Adds or updates blacklist entries (the last of repeated pairs wins), a few statements for many.
+pub async fn upsert_blacklist(conn: &mut SqliteConnection, rows: &[BlacklistRow]) -> Result<(), StoreError> {
+    super::insert_many_then(
+        conn,
+        "INSERT INTO blacklist (phone, campaign, username, company, job_title, name, updated_at)",
+        rows,
+        |v, row| {
+            v.push_bind(&row.phone)
+                .push_bind(&row.campaign)
+                .push_bind(&row.username)
+                .push_bind(&row.company)
+                .push_bind(&row.job_title)
+                .push_bind(&row.name)
+                .push_bind(&row.updated_at);
+        },
+        " ON CONFLICT (phone, campaign) DO UPDATE SET username = excluded.username, company = excluded.company, \
+         job_title = excluded.job_title, name = excluded.name, updated_at = excluded.updated_at",
     )
-    .bind(&row.phone)
-    .bind(&row.campaign)
-    .bind(&row.username)
-    .bind(&row.company)
-    .bind(&row.job_title)
-    .bind(&row.name)
-    .bind(&row.updated_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 pub async fn delete_blacklist(conn: &mut SqliteConnection, phone: &str, campaign: &str) -> Result<(), StoreError> {

@@ -20,13 +20,16 @@ impl World {
     pub async fn add_to_blacklist(&self, value: &Value, shape: Shape) -> Result<(), Failure> {
         let entries = self.blacklist_entries(value, shape)?;
         if let [entry] = entries.as_slice() {
-            // One statement is atomic on its own: one round trip to the database, not three.
-            records::upsert_blacklist(&mut *self.store().writer().acquire().await?, entry).await?;
+            // Concurrent single additions share a statement and its commit (one statement is
+            // atomic on its own); each is answered after the commit that holds it.
+            let writer = self.store().writer().clone();
+            let write = |rows: Vec<BlacklistRow>| async move {
+                records::upsert_blacklist(&mut *writer.acquire().await?, &rows).await
+            };
+            self.blacklist_group.submit(entry.clone(), write).await.map_err(Failure::Internal)?;
         } else {
             let mut tx = self.store().writer().begin().await?;
-            for entry in &entries {
-                records::upsert_blacklist(&mut tx, entry).await?;
-            }
+            records::upsert_blacklist(&mut tx, &entries).await?;
             tx.commit().await?;
         }
         self.publish("blacklist", serde_json::json!({"added": entries}));

@@ -84,7 +84,7 @@ impl World {
                     name: None,
                     updated_at: self.clock().stamp(),
                 };
-                records::upsert_blacklist(&mut tx, &row).await?;
+                records::upsert_blacklist(&mut tx, std::slice::from_ref(&row)).await?;
                 format!("{} blacklisted for {}", r.callerid, r.campaign)
             }
             Action::Reschedule => {

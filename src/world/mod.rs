@@ -78,6 +78,8 @@ pub struct World {
     audio_cache: Arc<crate::audio::cache::Cache>,
     /// Live tokens and their users, as read from `sessions` (see `auth::token_user`).
     tokens: Mutex<auth::Tokens>,
+    /// Single blacklist additions waiting for their group commit.
+    blacklist_group: Arc<store::group::Group<store::records::BlacklistRow>>,
 }
 
 impl World {
@@ -145,6 +147,7 @@ impl World {
             recording_seed,
             audio_cache: options.audio_cache,
             tokens: Mutex::default(),
+            blacklist_group: Arc::default(),
         })
     }
 

@@ -249,6 +249,42 @@ async fn addblackbulk_adds_every_element_and_updates_existing_ones() {
 }
 
 #[tokio::test]
+async fn the_last_of_repeated_pairs_in_a_bulk_wins() {
+    let app = TestApp::spawn().await;
+    let bulk = json!([
+        {"phone": "1", "campaign": "Ventas->", "name": "first"},
+        {"phone": "1", "campaign": "Ventas->", "name": "second"},
+    ]);
+    send(&app, "admin/addblackbulk", &bulk).await.assert_one();
+    let mut second = row("1", "Ventas->");
+    second["name"] = json!("second");
+    assert_eq!(entries(&app).await, vec![second]);
+}
+
+#[tokio::test]
+async fn concurrent_additions_all_land_each_answered_after_its_commit() {
+    // Concurrent single additions share a commit: every one is answered 1 and every one is there,
+    // including several updates of one pair (one of them wins).
+    let app = TestApp::spawn().await;
+    let sends = (0..64).map(|i| {
+        let value = if i % 8 == 0 {
+            json!({"phone": "099000000", "campaign": "*", "name": format!("n{i}")})
+        } else {
+            json!({"phone": format!("0991{i:05}"), "campaign": "Ventas->"})
+        };
+        let app = &app;
+        async move { send(app, "admin/addblack", &value).await }
+    });
+    for reply in futures_util::future::join_all(sends).await {
+        reply.assert_one();
+    }
+    let entries = entries(&app).await;
+    assert_eq!(entries.len(), 56 + 1);
+    let shared = entries.iter().find(|e| e["phone"] == "099000000").unwrap();
+    assert!((0..64).step_by(8).any(|i| shared["name"] == format!("n{i}")), "{shared}");
+}
+
+#[tokio::test]
 async fn deleteblackbulk_removes_every_element() {
     let app = TestApp::spawn().await;
     let bulk = json!([
