@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+/// A queued row and where its caller waits for the commit's outcome.
+type Waiting<T> = (T, oneshot::Sender<Result<(), String>>);
+
 /// The rows waiting for their commit, and the turn to write them.
 #[derive(Debug)]
 pub struct Group<T> {
-    pending: Mutex<Vec<(T, oneshot::Sender<Result<(), String>>)>>,
+    pending: Mutex<Vec<Waiting<T>>>,
     turn: tokio::sync::Mutex<()>,
 }
 
@@ -47,7 +50,7 @@ impl<T: Send + 'static> Group<T> {
         answered.await.unwrap_or_else(|_| Err("the write was abandoned".into()))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(T, oneshot::Sender<Result<(), String>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Waiting<T>>> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
