@@ -1,7 +1,6 @@
 //! `Supervisor/queuesummary` and `Supervisor/campaignstatus` (CONTRACT section 8), computed from the
 //! engine's live state and the day's counted events. Keys, order and types are the seed's.
 
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Engine;
@@ -10,69 +9,41 @@ use super::queues::{DayStats, Queue};
 use crate::clock::{Millis, local_naive};
 use crate::world::vendor_date::VendorDate;
 
-/// One element of `Supervisor/queuesummary`'s array: a campaign, or the closing object. Typed
-/// (not a JSON value): the route is asked often, and this serializes straight to text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum SummaryItem {
-    Queue(SummaryRow),
-    End(SummaryEnd),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SummaryRow {
-    pub queue: String,
-    pub logged_in: usize,
-    pub available: usize,
-    pub callers: usize,
-    pub hold_time: i64,
-    pub talk_time: i64,
-    pub longest_hold_time: i64,
-    pub internal_action_id: String,
-    pub date_received: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SummaryEnd {
-    pub internal_action_id: String,
-    pub date_received: String,
-}
-
 impl Engine {
-    /// `Supervisor/queuesummary`: one object per campaign, then the closing object.
-    pub fn queue_summary(&mut self) -> Vec<SummaryItem> {
-        let action = self.action_id();
-        let received = self.java_date(self.now);
+    /// `Supervisor/queuesummary`: one object per campaign, then the closing object, as JSON text
+    /// (keys in the seed's order). Written by hand: the route is asked often, and the two values
+    /// every object shares are escaped once.
+    pub fn queue_summary(&mut self) -> String {
+        use std::fmt::Write;
+        let action = json_text(&self.action_id());
+        let received = json_text(&self.java_date(self.now));
         let day = self.day(self.now);
-        let mut rows: Vec<SummaryItem> = self
-            .queues
-            .iter()
-            .map(|q| {
-                let stats = q.stats_of(day);
-                let members = || q.members.iter().map(|m| &self.agents[m.agent]);
-                let longest = q
-                    .waiting
-                    .iter()
-                    .filter_map(|id| self.calls.get(id))
-                    .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
-                    .max();
-                SummaryItem::Queue(SummaryRow {
-                    queue: q.name.clone(),
-                    logged_in: members().filter(|a| a.logged_in).count(),
-                    available: members().filter(|a| a.is_available()).count(),
-                    callers: q.waiting.len(),
-                    hold_time: average_seconds(stats.hold_ms, stats.hold_count),
-                    talk_time: average_seconds(stats.talk_ms, stats.talk_count),
-                    longest_hold_time: longest.unwrap_or(0) / 1000,
-                    internal_action_id: action.clone(),
-                    date_received: received.clone(),
-                })
-            })
-            .collect();
-        rows.push(SummaryItem::End(SummaryEnd { internal_action_id: action, date_received: received }));
-        rows
+        let mut out = String::with_capacity(256 * (self.queues.len() + 1));
+        out.push('[');
+        for q in &self.queues {
+            let stats = q.stats_of(day);
+            let members = || q.members.iter().map(|m| &self.agents[m.agent]);
+            let longest = q
+                .waiting
+                .iter()
+                .filter_map(|id| self.calls.get(id))
+                .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
+                .max();
+            let _ = write!(
+                out,
+                "{{\"queue\":{},\"loggedIn\":{},\"available\":{},\"callers\":{},\"holdTime\":{},\"talkTime\":{},\
+                 \"longestHoldTime\":{},\"internalActionId\":{action},\"dateReceived\":{received}}},",
+                json_text(&q.name),
+                members().filter(|a| a.logged_in).count(),
+                members().filter(|a| a.is_available()).count(),
+                q.waiting.len(),
+                average_seconds(stats.hold_ms, stats.hold_count),
+                average_seconds(stats.talk_ms, stats.talk_count),
+                longest.unwrap_or(0) / 1000,
+            );
+        }
+        let _ = write!(out, "{{\"internalActionId\":{action},\"dateReceived\":{received}}}]");
+        out
     }
 
     /// `Supervisor/campaignstatus`: every campaign keyed by name, or one campaign and its members
@@ -155,6 +126,11 @@ impl Engine {
     fn java_date(&self, at: Millis) -> String {
         VendorDate::from(local_naive(self.zone, at)).java_style()
     }
+}
+
+/// `text` as a JSON string literal.
+fn json_text(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// The one bucket of CONTRACT section 8 an agent falls in (index into the campaign's counts).

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) -> Answer {
     match world.queue_summary().await {
-        Ok(value) => Answer::json(&value),
+        Ok(text) => Answer::Json(text),
         Err(e) => e.into(),
     }
 }

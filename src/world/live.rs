@@ -183,7 +183,7 @@ impl World {
     }
 
     /// `Supervisor/queuesummary`.
-    pub async fn queue_summary(&self) -> Result<Vec<crate::engine::supervisor::SummaryItem>, Failure> {
+    pub async fn queue_summary(&self) -> Result<String, Failure> {
         Ok(self.engine().await?.queue_summary())
     }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -20,7 +20,16 @@ impl VendorDate {
     /// Java's default `DateFormat` style used by the vendor's `dateReceived`:
     /// `Nov 2, 2018 11:31:42 AM`.
     pub fn java_style(self) -> String {
-        self.0.format("%b %-d, %Y %-I:%M:%S %p").to_string()
+        // By hand: chrono's formatter parses its pattern on every call, and this is on hot paths.
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let (d, t) = (self.0.date(), self.0.time());
+        let hour = match t.hour() % 12 {
+            0 => 12,
+            h => h,
+        };
+        let half = if t.hour() < 12 { "AM" } else { "PM" };
+        let month = MONTHS[d.month0() as usize];
+        format!("{month} {}, {} {hour}:{:02}:{:02} {half}", d.day(), d.year(), t.minute(), t.second())
     }
 }
 
@@ -63,7 +72,9 @@ impl FromStr for VendorDate {
 
 impl fmt::Display for VendorDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format(FORMAT))
+        // `FORMAT`, by hand (chrono parses its pattern on every call).
+        let (d, t) = (self.0.date(), self.0.time());
+        write!(f, "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second())
     }
 }
 
@@ -126,6 +137,17 @@ mod tests {
         assert_eq!(d.java_style(), "Nov 2, 2018 11:31:42 AM");
         let d: VendorDate = "2018-11-12 23:05:09".parse().unwrap();
         assert_eq!(d.java_style(), "Nov 12, 2018 11:05:09 PM");
+    }
+
+    #[test]
+    fn hand_formatting_agrees_with_chrono_every_hour_of_a_year() {
+        let mut at = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap().and_hms_opt(0, 0, 7).unwrap();
+        while at.year() == 2016 {
+            let d = VendorDate(at);
+            assert_eq!(d.to_string(), at.format(FORMAT).to_string());
+            assert_eq!(d.java_style(), at.format("%b %-d, %Y %-I:%M:%S %p").to_string());
+            at += chrono::Duration::minutes(61);
+        }
     }
 
     #[test]
