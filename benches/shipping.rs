@@ -372,7 +372,9 @@ fn main() {
                 let addblack_rate = throughput(addr, blacklist.clone(), is_one).await;
                 summary_shares.push(summary_rate / bare_rate);
                 addblack_shares.push(addblack_rate / bare_rate);
-                (summaries.push(summary_rate), additions.push(addblack_rate), bares.push(bare_rate));
+                summaries.push(summary_rate);
+                additions.push(addblack_rate);
+                bares.push(bare_rate);
             }
             drop((server, reference));
             (median(summaries), median(additions), median(bares), median(summary_shares), median(addblack_shares))

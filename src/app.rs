@@ -53,7 +53,7 @@ pub fn app(state: AppState) -> Router {
     let api = Arc::new(api);
     let openapi =
         Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
-    Router::new()
+    let router = Router::new()
         .merge(control)
         .merge(records)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
@@ -62,19 +62,27 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi)
         .merge(crate::web::router())
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors));
+    traced(router).with_state(state)
+}
+
+/// Request logs (`RUST_LOG=tower_http=debug`) when the log filter asks for them: the layer costs
+/// every request something even when its events are filtered out.
+fn traced(router: Router<AppState>) -> Router<AppState> {
+    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    }
 }
 
 /// The backup recordings host's router: the backup store's `/records/...` and health.
 pub fn backup_app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .merge(routes::recordings::router(Host::Backup).0)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors));
+    traced(router).with_state(state)
 }

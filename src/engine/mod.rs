@@ -220,6 +220,14 @@ impl Engine {
         std::mem::take(&mut self.returned)
     }
 
+    /// Whether the engine has run to `to` and holds nothing for the world to store.
+    pub fn is_caught_up(&self, to: Millis) -> bool {
+        self.now >= to
+            && self.finished.is_empty()
+            && self.returned.is_empty()
+            && self.events.peek().is_none_or(|std::cmp::Reverse((at, _, _))| *at > to)
+    }
+
     /// The calls finished since the last take, oldest first.
     pub fn take_finished(&mut self) -> Vec<Finished> {
         std::mem::take(&mut self.finished)
