@@ -19,16 +19,16 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Answer;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let world =
+            Instance::from_request_parts(parts, state).await.map_err(|_| Answer::Internal("no instance".into()))?.0;
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-            .map(|(_, token)| token.trim().to_string());
-        let world =
-            Instance::from_request_parts(parts, state).await.map_err(|_| Answer::Internal("no instance".into()))?.0;
-        let user = match &token {
+            .map(|(_, token)| token.trim());
+        let user = match token {
             Some(token) => world.token_user(token).await.map_err(Answer::from)?,
             None => None,
         };

@@ -70,8 +70,8 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
         let multipart = request
             .headers()
             .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
+            .map(|v| v.as_bytes().trim_ascii_start())
+            .is_some_and(|v| v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/"));
         let query = request.uri().query().map(str::to_string);
         let slot = request.extensions().get::<super::record::FormSlot>().cloned();
         let raw = match axum::body::to_bytes(request.into_body(), MAX).await {
