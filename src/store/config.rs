@@ -1,6 +1,8 @@
 //! SQL of the configuration tables: written once from the fixtures, read at every start.
 
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use futures_util::TryStreamExt;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Either, Row, SqliteConnection, SqlitePool};
 
 use super::{StoreError, insert_many};
 use crate::world::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, User};
@@ -61,16 +63,33 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
     .await
 }
 
+/// The configuration tables, read in one round trip (six queries in one script; each query's rows
+/// come before its result).
+const LOAD: &str = "SELECT username, password, name, profile, phone FROM users ORDER BY rowid;
+    SELECT username, name, phone, tech, context, logged_in FROM agents ORDER BY position;
+    SELECT campaign, agent, penalty FROM members ORDER BY campaign, position;
+    SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to, calls_per_hour, patience
+      FROM campaigns ORDER BY position;
+    SELECT campaign, l1, l2, l3, action FROM disposition_options ORDER BY rowid;
+    SELECT value FROM meta WHERE key = 'calls'";
+
 pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
-    let users = sqlx::query("SELECT username, password, name, profile, phone FROM users ORDER BY rowid")
-        .fetch_all(pool)
-        .await?
+    let mut sets: Vec<Vec<SqliteRow>> = vec![Vec::new()];
+    let mut results = sqlx::raw_sql(LOAD).fetch_many(pool);
+    while let Some(item) = results.try_next().await? {
+        match item {
+            Either::Left(_) => sets.push(Vec::new()),
+            Either::Right(row) => sets.last_mut().expect("a set is open").push(row),
+        }
+    }
+    drop(results);
+    let mut sets = sets.into_iter();
+    let mut next = || sets.next().unwrap_or_default();
+    let users = next()
         .into_iter()
         .map(|r| User { username: r.get(0), password: r.get(1), name: r.get(2), profile: r.get(3), phone: r.get(4) })
         .collect();
-    let agents = sqlx::query("SELECT username, name, phone, tech, context, logged_in FROM agents ORDER BY position")
-        .fetch_all(pool)
-        .await?
+    let agents = next()
         .into_iter()
         .map(|r| Agent {
             username: r.get(0),
@@ -82,20 +101,9 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
         })
         .collect();
     let members: Vec<(String, Member)> =
-        sqlx::query("SELECT campaign, agent, penalty FROM members ORDER BY campaign, position")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.get(0), Member { agent: r.get(1), penalty: r.get(2) }))
-            .collect();
+        next().into_iter().map(|r| (r.get(0), Member { agent: r.get(1), penalty: r.get(2) })).collect();
     let mut campaigns = Vec::new();
-    let rows = sqlx::query(
-        "SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to, calls_per_hour, patience
-         FROM campaigns ORDER BY position",
-    )
-    .fetch_all(pool)
-    .await?;
-    for r in rows {
+    for r in next() {
         let name: String = r.get(0);
         let kind: String = r.get(1);
         campaigns.push(Campaign {
@@ -113,9 +121,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             patience: r.get(10),
         });
     }
-    let dispositions = sqlx::query("SELECT campaign, l1, l2, l3, action FROM disposition_options ORDER BY rowid")
-        .fetch_all(pool)
-        .await?
+    let dispositions = next()
         .into_iter()
         .map(|r| {
             let action: String = r.get(4);
@@ -128,8 +134,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             (r.get(0), option)
         })
         .collect();
-    let calls: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'calls'").fetch_optional(pool).await?;
+    let calls: Option<String> = next().first().map(|r| r.get(0));
     let calls = calls.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     Ok(Config { campaigns, agents, users, dispositions, calls })
 }
