@@ -220,9 +220,11 @@ impl Engine {
         std::mem::take(&mut self.returned)
     }
 
-    /// Whether the engine has run to `to` and holds nothing for the world to store.
+    /// Whether the engine has run to `to` and holds nothing for the world to store or supply: no
+    /// event due by `to` (a woken dialer's tick is one), no finished call, no returned lead.
     pub fn is_caught_up(&self, to: Millis) -> bool {
         self.now >= to
+            && self.need.is_none()
             && self.finished.is_empty()
             && self.returned.is_empty()
             && self.events.peek().is_none_or(|std::cmp::Reverse((at, _, _))| *at > to)
@@ -649,6 +651,18 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::world::config::CampaignKind;
+
+    #[test]
+    fn an_event_due_by_now_means_the_engine_is_not_caught_up() {
+        let mut engine = one_agent_engine(CallSettings::default());
+        let now = engine.now();
+        engine.advance(now);
+        assert!(engine.is_caught_up(now));
+        engine.schedule(now, Event::DialerTick(0));
+        assert!(!engine.is_caught_up(now), "a tick due now must run before a read");
+        engine.advance(now);
+        assert!(!engine.is_caught_up(now + 1), "time moved on");
+    }
 
     fn one_agent_engine(settings: CallSettings) -> Engine {
         let agents = vec![Agent::new("a".into(), "A".into(), "1001".into(), "SIP".into(), true, 0)];
