@@ -39,11 +39,14 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
+/// What a listener serves: its router behind CORS and the control token.
+pub type App = http::cors::Cors<Router>;
+
 /// The main listener's router.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState) -> App {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
     let (integra, mut api) = routes::router();
-    let integra = integra.route_layer(middleware::from_fn_with_state(state.clone(), http::record::integra));
+    let integra = integra.route_layer(http::record::IntegraLayer(state.clone()));
     let (control, control_api) = control::router().split_for_parts();
     let (health, health_api) = control::health_router().split_for_parts();
     let (records, records_api) = routes::recordings::router(Host::Main);
@@ -61,9 +64,8 @@ pub fn app(state: AppState) -> Router {
         .merge(health)
         .merge(openapi)
         .merge(crate::web::router())
-        .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors));
-    traced(router).with_state(state)
+        .fallback(routes::not_found);
+    http::cors::Cors::new(state.clone(), traced(router).with_state(state))
 }
 
 /// Request logs (`RUST_LOG=tower_http=debug`) when the log filter asks for them: the layer costs
@@ -77,12 +79,11 @@ fn traced(router: Router<AppState>) -> Router<AppState> {
 }
 
 /// The backup recordings host's router: the backup store's `/records/...` and health.
-pub fn backup_app(state: AppState) -> Router {
+pub fn backup_app(state: AppState) -> App {
     let router = Router::new()
         .merge(routes::recordings::router(Host::Backup).0)
         .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
         .merge(control::health_router().split_for_parts().0)
-        .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), http::cors::cors));
-    traced(router).with_state(state)
+        .fallback(routes::not_found);
+    http::cors::Cors::new(state.clone(), traced(router).with_state(state))
 }

@@ -60,12 +60,18 @@ impl Instances {
 
     /// The instance `name`, created from the fixtures when it does not exist yet.
     pub async fn get(&self, name: &str) -> Result<Arc<World>, StoreError> {
-        if let Some((recent, world)) = &*self.recent()
-            && recent == name
-        {
-            return Ok(Arc::clone(world));
+        match self.recent_named(name) {
+            Some(world) => Ok(world),
+            None => self.get_slow(name).await,
         }
-        self.get_slow(name).await
+    }
+
+    /// Instance `name` if it is the one last used (found without the async lock).
+    pub fn recent_named(&self, name: &str) -> Option<Arc<World>> {
+        match &*self.recent() {
+            Some((recent, world)) if recent == name => Some(Arc::clone(world)),
+            _ => None,
+        }
     }
 
     fn recent(&self) -> std::sync::MutexGuard<'_, Option<(String, Arc<World>)>> {
@@ -234,6 +240,13 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         }
         Err(refusal) => refusal,
     }
+}
+
+/// The request's instance without waiting, when that is possible: the one last used, under a clock
+/// that needs no settling (see [`World::settle`]). `None` sends the request through [`world_for`].
+pub fn ready_world(state: &AppState, headers: &HeaderMap) -> Option<Arc<World>> {
+    let world = state.instances.recent_named(&name_of(headers).ok()?)?;
+    (world.clock().mode() != crate::clock::ClockMode::Manual).then_some(world)
 }
 
 /// The instance a request with `headers` names, opened and settled; or the answer that refuses it.

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::ServiceExt;
+use axum::extract::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -87,8 +89,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     let certificate_pem = tls.as_ref().map(|t| t.certificate_pem.clone());
     let task = match tls {
         None => tokio::spawn(async move {
-            let main = axum::serve(main, main_app);
-            let backup = axum::serve(backup, backup_app);
+            let main = axum::serve(main, ServiceExt::<Request>::into_make_service(main_app));
+            let backup = axum::serve(backup, ServiceExt::<Request>::into_make_service(backup_app));
             if let Err(e) = tokio::try_join!(async { main.await }, async { backup.await }) {
                 tracing::error!(error = %e, "a listener failed");
             }
@@ -103,8 +105,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
             };
             let (main, backup) = (secure(main)?, secure(backup)?);
             tokio::spawn(async move {
-                let main = main.serve(main_app.into_make_service());
-                let backup = backup.serve(backup_app.into_make_service());
+                let main = main.serve(ServiceExt::<Request>::into_make_service(main_app));
+                let backup = backup.serve(ServiceExt::<Request>::into_make_service(backup_app));
                 if let Err(e) = tokio::try_join!(main, backup) {
                     tracing::error!(error = %e, "a listener failed");
                 }

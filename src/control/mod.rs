@@ -1,7 +1,7 @@
 //! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
 //! Health, the world's tables, the clock, scenario actions, recordings, the pages' reads.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -95,15 +95,11 @@ async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Re
 
 /// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`. The
 /// refusal of a request that lacks it, if it does (run by the outermost layer, on both listeners).
-pub fn refusal(state: &AppState, request: &Request) -> Option<Response> {
-    let path = request.uri().path();
+pub fn refusal(state: &AppState, path: &str, headers: &axum::http::HeaderMap) -> Option<Response> {
     let guarded = path.starts_with("/_mock/") && path != "/_mock/health";
     let token = state.settings.control_token.as_ref().filter(|_| guarded)?;
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     (given != Some(token.as_str()))
         .then(|| error(StatusCode::UNAUTHORIZED, "the control API needs Authorization: Bearer <--control-token>"))
 }

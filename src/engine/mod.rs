@@ -643,7 +643,12 @@ impl Engine {
     /// The next `internalActionId` (one per supervisor response).
     fn action_id(&mut self) -> String {
         self.action_counter += 1;
-        format!("{}_{}", self.action_prefix, self.action_counter)
+        let mut number = itoa::Buffer::new();
+        let mut id = String::with_capacity(32);
+        id.push_str(number.format(self.action_prefix));
+        id.push('_');
+        id.push_str(number.format(self.action_counter));
+        id
     }
 }
 

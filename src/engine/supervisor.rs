@@ -14,11 +14,12 @@ impl Engine {
     /// (keys in the seed's order). Written by hand: the route is asked often, and the two values
     /// every object shares are escaped once.
     pub fn queue_summary(&mut self) -> String {
-        use std::fmt::Write;
-        let action = json_text(&self.action_id());
-        let received = json_text(&self.java_date(self.now));
+        // Neither value has anything JSON would escape: digits and `_`; letters, digits, `,:` and spaces.
+        let action = self.action_id();
+        let received = self.java_date(self.now);
         let day = self.day(self.now);
         let mut out = String::with_capacity(256 * (self.queues.len() + 1));
+        let mut number = itoa::Buffer::new();
         out.push('[');
         for q in &self.queues {
             let stats = q.stats_of(day);
@@ -29,20 +30,28 @@ impl Engine {
                 .filter_map(|id| self.calls.get(id))
                 .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
                 .max();
-            let _ = write!(
-                out,
-                "{{\"queue\":{},\"loggedIn\":{},\"available\":{},\"callers\":{},\"holdTime\":{},\"talkTime\":{},\
-                 \"longestHoldTime\":{},\"internalActionId\":{action},\"dateReceived\":{received}}},",
-                json_text(&q.name),
-                members().filter(|a| a.logged_in).count(),
-                members().filter(|a| a.is_available()).count(),
-                q.waiting.len(),
-                average_seconds(stats.hold_ms, stats.hold_count),
-                average_seconds(stats.talk_ms, stats.talk_count),
-                longest.unwrap_or(0) / 1000,
-            );
+            out.push_str("{\"queue\":");
+            push_json_text(&mut out, &q.name);
+            for (key, value) in [
+                ("loggedIn", members().filter(|a| a.logged_in).count() as i64),
+                ("available", members().filter(|a| a.is_available()).count() as i64),
+                ("callers", q.waiting.len() as i64),
+                ("holdTime", average_seconds(stats.hold_ms, stats.hold_count)),
+                ("talkTime", average_seconds(stats.talk_ms, stats.talk_count)),
+                ("longestHoldTime", longest.unwrap_or(0) / 1000),
+            ] {
+                out.push_str(",\"");
+                out.push_str(key);
+                out.push_str("\":");
+                out.push_str(number.format(value));
+            }
+            out.push(',');
+            push_closing(&mut out, &action, &received);
+            out.push(',');
         }
-        let _ = write!(out, "{{\"internalActionId\":{action},\"dateReceived\":{received}}}]");
+        out.push('{');
+        push_closing(&mut out, &action, &received);
+        out.push(']');
         out
     }
 
@@ -131,6 +140,26 @@ impl Engine {
 /// `text` as a JSON string literal.
 fn json_text(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
+}
+
+/// Appends `text` as a JSON string literal (as is when nothing in it needs escaping).
+fn push_json_text(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&json_text(text));
+    }
+}
+
+/// The two keys every queuesummary object ends with (`action` and `received` need no escaping).
+fn push_closing(out: &mut String, action: &str, received: &str) {
+    out.push_str("\"internalActionId\":\"");
+    out.push_str(action);
+    out.push_str("\",\"dateReceived\":\"");
+    out.push_str(received);
+    out.push_str("\"}");
 }
 
 /// The one bucket of CONTRACT section 8 an agent falls in (index into the campaign's counts).

@@ -2,34 +2,76 @@
 //! browser pages, so preflights answer 204 and every answer names the allowed origin: the request's
 //! (or `*`), or only those of `--cors`. It also refuses control requests without `--control-token`.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tower_service::Service;
 
 use crate::app::AppState;
 
-pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let allowed = allowed_origin(&state.settings.cors, origin.as_ref());
-    let mut response = if request.method() == Method::OPTIONS {
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        if allowed.is_some() {
-            let headers = response.headers_mut();
-            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("Authorization, Content-Type, X-Mock-Instance"),
-            );
-            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+/// The router `S` behind CORS and the control token. A service around the whole router rather than
+/// a layer of it: a layer is cloned into every request with the route it wraps.
+#[derive(Debug, Clone)]
+pub struct Cors<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> Cors<S> {
+    pub fn new(state: AppState, inner: S) -> Self {
+        Self { state, inner }
+    }
+}
+
+impl<S, B> Service<Request<B>> for Cors<S>
+where
+    S: Service<Request<B>, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let allowed = allowed_origin(&self.state.settings.cors, request.headers().get(header::ORIGIN));
+        let refused = if request.method() == Method::OPTIONS {
+            Some(preflight(allowed.is_some()))
+        } else {
+            crate::control::refusal(&self.state, request.uri().path(), request.headers())
+        };
+        if let Some(mut response) = refused {
+            decorate(response.headers_mut(), allowed);
+            return Box::pin(std::future::ready(Ok(response)));
         }
-        response
-    } else if let Some(refusal) = crate::control::refusal(&state, &request) {
-        refusal
-    } else {
-        next.run(request).await
-    };
-    decorate(response.headers_mut(), allowed);
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?;
+            decorate(response.headers_mut(), allowed);
+            Ok(response)
+        })
+    }
+}
+
+/// The answer to a preflight: 204, with what may be sent when the origin is allowed.
+fn preflight(allowed: bool) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if allowed {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Authorization, Content-Type, X-Mock-Instance"),
+        );
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    }
     response
 }
 

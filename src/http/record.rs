@@ -2,16 +2,22 @@
 //! records the request and its answer in the instance's journal, and applies the instance's faults
 //! (delay, forced answer, dropped connection) when one hits the request.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower_layer::Layer;
+use tower_service::Service;
 
 use super::answer::{REASON, TEXT, reason_value};
 use crate::app::AppState;
+use crate::faults::Hit;
 use crate::journal::{FormRecord, Recorded};
 use crate::world::World;
 
@@ -19,18 +25,94 @@ use crate::world::World;
 #[derive(Debug, Clone, Default)]
 pub struct FormSlot(pub Arc<Mutex<FormRecord>>);
 
-/// Resolves the instance, then journals the request around its faults and its handler.
-pub async fn integra(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let world = match crate::instances::world_for(&state, request.headers()).await {
-        Ok(world) => world,
-        Err(refusal) => return refusal,
+/// Puts [`Integra`] in front of each Integra route.
+#[derive(Debug, Clone)]
+pub struct IntegraLayer(pub AppState);
+
+impl<S> Layer<S> for IntegraLayer {
+    type Service = Integra<S>;
+
+    fn layer(&self, inner: S) -> Integra<S> {
+        Integra { state: self.0.clone(), inner }
+    }
+}
+
+/// Resolves the instance, then journals the request around its faults and its route `S`. Written
+/// as a service rather than with `from_fn`: when the instance is the one last used and no fault
+/// hits, the route is called at once, without cloning and boxing it for later.
+#[derive(Debug, Clone)]
+pub struct Integra<S> {
+    state: AppState,
+    inner: S,
+}
+
+type Answering = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<S> Service<Request> for Integra<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answering;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Answering {
+        let Some(world) = crate::instances::ready_world(&self.state, request.headers()) else {
+            let (state, inner) = (self.state.clone(), self.inner.clone());
+            return Box::pin(async move {
+                match crate::instances::world_for(&state, request.headers()).await {
+                    Ok(world) => Ok(journaled(world, request, inner).await),
+                    Err(refusal) => Ok(refusal),
+                }
+            });
+        };
+        let (request, recorded, slot) = prepare(&world, request);
+        match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
+            None => {
+                let answer = self.inner.call(request);
+                Box::pin(async move { Ok(record(&world, recorded, slot, answer.await?).await) })
+            }
+            Some(hit) => {
+                let inner = self.inner.clone();
+                Box::pin(async move {
+                    let answer = faulted(hit, request, inner).await;
+                    Ok(record(&world, recorded, slot, answer).await)
+                })
+            }
+        }
+    }
+}
+
+/// The whole of [`Integra`] once the instance is known.
+async fn journaled<S>(world: Arc<World>, request: Request, inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let (request, recorded, slot) = prepare(&world, request);
+    let answer = match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
+        None => run(inner, request).await,
+        Some(hit) => faulted(hit, request, inner).await,
     };
+    record(&world, recorded, slot, answer).await
+}
+
+/// Hands the instance and the form's slot to the handlers; starts the journal's entry.
+fn prepare(world: &Arc<World>, mut request: Request) -> (Request, Recorded, FormSlot) {
     let slot = FormSlot::default();
     request.extensions_mut().insert(slot.clone());
-    request.extensions_mut().insert(Arc::clone(&world));
-    let mut recorded =
+    request.extensions_mut().insert(Arc::clone(world));
+    let recorded =
         Recorded::new(request.method().clone(), request.uri().path(), request.headers(), world.clock().now_millis());
-    let response = faults(&world, request, next).await;
+    (request, recorded, slot)
+}
+
+/// Journals the answer (and the form the handler read), then gives it on.
+async fn record(world: &World, mut recorded: Recorded, slot: FormSlot, response: Response) -> Response {
     let (parts, body) = response.into_parts();
     let (bytes, body) = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => (Some(bytes.clone()), Body::from(bytes)),
@@ -42,11 +124,25 @@ pub async fn integra(State(state): State<AppState>, mut request: Request, next: 
     Response::from_parts(parts, body)
 }
 
-/// Applies the instance's faults to the request, if one hits it; else runs the handler.
-async fn faults(world: &World, request: Request, next: Next) -> Response {
-    let Some(hit) = world.faults().hit(request.uri().path(), || world.entropy().unit()) else {
-        return next.run(request).await;
-    };
+async fn run<S>(mut inner: S, request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    if let Err(never) = std::future::poll_fn(|cx| inner.poll_ready(cx)).await {
+        match never {}
+    }
+    match inner.call(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// What a fault that hit makes of the request: a delay, then a forced answer, a dropped
+/// connection, or the handler's own answer.
+async fn faulted<S>(hit: Hit, request: Request, inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     if hit.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(hit.latency_ms)).await;
     }
@@ -61,7 +157,7 @@ async fn faults(world: &World, request: Request, next: Next) -> Response {
             response.headers_mut().insert(REASON.clone(), reason_value("fault injected by /_mock/faults"));
             response
         }
-        None => next.run(request).await,
+        None => run(inner, request).await,
     }
 }
 

@@ -29,7 +29,22 @@ impl VendorDate {
         };
         let half = if t.hour() < 12 { "AM" } else { "PM" };
         let month = MONTHS[d.month0() as usize];
-        format!("{month} {}, {} {hour}:{:02}:{:02} {half}", d.day(), d.year(), t.minute(), t.second())
+        let two = |n: u32| [char::from(b'0' + (n / 10) as u8), char::from(b'0' + (n % 10) as u8)];
+        let mut out = String::with_capacity(24);
+        out.push_str(month);
+        out.push(' ');
+        out.push_str(itoa::Buffer::new().format(d.day()));
+        out.push_str(", ");
+        out.push_str(itoa::Buffer::new().format(d.year()));
+        out.push(' ');
+        out.push_str(itoa::Buffer::new().format(hour));
+        out.push(':');
+        out.extend(two(t.minute()));
+        out.push(':');
+        out.extend(two(t.second()));
+        out.push(' ');
+        out.push_str(half);
+        out
     }
 }
 
