@@ -69,7 +69,8 @@ pub fn app(state: AppState) -> App {
 }
 
 /// Request logs (`RUST_LOG=tower_http=debug`) when the log filter asks for them: the layer costs
-/// every request something even when its events are filtered out.
+/// every request something even when its events are filtered out. They log what reaches the router;
+/// [`http::cors::Cors`] answers preflights and control-token refusals before it.
 fn traced(router: Router<AppState>) -> Router<AppState> {
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
         router.layer(TraceLayer::new_for_http())

@@ -188,3 +188,27 @@ fn percent(part: u64, whole: u64) -> String {
 fn hms(seconds: i64) -> String {
     format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_names_are_escaped_as_serde_json_escapes_them() {
+        for name in [
+            "Ventas->",
+            "nombreCampaña->",
+            "a\"b",
+            "back\\slash",
+            "new\nline",
+            "\u{1f}unit",
+            "del\u{7f}",
+            "\u{2028}",
+            "",
+        ] {
+            let mut out = String::new();
+            push_json_text(&mut out, name);
+            assert_eq!(out, serde_json::to_string(name).unwrap(), "{name:?}");
+        }
+    }
+}

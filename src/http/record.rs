@@ -63,7 +63,10 @@ where
 
     fn call(&mut self, request: Request) -> Answering {
         let Some(world) = crate::instances::ready_world(&self.state, request.headers()) else {
-            let (state, inner) = (self.state.clone(), self.inner.clone());
+            // The ready service goes with the request; a clone stays (tower's usual swap).
+            let clone = self.inner.clone();
+            let inner = std::mem::replace(&mut self.inner, clone);
+            let state = self.state.clone();
             return Box::pin(async move {
                 match crate::instances::world_for(&state, request.headers()).await {
                     Ok(world) => Ok(journaled(world, request, inner).await),
@@ -78,7 +81,8 @@ where
                 Box::pin(async move { Ok(record(&world, recorded, slot, answer.await?).await) })
             }
             Some(hit) => {
-                let inner = self.inner.clone();
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
                 Box::pin(async move {
                     let answer = faulted(hit, request, inner).await;
                     Ok(record(&world, recorded, slot, answer).await)

@@ -77,3 +77,39 @@ async fn faults_belong_to_one_instance_and_bad_ones_are_400s() {
         assert_eq!(arm(&app, bad.clone()).await.status, 400, "{bad}");
     }
 }
+
+/// Under a running clock the Integra layer takes its fast path (the instance last used, nothing to
+/// settle): faults and the journal behave there as under the manual clock.
+#[tokio::test]
+async fn faults_and_the_journal_under_a_running_clock() {
+    let app = TestApp::spawn_with(&["--clock", "x60"]).await;
+    let path = "/Integra/resources/Dialers/RemoveContact";
+    let form = [("campaign", "Ventas->"), ("number", "1")];
+    arm(&app, json!({"path": path, "status": 503, "answer": "busy", "times": 1})).await;
+    let reply = app.post("Dialers/RemoveContact", &form).await;
+    assert_eq!((reply.status, reply.body.as_str()), (503, "busy"));
+    assert_eq!(reply.reason(), Some("fault injected by /_mock/faults"));
+    arm(&app, json!({"path": path, "latency": 300, "times": 1})).await;
+    let began = Instant::now();
+    app.post("Dialers/RemoveContact", &form).await.assert_one();
+    assert!(began.elapsed() >= Duration::from_millis(300));
+    arm(&app, json!({"path": path, "drop": true, "times": 1})).await;
+    let sent =
+        app.client.post(app.url("Dialers/RemoveContact")).header("authorization", format!("Basic {}", app.token));
+    let failed = match sent.body("campaign=x").send().await {
+        Err(_) => true,
+        Ok(response) => response.text().await.is_err(),
+    };
+    assert!(failed, "the answer should not arrive whole");
+    app.post("Dialers/RemoveContact", &form).await.assert_one();
+    let entries = app.send(app.client.get(format!("{}/_mock/requests?path={path}", app.base))).await.json();
+    let seen: Vec<_> = entries.as_array().unwrap().iter().map(|e| (e["status"].clone(), e["answer"].clone())).collect();
+    assert_eq!(seen.len(), 4, "{entries}");
+    assert_eq!(seen[0], (json!(503), json!("busy")));
+    assert_eq!(seen[1], (json!(200), json!("1")));
+    assert_eq!(seen[3], (json!(200), json!("1")));
+    // a forced answer never reaches the handler, so no form was read; a delayed one does
+    assert_eq!(entries[0]["form"], json!({}));
+    assert_eq!(entries[1]["form"], json!({"campaign": "Ventas->", "number": "1"}));
+    assert_eq!(entries[3]["instance"], "default");
+}

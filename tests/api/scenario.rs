@@ -173,9 +173,25 @@ async fn a_control_token_guards_the_control_api_but_not_health() {
     let app = TestApp::spawn_with(&["--control-token", "s3cret"]).await;
     let health = app.send(app.client.get(format!("{}/_mock/health", app.base))).await;
     assert_eq!(health.status, 200);
-    let denied = app.send(app.client.get(format!("{}/_mock/state/blacklist", app.base))).await;
+    let denied = app
+        .send(app.client.get(format!("{}/_mock/state/blacklist", app.base)).header("origin", "http://page.test"))
+        .await;
     assert_eq!(denied.status, 401);
     assert!(denied.json()["error"].is_string());
+    // a refusal carries CORS headers, so a page can read it; a preflight is answered before the token
+    let allowed_origin = |reply: &crate::helpers::Reply| {
+        reply.headers.get("access-control-allow-origin").and_then(|v| v.to_str().ok()).map(str::to_string)
+    };
+    assert_eq!(allowed_origin(&denied).as_deref(), Some("http://page.test"));
+    let preflight = app
+        .send(
+            app.client
+                .request(reqwest::Method::OPTIONS, format!("{}/_mock/state/blacklist", app.base))
+                .header("origin", "http://page.test"),
+        )
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(allowed_origin(&preflight).as_deref(), Some("http://page.test"));
     let wrong = app
         .send(app.client.get(format!("{}/_mock/state/blacklist", app.base)).header("authorization", "Bearer nope"))
         .await;
