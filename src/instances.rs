@@ -242,11 +242,11 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     }
 }
 
-/// The request's instance without waiting, when that is possible: the one last used, under a clock
-/// that needs no settling (see [`World::settle`]). `None` sends the request through [`world_for`].
+/// The request's instance without waiting, when that is possible: the one last used, with nothing
+/// to settle (see [`World::settle`]). `None` sends the request through [`world_for`].
 pub fn ready_world(state: &AppState, headers: &HeaderMap) -> Option<Arc<World>> {
     let world = state.instances.recent_named(&name_of(headers).ok()?)?;
-    (world.clock().mode() != crate::clock::ClockMode::Manual).then_some(world)
+    world.is_settled().then_some(world)
 }
 
 /// The instance a request with `headers` names, opened and settled; or the answer that refuses it.

@@ -139,6 +139,9 @@ pub struct Engine {
     returned: Vec<(Lead, String)>,
     action_prefix: i64,
     action_counter: u64,
+    /// The second queuesummary last answered in, its local day and its Java-style date: both
+    /// take a time-zone lookup, and the route is asked many times a second.
+    summary_clock: (Millis, NaiveDate, String),
 }
 
 impl Engine {
@@ -168,6 +171,7 @@ impl Engine {
             returned: Vec::new(),
             action_prefix,
             action_counter: 0,
+            summary_clock: (Millis::MIN, NaiveDate::default(), String::new()),
         };
         for q in 0..engine.queues.len() {
             engine.schedule_arrival(q);

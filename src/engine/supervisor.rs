@@ -16,8 +16,12 @@ impl Engine {
     pub fn queue_summary(&mut self) -> String {
         // Neither value has anything JSON would escape: digits and `_`; letters, digits, `,:` and spaces.
         let action = self.action_id();
-        let received = self.java_date(self.now);
-        let day = self.day(self.now);
+        let second = self.now.div_euclid(1000);
+        if self.summary_clock.0 != second {
+            self.summary_clock = (second, self.day(self.now), self.java_date(self.now));
+        }
+        let (_, day, received) = &self.summary_clock;
+        let day = *day;
         let mut out = String::with_capacity(256 * (self.queues.len() + 1));
         let mut number = itoa::Buffer::new();
         out.push('[');
@@ -46,11 +50,11 @@ impl Engine {
                 out.push_str(number.format(value));
             }
             out.push(',');
-            push_closing(&mut out, &action, &received);
+            push_closing(&mut out, &action, received);
             out.push(',');
         }
         out.push('{');
-        push_closing(&mut out, &action, &received);
+        push_closing(&mut out, &action, received);
         out.push(']');
         out
     }

@@ -1,7 +1,7 @@
 //! The vendor's answers (CONTRACT section 1). Use `Answer` as every Integra handler's return type:
 //! `1`, `0`, a guid, JSON, the 400 catalog message, 401, 413. Every refusal carries `X-Mock-Reason`.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -93,12 +93,15 @@ impl IntoResponse for Answer {
             Self::Refused(status, reason) => return refusal(status, &reason),
             Self::Internal(reason) => (StatusCode::INTERNAL_SERVER_ERROR, String::new(), TEXT, Some(reason)),
         };
-        let mut headers = HeaderMap::new();
+        // Built directly: going through `(status, headers, body)` fills and merges a second map.
+        let mut response = Response::new(axum::body::Body::from(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Some(reason) = reason {
             headers.insert(REASON.clone(), reason_value(&reason));
         }
-        (status, headers, body).into_response()
+        response
     }
 }
 

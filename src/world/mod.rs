@@ -237,6 +237,13 @@ impl World {
         pending.push(handle);
     }
 
+    /// Whether [`World::settle`] has nothing to wait for: the clock is not manual, or the background
+    /// work has finished.
+    pub fn is_settled(&self) -> bool {
+        self.clock.mode() != ClockMode::Manual
+            || self.background.lock().unwrap_or_else(|e| e.into_inner()).iter().all(JoinHandle::is_finished)
+    }
+
     /// Waits for background work: under the manual clock it finishes before the next answer
     /// (CONTRACT section 1), so a test sees an upload's result without polling.
     pub async fn settle(&self) {
