@@ -1,4 +1,4 @@
--- The schema of migrations 0001 to 0003 in one script, for new databases: ALTER TABLE makes SQLite
+-- The schema of migrations 0001 to 0004 in one script, for new databases: ALTER TABLE makes SQLite
 -- read the whole schema again, seven times in 0002 (see `store::baseline`). A test checks that it
 -- makes the same tables, columns and indexes as the migrations.
 -- Dates are local wall time of the instance's zone as `yyyy-MM-dd HH:mm:ss`, so they sort as text.
@@ -150,6 +150,7 @@ CREATE TABLE spool (
 CREATE INDEX spool_campaign_contact ON spool (campaign, contact);
 CREATE INDEX spool_campaign_destination ON spool (campaign, destination);
 CREATE INDEX spool_next ON spool (campaign, state, priority, id);
+CREATE INDEX spool_contact ON spool (contact);
 
 CREATE TABLE schedules (
     id           INTEGER PRIMARY KEY,
