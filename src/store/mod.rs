@@ -239,6 +239,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_database_of_an_earlier_version_gets_the_later_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let old = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        MIGRATOR.run_to(3, &old).await.unwrap();
+        old.close().await;
+        let store = Store::open(&Location::File(path), None).await.unwrap();
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as("EXPLAIN QUERY PLAN SELECT max(contact) FROM spool")
+            .fetch_all(store.writer())
+            .await
+            .unwrap();
+        assert!(plan.iter().any(|p| p.3.contains("spool_contact")), "{plan:?}");
+        let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(store.writer())
+            .await
+            .unwrap();
+        assert_eq!(versions, [1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
     async fn the_one_script_schema_is_the_schema_the_migrations_make() {
         let migrated = memory().await;
         MIGRATOR.run(&migrated).await.unwrap();

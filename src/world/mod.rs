@@ -25,10 +25,10 @@ pub mod upload;
 pub mod vendor_date;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
-use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, ClockMode};
 use crate::engine::Engine;
@@ -65,7 +65,7 @@ pub struct World {
     entropy: Entropy,
     catalog: Catalog,
     config: Config,
-    background: Mutex<Vec<JoinHandle<()>>>,
+    background: Arc<Background>,
     engine: tokio::sync::Mutex<Engine>,
     numbering: Mutex<Numbering>,
     journal: crate::journal::Journal,
@@ -136,7 +136,7 @@ impl World {
             entropy,
             catalog: options.fixtures.catalog,
             config,
-            background: Mutex::new(Vec::new()),
+            background: Arc::default(),
             engine: tokio::sync::Mutex::new(engine),
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
             journal,
@@ -229,36 +229,62 @@ impl World {
         &self.faults
     }
 
-    /// Starts work that goes on after the answer (upload parsing).
+    /// Starts work that goes on after the answer (upload parsing). It counts as running from now
+    /// until it ends (or panics, or is cancelled).
     pub(crate) fn spawn_background(&self, work: impl Future<Output = ()> + Send + 'static) {
-        let handle = tokio::spawn(work);
-        let mut pending = self.background.lock().unwrap_or_else(|e| e.into_inner());
-        pending.retain(|h| !h.is_finished());
-        pending.push(handle);
+        let running = Running::start(&self.background);
+        tokio::spawn(async move {
+            let _running = running;
+            work.await;
+        });
     }
 
-    /// Whether [`World::settle`] has nothing to wait for: the clock is not manual, or the background
-    /// work has finished.
+    /// Whether [`World::settle`] has nothing to wait for: the clock is not manual, or no
+    /// background work is running.
     pub fn is_settled(&self) -> bool {
-        self.clock.mode() != ClockMode::Manual
-            || self.background.lock().unwrap_or_else(|e| e.into_inner()).iter().all(JoinHandle::is_finished)
+        self.clock.mode() != ClockMode::Manual || self.background.running.load(Ordering::SeqCst) == 0
     }
 
     /// Waits for background work: under the manual clock it finishes before the next answer
-    /// (CONTRACT section 1), so a test sees an upload's result without polling.
+    /// (CONTRACT section 1), so a test sees an upload's result without polling. Work that other
+    /// background work starts is waited for too.
     pub async fn settle(&self) {
         if self.clock.mode() != ClockMode::Manual {
             return;
         }
         loop {
-            let pending: Vec<JoinHandle<()>> =
-                std::mem::take(&mut *self.background.lock().unwrap_or_else(|e| e.into_inner()));
-            if pending.is_empty() {
+            let ended = self.background.ended.notified();
+            tokio::pin!(ended);
+            // Registered before the count is read, so an end in between is not missed.
+            ended.as_mut().enable();
+            if self.background.running.load(Ordering::SeqCst) == 0 {
                 return;
             }
-            for handle in pending {
-                let _ = handle.await;
-            }
+            ended.await;
         }
+    }
+}
+
+/// The instance's background work: how much is running, and a signal each time some ends.
+#[derive(Debug, Default)]
+struct Background {
+    running: AtomicUsize,
+    ended: tokio::sync::Notify,
+}
+
+/// One piece of background work, counted from its start until this is dropped.
+struct Running(Arc<Background>);
+
+impl Running {
+    fn start(background: &Arc<Background>) -> Self {
+        background.running.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(background))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+        self.0.ended.notify_waiters();
     }
 }

@@ -449,3 +449,20 @@ async fn a_record_whose_agent_phone_is_no_agents_is_rejected() {
     assert_eq!(line, 2);
     assert!(reason.contains("9999"), "{reason}");
 }
+
+/// Under the manual clock an upload is finished before the next answer of any route, not only of
+/// the control API: a RemoveContact sent right after the `1` finds the uploaded number.
+#[tokio::test]
+async fn the_route_after_an_upload_sees_its_records() {
+    let app = TestApp::spawn().await;
+    let lines: Vec<String> = (0..20_000).map(|i| format!("prueba1;0983{i:05};;;;")).collect();
+    let file = b64(lines.join("\n"));
+    app.post("Dialers/uploadbase", &[("filename", "base.txt"), ("fileb64", &file), ("campaign", "prueba1")])
+        .await
+        .assert_one();
+    app.post("Dialers/RemoveContact", &[("campaign", "prueba1"), ("number", "098319999")]).await.assert_one();
+    let spool = app.state("spool").await;
+    let numbers: Vec<&str> = spool.as_array().unwrap().iter().map(|r| r["destination"].as_str().unwrap()).collect();
+    assert_eq!(numbers.len(), 19_999);
+    assert!(!numbers.contains(&"098319999"), "the removal ran before the upload's last record was written");
+}
