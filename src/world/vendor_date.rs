@@ -81,6 +81,13 @@ impl FromStr for VendorDate {
         if !shape_ok {
             return Err(NotAVendorDate(text.to_string()));
         }
+        // chrono reads second 60 as a leap second and year 0000 as 1 BC; the vendor's dates
+        // (Java's SimpleDateFormat, not lenient) have neither.
+        let leap_second = &text[17..] == "60";
+        let year_zero = &text[..4] == "0000";
+        if leap_second || year_zero {
+            return Err(NotAVendorDate(text.to_string()));
+        }
         NaiveDateTime::parse_from_str(text, FORMAT).map(Self).map_err(|_| NotAVendorDate(text.to_string()))
     }
 }
@@ -141,6 +148,10 @@ mod tests {
             "",
             "2015-10-11 25:00:00",
             "٢٠١٥-10-11 15:00:00",
+            "2015-10-11 10:00:60",
+            "2016-12-31 23:59:60",
+            "0000-01-01 00:00:00",
+            "2015-10-11 10:60:00",
         ] {
             assert!(bad.parse::<VendorDate>().is_err(), "{bad}");
         }

@@ -596,6 +596,8 @@ async fn a_malformed_filter_answers_zero_with_a_reason() {
         r#"{"calldatei":"2015-12-03"}"#,
         r#"{"calldatef":"2015-12-03 25:00:00"}"#,
         r#"{"calldatei":"03/12/2015 00:00:00"}"#,
+        r#"{"calldatei":"2015-12-03 10:00:60"}"#,
+        r#"{"calldatef":"0000-01-01 00:00:00"}"#,
         r#"{"range":"9-10"}"#,
         r#"{"range":"09:00"}"#,
         r#"{"range":"09:00-25:00"}"#,

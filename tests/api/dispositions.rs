@@ -442,6 +442,8 @@ async fn reschedule_with_a_malformed_schedule_is_refused() {
         "mañana",
         "2026-02-30 10:00:00",
         "2026-01-05 25:00:00",
+        "2026-01-05 10:00:60",
+        "0000-01-05 10:00:00",
     ]
     .into_iter()
     .map(|schedule| (form("Volver a llamar", &[("schedule", schedule)]), SCHEDULE_FORMAT.to_string()))
