@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// Megabytes of made recordings kept in memory (they are remade when asked for again).
     #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]
     pub recording_cache_mb: usize,
+    /// Megabytes of request journal kept per instance (the oldest requests go first).
+    #[arg(long, env = "UCONTACT_MOCK_JOURNAL_MB", default_value_t = 64)]
+    pub journal_mb: usize,
     /// Origins allowed by CORS, comma-separated; default: every origin.
     #[arg(long, env = "UCONTACT_MOCK_CORS", value_delimiter = ',')]
     pub cors: Vec<String>,

@@ -53,6 +53,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         seed: args.seed.unwrap_or_else(entropy::unseeded),
         traffic: args.traffic == Switch::On,
         audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
+        journal_bytes: args.journal_mb.saturating_mul(1 << 20),
     };
     let main =
         TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;

@@ -4,16 +4,18 @@
 //! times out, names the recorded request that came closest and how it differed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::Query;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
 use crate::instances::Instance;
 use crate::journal::Pattern;
+use crate::world::World;
 
 /// The longest wait, in seconds.
 pub const MAX_WAIT_S: f64 = 60.0;
@@ -29,27 +31,101 @@ fn pattern_of(body: &Bytes) -> Result<(Pattern, Value), String> {
     get,
     path = "/_mock/requests",
     tag = "control",
-    params(("path" = Option<String>, Query), ("method" = Option<String>, Query), ("since" = Option<String>, Query), ("until" = Option<String>, Query)),
-    responses((status = 200, description = "The matching journal entries", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+    params(
+        ("path" = Option<String>, Query, description = "Only requests to this path"),
+        ("method" = Option<String>, Query, description = "Only requests with this method"),
+        ("since" = Option<String>, Query, description = "Only requests at or after this clock time (`yyyy-MM-dd HH:mm:ss`)"),
+        ("until" = Option<String>, Query, description = "Only requests at or before this clock time"),
+        ("after" = Option<u64>, Query, description = "Only entries whose `seq` is greater (the next page)"),
+        ("limit" = Option<usize>, Query, description = "At most this many entries (the oldest first)")
+    ),
+    responses((status = 200, description = "The matching journal entries, oldest first, streamed", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
 )]
 pub async fn list(Instance(world): Instance, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut object = serde_json::Map::new();
     let mut form = serde_json::Map::new();
+    let (mut after, mut limit) = (0, usize::MAX);
     for (k, v) in query {
-        match k.strip_prefix("form.") {
-            Some(field) => {
+        let number = |what: &str| format!("{what} must be a whole number >= 0, not {v:?}");
+        match (k.as_str(), k.strip_prefix("form.")) {
+            ("after", _) => match v.parse() {
+                Ok(n) => after = n,
+                Err(_) => return error(StatusCode::BAD_REQUEST, number("after")),
+            },
+            ("limit", _) => match v.parse() {
+                Ok(n) => limit = n,
+                Err(_) => return error(StatusCode::BAD_REQUEST, number("limit")),
+            },
+            (_, Some(field)) => {
                 form.insert(field.to_string(), Value::String(v));
             }
-            None => {
+            (_, None) => {
                 object.insert(k, Value::String(v));
             }
         }
     }
     object.insert("form".into(), Value::Object(form));
     match Pattern::from_json(&Value::Object(object)) {
-        Ok(pattern) => axum::Json(world.journal().find(&pattern)).into_response(),
+        Ok(pattern) => streamed(world, pattern, after, limit),
         Err(e) => error(StatusCode::BAD_REQUEST, e),
     }
+}
+
+/// Entries rendered into one piece of the answer: the answer is written as it is read, so a full
+/// journal never stands in memory twice.
+const PIECE: usize = 64;
+
+/// Where [`streamed`] is in the journal.
+struct Cursor {
+    world: Arc<World>,
+    pattern: Pattern,
+    records: std::vec::IntoIter<Arc<crate::journal::Recorded>>,
+    /// How many more entries may be written.
+    left: usize,
+    opened: bool,
+    any: bool,
+    closed: bool,
+}
+
+/// The matching entries after `after` as a JSON array, rendered piece by piece as the client reads.
+fn streamed(world: Arc<World>, pattern: Pattern, after: u64, limit: usize) -> Response {
+    let records = world.journal().after(after).into_iter();
+    let cursor = Cursor { world, pattern, records, left: limit, opened: false, any: false, closed: false };
+    let pieces = futures_util::stream::unfold(cursor, |mut c| async move {
+        if c.closed {
+            return None;
+        }
+        let mut piece = Vec::with_capacity(16 * 1024);
+        if !c.opened {
+            piece.push(b'[');
+            c.opened = true;
+        }
+        let mut rendered = 0;
+        while c.left > 0 && rendered < PIECE {
+            let Some(record) = c.records.next() else {
+                c.left = 0;
+                break;
+            };
+            let entry = c.world.journal().render(&record);
+            if !c.pattern.matches(&entry) {
+                continue;
+            }
+            if c.any {
+                piece.push(b',');
+            }
+            // An entry is strings and numbers: it always serialises.
+            let _ = serde_json::to_writer(&mut piece, &entry);
+            (c.any, c.left, rendered) = (true, c.left - 1, rendered + 1);
+        }
+        if c.left == 0 {
+            piece.push(b']');
+            c.closed = true;
+        }
+        Some((Ok::<_, std::convert::Infallible>(Bytes::from(piece)), c))
+    });
+    let mut response = Response::new(axum::body::Body::from_stream(pieces));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 #[utoipa::path(

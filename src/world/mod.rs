@@ -54,6 +54,8 @@ pub struct WorldOptions {
     pub traffic: bool,
     /// Recordings made so far, shared by every instance.
     pub audio_cache: Arc<crate::audio::cache::Cache>,
+    /// The byte budget of the instance's request journal (`--journal-mb`).
+    pub journal_bytes: usize,
 }
 
 /// One instance's contact center.
@@ -128,7 +130,7 @@ impl World {
         let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
-        let journal = crate::journal::Journal::new(&options.name, options.zone);
+        let journal = crate::journal::Journal::new(&options.name, options.zone, options.journal_bytes);
         Ok(Self {
             name: options.name,
             store,

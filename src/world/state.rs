@@ -80,7 +80,7 @@ impl World {
                         .fetch_all(pool)
                         .await?;
                 rows.into_iter()
-                    .map(|(token, user, created, ended)| json!({"token": token, "user": user, "created_at": created, "ended_at": ended}))
+                    .map(|(token, user, created, ended)| json!({"token": super::auth::mask_token(&token), "user": user, "created_at": created, "ended_at": ended}))
                     .collect()
             }
             "dispositions" => rows(records::all_dispositions(pool).await?),

@@ -244,3 +244,69 @@ impl TestApp {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
 }
+
+/// The real binary on port 0 with the CI flags plus `extra`, killed when dropped.
+pub struct Binary {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT` of the main listener and of the backup one.
+    pub base: String,
+    pub backup: String,
+    /// What it printed on stderr, when asked to keep it.
+    pub stderr: Option<std::path::PathBuf>,
+}
+
+impl Binary {
+    pub fn start(extra: &[&str]) -> Self {
+        Self::start_in(None, extra)
+    }
+
+    /// Started by `sh -c` after `setup` (a shell command such as `ulimit -n 1024`), stderr kept in
+    /// `dir`.
+    pub fn start_in(setup: Option<(&str, &std::path::Path)>, extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let ci = ["--db", ":memory:", "--clock", "manual", "--seed", "7", "--traffic", "off"];
+        let ports = ["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
+        // UCONTACT_MOCK_BIN runs the same tests against another build (an earlier commit's).
+        let binary = std::env::var("UCONTACT_MOCK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_ucontact-mock").into());
+        let mut command = match setup {
+            Some((shell, _)) => {
+                let mut c = std::process::Command::new("sh");
+                c.arg("-c").arg(format!("{shell} && exec \"$0\" \"$@\"")).arg(&binary);
+                c
+            }
+            None => std::process::Command::new(&binary),
+        };
+        command.args(ci).args(ports).args(extra).stdout(std::process::Stdio::piped());
+        let stderr = setup.map(|(_, dir)| dir.join("stderr.log"));
+        match &stderr {
+            Some(path) => command.stderr(std::fs::File::create(path).expect("a log file")),
+            None => command.stderr(std::process::Stdio::null()),
+        };
+        let mut child = command.spawn().expect("the binary starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a banner");
+        let url = |key: &str| {
+            line.split_whitespace().find_map(|w| w.strip_prefix(key)).unwrap_or_else(|| panic!("{key} in {line:?}"))
+        };
+        let (base, backup) = (url("main=").to_string(), url("backup=").to_string());
+        Self { child, base, backup, stderr }
+    }
+
+    /// A line of `/proc/<pid>/status` in bytes (`VmRSS`, `VmHWM`).
+    pub fn memory(&self, key: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in /proc status"));
+        kib * 1024
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -119,3 +119,50 @@ async fn absurd_journal_queries_are_400s() {
     let bad = app.send(app.client.get(format!("{}/_mock/requests?since=nope", app.base))).await;
     assert_eq!(bad.status, 400);
 }
+
+#[tokio::test]
+async fn tokens_are_never_shown_whole() {
+    let app = TestApp::spawn().await;
+    let login = app.post_anon("auth/getUserToken", &[("user", "Agente1"), ("password", "1234")]).await;
+    let token = login.json()[2].as_str().unwrap().to_string();
+    app.post("auth/EndSession", &[("user", "admin"), ("token", &app.token)]).await;
+    let masked = |t: &str| format!("{}...{}", &t[..8], &t[t.len() - 4..]);
+    let journal = app.send(app.client.get(format!("{}/_mock/requests", app.base))).await;
+    assert_eq!(journal.status, 200);
+    for secret in [&token, &app.token] {
+        assert!(!journal.body.contains(secret.as_str()), "the journal shows a token whole: {}", journal.body);
+    }
+    let entries = journal.json();
+    let login_entry = entries.as_array().unwrap().iter().find(|e| e["form"]["user"] == "Agente1").unwrap();
+    let expected = format!(r#"{{"phone":"1001","tech":"SIP","md5secret":"{}"}},"{}"]"#, masked(&token), masked(&token));
+    assert!(login_entry["answer"].as_str().unwrap().ends_with(&expected), "{}", login_entry["answer"]);
+    let ended =
+        entries.as_array().unwrap().iter().find(|e| e["path"].as_str().unwrap().ends_with("EndSession")).unwrap();
+    assert_eq!(ended["form"]["token"], masked(&app.token));
+    let sessions = app.state("sessions").await;
+    let shown: Vec<&str> = sessions.as_array().unwrap().iter().map(|s| s["token"].as_str().unwrap()).collect();
+    assert_eq!(shown, [masked(&app.token), masked(&token)]);
+}
+
+#[tokio::test]
+async fn the_journal_is_read_in_pages() {
+    let app = TestApp::spawn().await;
+    for n in 0..5 {
+        app.post("Dialers/RemoveContact", &[("campaign", "Nope->"), ("number", &n.to_string())]).await;
+    }
+    let get = |query: &str| app.send(app.client.get(format!("{}/_mock/requests?{query}", app.base)));
+    let all = get("path=/Integra/resources/Dialers/RemoveContact").await;
+    assert_eq!(all.content_type(), Some("application/json"));
+    let seqs: Vec<u64> = all.json().as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), 5);
+    let page = get(&format!("path=/Integra/resources/Dialers/RemoveContact&after={}&limit=2", seqs[1])).await.json();
+    let numbers: Vec<&str> = page.as_array().unwrap().iter().map(|e| e["form"]["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["2", "3"]);
+    assert_eq!(get("limit=0").await.json(), json!([]));
+    assert_eq!(get(&format!("after={}", seqs[4])).await.json(), json!([]));
+    for bad in ["limit=-1", "after=x"] {
+        let reply = get(bad).await;
+        assert_eq!(reply.status, 400, "{bad}");
+        assert!(reply.json()["error"].is_string());
+    }
+}

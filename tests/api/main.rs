@@ -4,6 +4,7 @@
 mod agents;
 mod auth;
 mod blacklist;
+mod bounds;
 mod cdr;
 mod clock;
 mod determinism;

@@ -1,0 +1,307 @@
+//! One journal entry: a request and its answer as recorded (raw parts, each bounded), and the JSON
+//! [`Entry`] it renders into when someone reads it. Tokens never leave it whole.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::clock::Millis;
+use crate::world::auth::mask_tokens;
+
+/// The longest value kept whole (form fields, headers, answers); longer ones are clipped.
+pub const CLIP: usize = 4_096;
+/// The headers worth remembering.
+pub const HEADERS: [&str; 6] = ["authorization", "content-type", "origin", "host", "user-agent", "x-mock-instance"];
+/// Bodies up to this size are kept as sent and parsed when read. A longer body is kept as its
+/// size and SHA-256 and as much of its form as [`LONG_FORM`] allows.
+pub const RAW_BODY: usize = 16 * 1024;
+/// The most a long body keeps of its fields (names and clipped values together); later fields are
+/// counted, not kept.
+pub const LONG_FORM: usize = 16 * 1024;
+/// A value longer than this as sent is not decoded whole: its first [`CLIP`] bytes are.
+const DECODED_WHOLE: usize = 64 * 1024;
+
+/// One recorded request and its answer, as `GET /_mock/requests` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub instance: String,
+    pub method: String,
+    pub path: String,
+    pub form: BTreeMap<String, String>,
+    /// A body longer than [`RAW_BODY`]: its size and digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyDigest>,
+    pub headers: BTreeMap<String, String>,
+    pub status: u16,
+    pub answer: String,
+    pub reason: Option<String>,
+    /// Wall time (UTC, RFC 3339) and the instance's clock (`yyyy-MM-dd HH:mm:ss`).
+    pub wall_time: String,
+    pub clock_time: String,
+}
+
+/// What the journal keeps of a long body besides its first fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BodyDigest {
+    pub bytes: usize,
+    pub sha256: String,
+    /// Fields past [`LONG_FORM`], not kept.
+    pub fields_dropped: usize,
+}
+
+/// The form of a request as the journal keeps it.
+#[derive(Debug, Clone, Default)]
+pub enum FormRecord {
+    /// The route did not read its form.
+    #[default]
+    Unread,
+    /// The query string and the body as sent (a multipart body counts for nothing).
+    Raw { query: Option<Box<str>>, body: Bytes, multipart: bool },
+    /// A long body: its first fields, clipped, and its digest.
+    Long { fields: BTreeMap<String, String>, digest: BodyDigest },
+}
+
+impl FormRecord {
+    /// What the form extractor read: the query string, the body, and whether it was multipart.
+    pub fn of(query: Option<&str>, body: &[u8], multipart: bool) -> Self {
+        if body.len() <= RAW_BODY {
+            // A copy: the body may share the connection's read buffer, which must not be kept alive.
+            return Self::Raw { query: query.map(Box::from), body: Bytes::copy_from_slice(body), multipart };
+        }
+        let mut fields = BTreeMap::new();
+        let mut kept = 0;
+        let mut dropped = 0;
+        // Query fields first, then the body's: the body wins, and the last of repeated fields wins.
+        let query = query.map(|q| q.as_bytes().split(|&b| b == b'&')).into_iter().flatten();
+        let body_pairs = (!multipart).then(|| body.split(|&b| b == b'&')).into_iter().flatten();
+        for pair in query.chain(body_pairs).filter(|p| !p.is_empty()) {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            if kept >= LONG_FORM {
+                dropped += 1;
+                continue;
+            }
+            let (name, value) = (decode_clipped(name), decode_clipped(value));
+            kept += name.len() + value.len();
+            fields.insert(name, value);
+        }
+        let digest = BodyDigest { bytes: body.len(), sha256: sha256_hex(body), fields_dropped: dropped };
+        Self::Long { fields, digest }
+    }
+
+    fn render(&self) -> (BTreeMap<String, String>, Option<BodyDigest>) {
+        match self {
+            Self::Unread => (BTreeMap::new(), None),
+            Self::Raw { query, body, multipart } => {
+                let query = query.as_deref().map(|q| form_urlencoded::parse(q.as_bytes())).into_iter().flatten();
+                let body = (!*multipart).then(|| form_urlencoded::parse(body)).into_iter().flatten();
+                let fields = query.chain(body).map(|(k, v)| (k.into_owned(), clip(&mask_tokens(&v)))).collect();
+                (fields, None)
+            }
+            Self::Long { fields, digest } => {
+                let fields = fields.iter().map(|(k, v)| (k.clone(), mask_tokens(v).into_owned())).collect();
+                (fields, Some(digest.clone()))
+            }
+        }
+    }
+
+    /// About how many bytes this keeps.
+    fn size(&self) -> usize {
+        match self {
+            Self::Unread => 0,
+            Self::Raw { query, body, .. } => query.as_ref().map_or(0, |q| q.len()) + body.len(),
+            Self::Long { fields, digest } => {
+                digest.sha256.len() + fields.iter().map(|(k, v)| k.len() + v.len() + 64).sum::<usize>()
+            }
+        }
+    }
+}
+
+/// A form name or value decoded (`+` is a space) and clipped, without decoding more than its
+/// first [`CLIP`] bytes when it is long.
+fn decode_clipped(raw: &[u8]) -> String {
+    if raw.len() <= DECODED_WHOLE {
+        let decoded: String = form_urlencoded::parse(&[b"v=", raw].concat()).map(|(_, v)| v.into_owned()).collect();
+        return clip(&decoded);
+    }
+    // Three bytes as sent make at least one decoded byte: this prefix decodes to more than CLIP.
+    let prefix: String =
+        form_urlencoded::parse(&[b"v=", &raw[..3 * CLIP + 3]].concat()).map(|(_, v)| v.into_owned()).collect();
+    let mut end = CLIP.min(prefix.len());
+    while !prefix.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes as sent)", &prefix[..end], raw.len())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A request and its answer as recorded: raw parts, rendered into an [`Entry`] when read.
+#[derive(Debug)]
+pub struct Recorded {
+    pub method: Method,
+    pub path: Box<str>,
+    /// The values of [`HEADERS`] that were sent (each clipped), end to end, with where each ends.
+    headers: (Box<[u8]>, [Option<u32>; 6]),
+    pub form: FormRecord,
+    pub status: u16,
+    /// The answer's first bytes (all of it when short) and its length; `None`: the connection dropped.
+    answer: Option<(Bytes, usize)>,
+    pub reason: Option<HeaderValue>,
+    wall: SystemTime,
+    clock: Millis,
+    pub(super) seq: u64,
+}
+
+impl Recorded {
+    /// A request recorded now (`clock` on the instance's clock); the answer comes later.
+    pub fn new(method: Method, path: &str, headers: &HeaderMap, clock: Millis) -> Self {
+        let mut bytes = Vec::new();
+        let mut ends = [None; 6];
+        for (i, name) in HEADERS.iter().enumerate() {
+            if let Some(value) = headers.get(*name) {
+                let value = value.as_bytes();
+                bytes.extend_from_slice(&value[..value.len().min(CLIP)]);
+                ends[i] = Some(bytes.len() as u32);
+            }
+        }
+        Self {
+            method,
+            path: path[..floor_char_boundary(path, CLIP)].into(),
+            headers: (bytes.into_boxed_slice(), ends),
+            form: FormRecord::Unread,
+            status: 0,
+            answer: None,
+            reason: None,
+            wall: SystemTime::now(),
+            clock,
+            seq: 0,
+        }
+    }
+
+    /// The answer's body (`None`: the connection was dropped).
+    pub fn answered(&mut self, status: u16, body: Option<&Bytes>, reason: Option<HeaderValue>) {
+        self.status = status;
+        self.reason = reason;
+        self.answer = body.map(|b| {
+            // A copy, so the journal keeps no spare capacity alive. A char that starts before CLIP
+            // ends within CLIP + 3 bytes: that prefix renders the same as the whole.
+            (Bytes::copy_from_slice(&b[..b.len().min(CLIP + 3)]), b.len())
+        });
+    }
+
+    /// About how many bytes this entry keeps alive (what the journal's byte bound counts).
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.path.len()
+            + self.headers.0.len()
+            + self.form.size()
+            + self.answer.as_ref().map_or(0, |(kept, _)| kept.len())
+            + self.reason.as_ref().map_or(0, |r| r.len())
+    }
+
+    /// The entry as `GET /_mock/requests` shows it.
+    pub fn render(&self, instance: &str, zone: Tz) -> Entry {
+        let (bytes, ends) = &self.headers;
+        let mut start = 0;
+        let mut headers = BTreeMap::new();
+        for (name, end) in HEADERS.iter().zip(ends) {
+            if let Some(end) = end.map(|e| e as usize) {
+                let value = String::from_utf8_lossy(&bytes[start..end]);
+                headers.insert(name.to_string(), clip(&mask_tokens(&value)));
+                start = end;
+            }
+        }
+        let answer = match &self.answer {
+            None => "(connection dropped)".to_string(),
+            Some((kept, len)) if *len == kept.len() => clip(&mask_tokens(&String::from_utf8_lossy(kept))),
+            Some((kept, len)) => {
+                let text = String::from_utf8_lossy(kept);
+                let end = floor_char_boundary(&text, CLIP);
+                format!("{}... ({len} bytes)", mask_tokens(&text[..end]))
+            }
+        };
+        let (form, body) = self.form.render();
+        let wall: chrono::DateTime<chrono::Utc> = self.wall.into();
+        Entry {
+            seq: self.seq,
+            instance: instance.to_string(),
+            method: self.method.to_string(),
+            path: self.path.to_string(),
+            form,
+            body,
+            headers,
+            status: self.status,
+            answer,
+            reason: self.reason.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
+            wall_time: wall.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            clock_time: crate::world::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock))
+                .to_string(),
+        }
+    }
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut end = at.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// A value as the journal keeps it: clipped past [`CLIP`] bytes (on a character boundary).
+pub fn clip(text: &str) -> String {
+    if text.len() <= CLIP {
+        return text.to_string();
+    }
+    format!("{}... ({} bytes)", &text[..floor_char_boundary(text, CLIP)], text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_answers_and_forms_are_clipped_as_when_rendered_whole() {
+        let mut recorded = Recorded::new(Method::POST, "/a", &HeaderMap::new(), 0);
+        let answer = format!("x{}", "é".repeat(3000));
+        recorded.answered(200, Some(&Bytes::from(answer.clone())), None);
+        let long = "ñ".repeat(5_000);
+        let body = format!("b=3&c={long}&d={}", "x".repeat(RAW_BODY));
+        recorded.form = FormRecord::of(Some("a=1&b=2"), body.as_bytes(), false);
+        let entry = recorded.render("default", chrono_tz::UTC);
+        assert_eq!(entry.answer, clip(&answer));
+        assert_eq!(entry.form["a"], "1");
+        assert_eq!(entry.form["b"], "3");
+        assert_eq!(entry.form["c"], clip(&long));
+        assert_eq!(entry.body.as_ref().map(|b| b.bytes), Some(body.len()));
+    }
+
+    #[test]
+    fn a_huge_body_keeps_its_first_fields_its_size_and_its_digest() {
+        // A 1 MiB body of a thousand 1 KiB fields, then the login's own fields.
+        let filler: String = (0..1000).map(|i| format!("f{i}={}&", "v".repeat(1024))).collect();
+        let body = format!("{filler}user=admin&password=admin&huge={}", "%41".repeat(100_000));
+        let record = FormRecord::of(None, body.as_bytes(), false);
+        assert!(record.size() < 2 * LONG_FORM, "kept {} bytes of {}", record.size(), body.len());
+        let (fields, digest) = record.render();
+        let digest = digest.unwrap();
+        assert_eq!((digest.bytes, digest.sha256.len()), (body.len(), 64));
+        assert_eq!(digest.fields_dropped + fields.len(), 1003);
+        assert!(fields.contains_key("f0"));
+        // A value too long to decode whole is decoded as far as the clip needs.
+        let huge = FormRecord::of(None, format!("huge={}", "%41".repeat(100_000)).as_bytes(), false).render().0;
+        assert_eq!(huge["huge"], format!("{}... (300000 bytes as sent)", "A".repeat(CLIP)));
+    }
+}

@@ -1,0 +1,256 @@
+//! The request journal of one instance: every Integra request with its form, the headers that
+//! matter, the answer and its `X-Mock-Reason`. Tests ask it what a client sent.
+//!
+//! It is bounded twice: at most [`CAPACITY`] entries and at most its byte budget
+//! (`--journal-mb`), the oldest going first; each entry is bounded on its own (values clipped, a
+//! long body kept as its size, its digest and its first fields). Recording is on every request's
+//! path and reading is rare, so a request is kept as its raw parts ([`Recorded`]) and rendered
+//! into an [`Entry`] only when read. Tokens are masked when rendered.
+
+mod entry;
+mod pattern;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+
+pub use entry::{BodyDigest, CLIP, Entry, FormRecord, HEADERS, Recorded, clip};
+pub use pattern::Pattern;
+
+/// How many requests an instance remembers at most.
+pub const CAPACITY: usize = 10_000;
+/// The default byte budget of one instance's journal (`--journal-mb`).
+pub const DEFAULT_BYTES: usize = 64 << 20;
+
+/// The journal of one instance.
+#[derive(Debug)]
+pub struct Journal {
+    instance: String,
+    zone: Tz,
+    max_bytes: usize,
+    inner: Mutex<Inner>,
+    arrived: Notify,
+    /// Entries rendered so far (the waiter test counts the work a wait does).
+    #[cfg(test)]
+    renders: std::sync::atomic::AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The `seq` of the last entry recorded.
+    last: u64,
+    /// Bumped by [`Journal::clear`], so a waiter knows to count again.
+    clears: u64,
+    entries: VecDeque<Arc<Recorded>>,
+    /// What the entries keep alive, by [`Recorded::size`].
+    bytes: usize,
+}
+
+impl Journal {
+    /// The journal of instance `instance`, whose clock runs in `zone`, keeping at most `max_bytes`.
+    pub fn new(instance: &str, zone: Tz, max_bytes: usize) -> Self {
+        Self {
+            instance: instance.to_string(),
+            zone,
+            max_bytes,
+            inner: Mutex::default(),
+            arrived: Notify::new(),
+            #[cfg(test)]
+            renders: Default::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a request (its `seq` is given here), dropping the oldest beyond the bounds.
+    pub fn record(&self, mut recorded: Recorded) {
+        let size = recorded.size();
+        {
+            let mut inner = self.lock();
+            inner.last += 1;
+            recorded.seq = inner.last;
+            inner.bytes += size;
+            inner.entries.push_back(Arc::new(recorded));
+            while inner.entries.len() > CAPACITY || (inner.bytes > self.max_bytes && inner.entries.len() > 1) {
+                let Some(gone) = inner.entries.pop_front() else { break };
+                inner.bytes -= gone.size();
+            }
+        }
+        self.arrived.notify_waiters();
+    }
+
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.bytes = 0;
+        inner.clears += 1;
+    }
+
+    /// The bytes the entries keep alive now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// The entries recorded after `seq`, oldest first (shared, not copied).
+    pub fn after(&self, seq: u64) -> Vec<Arc<Recorded>> {
+        let inner = self.lock();
+        let newer = inner.entries.iter().rev().take_while(|r| r.seq > seq).count();
+        inner.entries.iter().skip(inner.entries.len() - newer).cloned().collect()
+    }
+
+    /// An entry as `GET /_mock/requests` shows it.
+    pub fn render(&self, recorded: &Recorded) -> Entry {
+        #[cfg(test)]
+        self.renders.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        recorded.render(&self.instance, self.zone)
+    }
+
+    /// How many entries match.
+    pub fn count(&self, pattern: &Pattern) -> usize {
+        self.after(0).iter().filter(|r| pattern.matches(&self.render(r))).count()
+    }
+
+    /// The recorded request closest to `pattern` and how it differs (fewest differences, newest first).
+    pub fn closest(&self, pattern: &Pattern) -> Option<Value> {
+        let (differences, entry) = self
+            .after(0)
+            .iter()
+            .rev()
+            .map(|r| {
+                let entry = self.render(r);
+                (pattern.differences(&entry), entry)
+            })
+            .min_by_key(|(d, _)| d.len())?;
+        let mut out = Map::new();
+        out.insert("request".into(), serde_json::to_value(&entry).unwrap_or(Value::Null));
+        out.insert("differences".into(), Value::from(differences));
+        Some(Value::Object(out))
+    }
+
+    /// Waits until at least `count` entries match or `timeout` passes; answers the last count.
+    /// The journal is read once; after that, each wake-up looks at the entries that are new.
+    pub async fn wait(&self, pattern: &Pattern, count: usize, timeout: std::time::Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let (mut seen, mut clears, mut matched) = (0, u64::MAX, 0);
+        loop {
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            // Registered before the entries are read, so one recorded in between is not missed.
+            arrived.as_mut().enable();
+            let (fresh, now_clears, last) = {
+                let inner = self.lock();
+                let newer = inner.entries.iter().rev().take_while(|r| r.seq > seen).count();
+                let skip = inner.entries.len() - newer;
+                (inner.entries.iter().skip(skip).cloned().collect::<Vec<_>>(), inner.clears, inner.last)
+            };
+            if now_clears != clears {
+                // First look, or the journal was emptied since: everything there counts afresh.
+                (clears, matched) = (now_clears, 0);
+            }
+            matched += fresh.iter().filter(|r| pattern.matches(&self.render(r))).count();
+            seen = last;
+            if matched >= count || tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return matched;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method};
+
+    use super::*;
+
+    fn entry(path: &str, l1: &str) -> Recorded {
+        let mut recorded = Recorded::new(Method::POST, path, &HeaderMap::new(), 1_767_603_600_000);
+        let body = format!("l1={}", form_urlencoded::byte_serialize(l1.as_bytes()).collect::<String>());
+        recorded.form = FormRecord::of(None, body.as_bytes(), false);
+        recorded.answered(200, Some(&Bytes::from_static(b"1")), None);
+        recorded
+    }
+
+    fn journal() -> Journal {
+        Journal::new("default", chrono_tz::UTC, DEFAULT_BYTES)
+    }
+
+    #[test]
+    fn counts_matches_and_names_the_closest_miss() {
+        let journal = journal();
+        journal.record(entry("/a", "Venta"));
+        journal.record(entry("/a", "No contesta"));
+        let pattern = Pattern {
+            path: Some("/a".into()),
+            form: [("l1".to_string(), "Venta".to_string())].into(),
+            ..Default::default()
+        };
+        assert_eq!(journal.count(&pattern), 1);
+        let wanted = Pattern { form: [("l1".to_string(), "Otro".to_string())].into(), ..pattern };
+        assert_eq!(journal.count(&wanted), 0);
+        let closest = journal.closest(&wanted).unwrap();
+        assert_eq!(closest["differences"][0], "form.l1: expected \"Otro\", got \"No contesta\"");
+    }
+
+    #[test]
+    fn the_oldest_entries_go_first() {
+        let journal = journal();
+        for _ in 0..CAPACITY + 5 {
+            journal.record(entry("/a", "x"));
+        }
+        let all = journal.after(0);
+        assert_eq!((all.len(), all[0].seq), (CAPACITY, 6));
+        assert!(clip(&"é".repeat(5000)).ends_with("(10000 bytes)"));
+        let first = journal.render(&all[0]);
+        assert_eq!((first.clock_time.as_str(), first.instance.as_str()), ("2026-01-05 09:00:00", "default"));
+        assert_eq!(journal.after(CAPACITY as u64 + 3).len(), 2);
+    }
+
+    #[test]
+    fn the_journal_keeps_within_its_byte_budget() {
+        let journal = Journal::new("default", chrono_tz::UTC, 1 << 20);
+        // Requests of 1 MiB each, every field under the clip: each one alone would fill the budget.
+        let body: String = (0..1000).map(|i| format!("f{i}={}&", "v".repeat(1024))).collect();
+        for _ in 0..200 {
+            let mut recorded = Recorded::new(Method::POST, "/a", &HeaderMap::new(), 0);
+            recorded.form = FormRecord::of(None, body.as_bytes(), false);
+            recorded.answered(200, Some(&Bytes::from(vec![b'x'; 1 << 20])), None);
+            journal.record(recorded);
+        }
+        assert!(journal.bytes() <= 1 << 20, "{} bytes kept", journal.bytes());
+        let kept = journal.after(0).len();
+        assert!(kept > 20, "{kept} entries fit in 1 MiB");
+        let sizes: usize = journal.after(0).iter().map(|r| r.size()).sum();
+        assert_eq!(sizes, journal.bytes(), "the count is the sum of what is kept");
+        journal.clear();
+        assert_eq!(journal.bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_is_woken_by_new_entries_and_counts_only_them() {
+        let journal = Arc::new(journal());
+        for _ in 0..1000 {
+            journal.record(entry("/a", "Otro"));
+        }
+        let pattern = Pattern { form: [("l1".to_string(), "Venta".to_string())].into(), ..Default::default() };
+        let waiter = {
+            let (journal, pattern) = (Arc::clone(&journal), pattern.clone());
+            tokio::spawn(async move { journal.wait(&pattern, 3, std::time::Duration::from_secs(10)).await })
+        };
+        for l1 in ["Venta", "Otro", "Venta", "Venta"] {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            journal.record(entry("/a", l1));
+        }
+        assert_eq!(waiter.await.unwrap(), 3);
+        let renders = journal.renders.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(renders <= 1004, "a wait read {renders} entries for 1000 old and 4 new ones");
+        journal.clear();
+        let timed_out = journal.wait(&pattern, 1, std::time::Duration::from_millis(50)).await;
+        assert_eq!(timed_out, 0, "a cleared journal counts from nothing");
+    }
+}
