@@ -61,6 +61,14 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         .await
         .map_err(|e| format!("could not listen on {}: {e}", args.backup_listen))?;
     let (main_addr, backup_addr) = (local(&main)?, local(&backup)?);
+    if args.control_token.as_deref().is_none_or(str::is_empty) {
+        for addr in [main_addr, backup_addr].iter().filter(|a| !a.ip().is_loopback()) {
+            tracing::warn!(
+                "{addr} is reachable from other machines and the control API (/_mock: reset, fixtures, faults, \
+                 the journal) needs no token there: pass --control-token to guard it"
+            );
+        }
+    }
     let state = AppState {
         instances: Arc::new(Instances::new(options, args.max_instances)),
         settings: Arc::new(crate::app::Settings {

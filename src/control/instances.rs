@@ -101,7 +101,7 @@ pub async fn load(
                 };
                 catalog.and_then(|catalog| FixtureSet::parse(&world.to_string(), catalog))
             }
-            (None, Some(serde_json::Value::String(dir))) => FixtureSet::load(std::path::Path::new(dir)),
+            (None, Some(serde_json::Value::String(dir))) => FixtureSet::load_quietly(std::path::Path::new(dir)),
             _ => Err(r#"send {"world": {...}, "messages": {...}} or {"dir": "path"}"#.to_string()),
         },
         Ok(_) => Err("send a JSON object".to_string()),

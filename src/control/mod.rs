@@ -93,11 +93,16 @@ async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Re
     }
 }
 
+/// Whether `path` is a control route that can read or change an instance: every `/_mock` route but
+/// health.
+pub fn is_guarded(path: &str) -> bool {
+    path.starts_with("/_mock/") && path != "/_mock/health"
+}
+
 /// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`. The
 /// refusal of a request that lacks it, if it does (run by the outermost layer, on both listeners).
 pub fn refusal(state: &AppState, path: &str, headers: &axum::http::HeaderMap) -> Option<Response> {
-    let guarded = path.starts_with("/_mock/") && path != "/_mock/health";
-    let token = state.settings.control_token.as_ref().filter(|_| guarded)?;
+    let token = state.settings.control_token.as_ref().filter(|_| is_guarded(path))?;
     let given =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     (given != Some(token.as_str()))

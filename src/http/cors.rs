@@ -1,6 +1,10 @@
 //! The outermost layer of both listeners. CORS (CONTRACT section 1): integrators call Integra from
 //! browser pages, so preflights answer 204 and every answer names the allowed origin: the request's
-//! (or `*`), or only those of `--cors`. It also refuses control requests without `--control-token`.
+//! (or `*`), or only those of `--cors`. The control API is another matter: a page on any site could
+//! otherwise reset the mock or read its journal from a visitor's browser, so `/_mock` allows the
+//! server's own origin and the origins `--cors` names, and refuses a request whose `Origin` is
+//! another (browsers send `Origin` with every cross-site request that can change something). It
+//! also refuses control requests without `--control-token`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -41,11 +45,20 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let allowed = allowed_origin(&self.state.settings.cors, request.headers().get(header::ORIGIN));
+        let headers = request.headers();
+        let origin = headers.get(header::ORIGIN);
+        let control = crate::control::is_guarded(request.uri().path());
+        let allowed = if control {
+            own_or_listed(&self.state.settings.cors, origin, headers.get(header::HOST))
+        } else {
+            allowed_origin(&self.state.settings.cors, origin)
+        };
         let refused = if request.method() == Method::OPTIONS {
             Some(preflight(allowed.is_some()))
+        } else if control && origin.is_some() && allowed.is_none() {
+            Some(cross_site(origin, headers.get(header::HOST)))
         } else {
-            crate::control::refusal(&self.state, request.uri().path(), request.headers())
+            crate::control::refusal(&self.state, request.uri().path(), headers)
         };
         if let Some(mut response) = refused {
             decorate(response.headers_mut(), allowed);
@@ -85,6 +98,32 @@ fn allowed_origin(list: &[String], origin: Option<&HeaderValue>) -> Option<Heade
         Some(o) if list.iter().any(|allowed| allowed == o || allowed == "*") => origin.cloned(),
         _ => None,
     }
+}
+
+/// The allow-origin value of a control request: its origin when that is the server's own (the
+/// `Host` the browser sent it to) or one `--cors` names; `None` otherwise, and without an `Origin`.
+fn own_or_listed(list: &[String], origin: Option<&HeaderValue>, host: Option<&HeaderValue>) -> Option<HeaderValue> {
+    let text = origin?.to_str().ok()?;
+    let authority = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+    let own =
+        matches!((authority, host.and_then(|h| h.to_str().ok())), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h));
+    let listed = list.iter().any(|allowed| allowed == text || allowed == "*");
+    (own || listed).then(|| origin.cloned()).flatten()
+}
+
+/// The refusal of a control request sent from another site's page.
+fn cross_site(origin: Option<&HeaderValue>, host: Option<&HeaderValue>) -> Response {
+    let text =
+        |v: Option<&HeaderValue>| v.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default();
+    crate::control::error(
+        StatusCode::FORBIDDEN,
+        format!(
+            "the control API refuses requests from other sites' pages: Origin {:?} is neither this server ({:?}) \
+             nor one --cors names",
+            text(origin),
+            text(host)
+        ),
+    )
 }
 
 fn decorate(headers: &mut HeaderMap, allowed: Option<HeaderValue>) {

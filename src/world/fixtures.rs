@@ -133,6 +133,32 @@ impl FixtureSet {
         Self::parse(&read("world.json")?, catalog)
     }
 
+    /// [`FixtureSet::load`] for a folder a client named (`POST /_mock/fixtures {"dir"}`): its errors
+    /// say what is wrong without a word of the files' content, so the route cannot be used to read
+    /// files through its error messages.
+    pub fn load_quietly(dir: &Path) -> Result<Self, String> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {}", path.display(), io_kind(&e)))
+        };
+        let quiet = |name: &str, text: &str| match serde_json::from_str::<serde_json::Value>(text) {
+            Err(e) => format!("{} is not JSON (line {}, column {})", dir.join(name).display(), e.line(), e.column()),
+            Ok(_) => format!(
+                "{} is JSON but not a valid fixture file; start the mock with --fixtures {} to see why",
+                dir.join(name).display(),
+                dir.display()
+            ),
+        };
+        let catalog = if dir.join("messages.json").exists() {
+            let text = read("messages.json")?;
+            Catalog::parse(&text).map_err(|_| quiet("messages.json", &text))?
+        } else {
+            Catalog::embedded()
+        };
+        let text = read("world.json")?;
+        Self::parse(&text, catalog).map_err(|_| quiet("world.json", &text))
+    }
+
     pub fn parse(world: &str, catalog: Catalog) -> Result<Self, String> {
         let file: WorldFile = serde_json::from_str(world).map_err(|e| format!("world.json: {e}"))?;
         let mut campaigns = Vec::new();
@@ -179,6 +205,17 @@ impl FixtureSet {
         check_ranges(&config, file.history)?;
         check_recordings(&config, &file.recordings, &file.example_calls)?;
         Ok(Self { config, history: file.history, catalog, recordings: file.recordings, examples: file.example_calls })
+    }
+}
+
+/// An I/O error in words that name no content (`No such file or directory`, not an OS string that
+/// could carry more).
+fn io_kind(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".into(),
+        kind => format!("cannot be read ({kind})"),
     }
 }
 

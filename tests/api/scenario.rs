@@ -170,7 +170,8 @@ async fn live_calls_and_agents_are_tables_too() {
 
 #[tokio::test]
 async fn a_control_token_guards_the_control_api_but_not_health() {
-    let app = TestApp::spawn_with(&["--control-token", "s3cret"]).await;
+    // A page of another origin may use the control API only when --cors names it.
+    let app = TestApp::spawn_with(&["--control-token", "s3cret", "--cors", "http://page.test"]).await;
     let health = app.send(app.client.get(format!("{}/_mock/health", app.base))).await;
     assert_eq!(health.status, 200);
     let denied = app
