@@ -7,7 +7,7 @@ use axum::Router;
 use axum::middleware;
 use tower_http::trace::TraceLayer;
 
-use crate::instances::{self, Instances};
+use crate::instances::Instances;
 use crate::world::recordings::Host;
 use crate::{control, http, routes};
 
@@ -45,8 +45,7 @@ pub type App = http::cors::Cors<Router>;
 /// The main listener's router.
 pub fn app(state: AppState) -> App {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
-    let (integra, mut api) = routes::router();
-    let integra = integra.route_layer(http::record::IntegraLayer(state.clone()));
+    let (integra, mut api) = routes::router(&state);
     let (control, control_api) = control::router().split_for_parts();
     let (health, health_api) = control::health_router().split_for_parts();
     let (records, records_api) = routes::recordings::router(Host::Main);
@@ -57,9 +56,8 @@ pub fn app(state: AppState) -> App {
     let openapi =
         Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
     let router = Router::new()
-        .merge(control)
-        .merge(records)
-        .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
+        .merge(control.route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve)))
+        .merge(records.route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing)))
         .merge(integra)
         .merge(health)
         .merge(openapi)
@@ -83,7 +81,7 @@ fn traced(router: Router<AppState>) -> Router<AppState> {
 pub fn backup_app(state: AppState) -> App {
     let router = Router::new()
         .merge(routes::recordings::router(Host::Backup).0)
-        .route_layer(middleware::from_fn_with_state(state.clone(), instances::resolve))
+        .route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing))
         .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found);
     http::cors::Cors::new(state.clone(), traced(router).with_state(state))

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
-use crate::instances::Instance;
+use crate::http::Instance;
 use crate::world::World;
 use crate::world::error::Failure;
 use crate::world::vendor_date::VendorDate;

@@ -8,7 +8,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::instances::Instance;
+use crate::http::Instance;
 
 #[utoipa::path(
     get,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error;
 use crate::faults::Fault;
-use crate::instances::Instance;
+use crate::http::Instance;
 
 #[utoipa::path(
     post,

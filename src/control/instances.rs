@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::error;
 use crate::app::AppState;
-use crate::instances::{Instance, name_of};
+use crate::http::Instance;
+use crate::instances::valid_name;
 use crate::world::catalog::Catalog;
 use crate::world::fixtures::FixtureSet;
 
@@ -45,28 +46,24 @@ pub async fn list(State(state): State<AppState>) -> Response {
     axum::Json(rows).into_response()
 }
 
-/// `DELETE /_mock/instances/<name>`: forgets the instance and its data (404 when it is not live).
+/// `DELETE /_mock/instances/<name>`: forgets the instance and its data (404 when there is none:
+/// not live, not on disk, not evicted lately).
 #[utoipa::path(
     delete,
     path = "/_mock/instances/{name}",
     tag = "control",
     params(("name" = String, Path, description = "An instance name")),
-    responses((status = 200, description = "Deleted", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 404, description = "No live instance of that name", content((serde_json::Value = "application/json"))))
+    responses((status = 200, description = "Deleted", content((serde_json::Value = "application/json"))), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))), (status = 404, description = "No instance of that name (live, on disk or evicted lately)", content((serde_json::Value = "application/json"))))
 )]
 pub async fn delete(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert(
-        "x-mock-instance",
-        axum::http::HeaderValue::from_str(&name).unwrap_or(axum::http::HeaderValue::from_static("_")),
-    );
-    let name = match name_of(&headers) {
+    let name = match valid_name(&name) {
         Ok(name) => name,
         Err(bad) => return error(StatusCode::BAD_REQUEST, bad.0),
     };
     if state.instances.delete(&name).await {
         axum::Json(json!({"deleted": name})).into_response()
     } else {
-        error(StatusCode::NOT_FOUND, format!("no live instance {name:?}"))
+        error(StatusCode::NOT_FOUND, format!("no instance {name:?}"))
     }
 }
 

@@ -19,7 +19,7 @@ mod scenario;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::instances::Instance;
+use crate::http::Instance;
 use crate::world::state::TABLES;
 
 /// The control routes about the request's instance, with their OpenAPI description.

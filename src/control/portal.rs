@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
-use crate::instances::Instance;
+use crate::http::Instance;
 use crate::world::error::Failure;
 
 fn answer(result: Result<Value, Failure>) -> Response {

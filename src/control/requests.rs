@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error;
-use crate::instances::Instance;
+use crate::http::Instance;
 use crate::journal::Pattern;
 use crate::world::World;
 

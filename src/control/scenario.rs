@@ -13,7 +13,7 @@ use crate::engine::actions::AgentAction;
 
 /// The most inbound callers an hour a campaign may be given.
 const MAX_RATE: f64 = 3600.0;
-use crate::instances::Instance;
+use crate::http::Instance;
 use crate::world::error::Failure;
 
 fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {

@@ -6,8 +6,8 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::answer::Answer;
+use super::instance::Instance;
 use crate::app::{AppState, AuthMode};
-use crate::instances::Instance;
 
 /// Who is calling: the token's user (`None` only under `--auth off` without a live token).
 #[derive(Debug, Clone)]
@@ -21,26 +21,34 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let world =
             Instance::from_request_parts(parts, state).await.map_err(|_| Answer::Internal("no instance".into()))?.0;
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-            .map(|(_, token)| token.trim());
+        let token = basic_token(&parts.headers);
         let user = match token {
             Some(token) => world.token_user(token).await.map_err(Answer::from)?,
             None => None,
         };
-        match (state.settings.auth, user, token) {
-            (_, Some(user), _) => Ok(Self { user: Some(user) }),
-            (AuthMode::Off, None, _) => Ok(Self { user: None }),
-            (AuthMode::Strict, None, None) => {
-                Err(Answer::Unauthorized("no Authorization: Basic <token> header".into()))
-            }
-            (AuthMode::Strict, None, Some(_)) => {
-                Err(Answer::Unauthorized("the token is unknown or its session ended".into()))
-            }
+        match (state.settings.auth, user) {
+            (_, Some(user)) => Ok(Self { user: Some(user) }),
+            (AuthMode::Off, None) => Ok(Self { user: None }),
+            (AuthMode::Strict, None) => Err(unauthorized(&parts.headers)),
         }
     }
+}
+
+/// The 401 of a request without a live token, saying whether it sent one.
+pub fn unauthorized(headers: &axum::http::HeaderMap) -> Answer {
+    if basic_token(headers).is_some() {
+        Answer::Unauthorized("the token is unknown or its session ended".into())
+    } else {
+        Answer::Unauthorized("no Authorization: Basic <token> header".into())
+    }
+}
+
+/// The token of `Authorization: Basic <token>`.
+fn basic_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, token)| token.trim())
 }

@@ -5,8 +5,10 @@ pub mod answer;
 pub mod caller;
 pub mod cors;
 pub mod form;
+pub mod instance;
 pub mod record;
 
 pub use answer::Answer;
 pub use caller::Caller;
 pub use form::{BigForm, Form};
+pub use instance::Instance;

@@ -1,6 +1,11 @@
-//! The one layer between the client and the Integra handlers: it resolves the request's instance,
+//! The one layer between the client and the Integra handlers: it finds the request's instance,
 //! records the request and its answer in the instance's journal, and applies the instance's faults
 //! (delay, forced answer, dropped connection) when one hits the request.
+//!
+//! An instance that does not exist yet is not created for a request that could not be its own:
+//! a route that needs a token answers 401 at once (no token is live in an instance that does not
+//! exist), and the logins reach their handler with [`Absent`], which creates the instance only for
+//! credentials its fixtures know. `--auth off` creates it as the control API does.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,7 +21,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::answer::{REASON, TEXT, reason_value};
-use crate::app::AppState;
+use super::instance::{Absent, Found};
+use crate::app::{AppState, AuthMode};
 use crate::faults::Hit;
 use crate::journal::{FormRecord, Recorded};
 use crate::world::World;
@@ -27,13 +33,29 @@ pub struct FormSlot(pub Arc<Mutex<FormRecord>>);
 
 /// Puts [`Integra`] in front of each Integra route.
 #[derive(Debug, Clone)]
-pub struct IntegraLayer(pub AppState);
+pub struct IntegraLayer {
+    state: AppState,
+    /// The route needs no token (the `auth/*` routes).
+    public: bool,
+}
+
+impl IntegraLayer {
+    /// The layer of the routes that need a token.
+    pub fn guarded(state: AppState) -> Self {
+        Self { state, public: false }
+    }
+
+    /// The layer of the logins.
+    pub fn public(state: AppState) -> Self {
+        Self { state, public: true }
+    }
+}
 
 impl<S> Layer<S> for IntegraLayer {
     type Service = Integra<S>;
 
     fn layer(&self, inner: S) -> Integra<S> {
-        Integra { state: self.0.clone(), inner }
+        Integra { state: self.state.clone(), public: self.public, inner }
     }
 }
 
@@ -43,6 +65,7 @@ impl<S> Layer<S> for IntegraLayer {
 #[derive(Debug, Clone)]
 pub struct Integra<S> {
     state: AppState,
+    public: bool,
     inner: S,
 }
 
@@ -62,17 +85,12 @@ where
     }
 
     fn call(&mut self, request: Request) -> Answering {
-        let Some(world) = crate::instances::ready_world(&self.state, request.headers()) else {
+        let Some(world) = super::instance::ready_world(&self.state, request.headers()) else {
             // The ready service goes with the request; a clone stays (tower's usual swap).
             let clone = self.inner.clone();
             let inner = std::mem::replace(&mut self.inner, clone);
-            let state = self.state.clone();
-            return Box::pin(async move {
-                match crate::instances::world_for(&state, request.headers()).await {
-                    Ok(world) => Ok(journaled(world, request, inner).await),
-                    Err(refusal) => Ok(refusal),
-                }
-            });
+            let (state, public) = (self.state.clone(), self.public);
+            return Box::pin(async move { Ok(found(state, public, request, inner).await) });
         };
         let (request, recorded, slot) = prepare(&world, request);
         match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
@@ -89,6 +107,42 @@ where
                 })
             }
         }
+    }
+}
+
+/// The whole of [`Integra`] off its fast path: the instance found (or not), then the route.
+async fn found<S>(state: AppState, public: bool, mut request: Request, inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let name = match super::instance::find(&state, request.headers()).await {
+        Ok(Found::World(world)) => return journaled(world, request, inner).await,
+        Ok(Found::Absent(name)) => name,
+        Err(refusal) => return refusal,
+    };
+    if state.settings.auth == AuthMode::Off {
+        return match super::instance::world_for(&state, request.headers()).await {
+            Ok(world) => journaled(world, request, inner).await,
+            Err(refusal) => refusal,
+        };
+    }
+    if !public {
+        return super::caller::unauthorized(request.headers()).into_response();
+    }
+    // A login: the handler creates the instance for good credentials. The request is journaled
+    // in the instance if there is one afterwards.
+    let (method, path, headers) =
+        (request.method().clone(), request.uri().path().to_string(), request.headers().clone());
+    let slot = FormSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    request.extensions_mut().insert(Absent(name.clone()));
+    let answer = run(inner, request).await;
+    match state.instances.recent_named(&name) {
+        Some(world) => {
+            let recorded = Recorded::new(method, &path, &headers, world.clock().now_millis());
+            record(&world, recorded, slot, answer).await
+        }
+        None => answer,
     }
 }
 

@@ -5,8 +5,8 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::engine::CallRequest;
+use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::instances::Instance;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -4,8 +4,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use axum::extract::State;
+
+use crate::http::instance::Prospect;
 use crate::http::{Answer, Form};
-use crate::instances::Instance;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_user_token)).routes(routes!(user_login)).routes(routes!(end_session))
@@ -23,8 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 413, description = "The body is over the route's limit")
     )
 )]
-async fn get_user_token(instance: Instance, form: Form) -> Answer {
-    login(instance, form).await
+async fn get_user_token(state: State<AppState>, instance: Prospect, form: Form) -> Answer {
+    login(state, instance, form).await
 }
 
 /// `auth/UserLogin`: the same answer.
@@ -39,13 +41,22 @@ async fn get_user_token(instance: Instance, form: Form) -> Answer {
         (status = 413, description = "The body is over the route's limit")
     )
 )]
-async fn user_login(instance: Instance, form: Form) -> Answer {
-    login(instance, form).await
+async fn user_login(state: State<AppState>, instance: Prospect, form: Form) -> Answer {
+    login(state, instance, form).await
 }
 
-/// Both logins: `[user, phone or {}, token]`, or `0`.
-async fn login(Instance(world): Instance, form: Form) -> Answer {
-    match world.login(&form.text("user"), &form.text("password")).await {
+/// Both logins: `[user, phone or {}, token]`, or `0`. A login to an instance that does not exist
+/// yet makes it only for an account its fixtures have.
+async fn login(State(state): State<AppState>, instance: Prospect, form: Form) -> Answer {
+    let (user, password) = (form.text("user"), form.text("password"));
+    let world = match instance {
+        Prospect::World(world) => world,
+        Prospect::Absent(name) => match state.instances.for_login(&name, &user, &password).await {
+            Ok(world) => world,
+            Err(e) => return e.into(),
+        },
+    };
+    match world.login(&user, &password).await {
         Ok(answer) => Answer::json(&answer),
         Err(e) => e.into(),
     }
@@ -58,6 +69,9 @@ async fn login(Instance(world): Instance, form: Form) -> Answer {
     request_body(content = super::forms::EndSession, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 413, description = "The body is over the route's limit"))
 )]
-async fn end_session(Instance(world): Instance, form: Form) -> Answer {
-    Answer::done(world.end_session(&form.text("user"), &form.text("token")).await)
+async fn end_session(instance: Prospect, form: Form) -> Answer {
+    match instance {
+        Prospect::World(world) => Answer::done(world.end_session(&form.text("user"), &form.text("token")).await),
+        Prospect::Absent(name) => Answer::Zero(format!("instance {name:?} does not exist, so it has no sessions")),
+    }
 }

@@ -5,8 +5,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::instances::Instance;
 use crate::world::blacklist::Shape;
 use crate::world::error::{Failure, refuse};
 

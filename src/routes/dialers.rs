@@ -4,8 +4,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
-use crate::instances::Instance;
 use crate::world::error::Failure;
 use crate::world::upload::UploadRequest;
 

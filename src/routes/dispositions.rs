@@ -6,8 +6,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::instances::Instance;
 use crate::world::dispositions::DispositionRequest;
 
 pub fn router() -> OpenApiRouter<AppState> {

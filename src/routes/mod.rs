@@ -22,15 +22,17 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::http::answer::refusal;
+use crate::http::record::IntegraLayer;
 
 /// The base path of every Integra route.
 pub const BASE: &str = "/Integra/resources";
 
 /// Every Integra route with the vendor's 405 answer, and the OpenAPI document of the same routes:
 /// both come from the handlers' own declarations, so they cannot drift apart.
-pub fn router() -> (Router<AppState>, OpenApi) {
-    let (router, mut api) = OpenApiRouter::new()
-        .merge(auth::router())
+pub fn router(state: &AppState) -> (Router<AppState>, OpenApi) {
+    let (logins, logins_api) = auth::router().split_for_parts();
+    let logins = logins.route_layer(IntegraLayer::public(state.clone()));
+    let (router, api) = OpenApiRouter::new()
         .merge(agents::router())
         .merge(supervisor::router())
         .merge(dispositions::router())
@@ -38,6 +40,9 @@ pub fn router() -> (Router<AppState>, OpenApi) {
         .merge(cdr::router())
         .merge(dialers::router())
         .split_for_parts();
+    let router = router.route_layer(IntegraLayer::guarded(state.clone())).merge(logins);
+    // The logins first, as the vendor's page lists them.
+    let mut api = logins_api.merge_from(api);
     api.info.title = "uContact Integra (ucontact-mock)".into();
     api.info.description = Some("The Integra telephony API as ucontact-mock answers it; see CONTRACT.md.".into());
     let components = api.components.get_or_insert_with(Default::default);

@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::Answer;
+use crate::http::Instance;
 use crate::http::answer::refusal;
-use crate::instances::Instance;
 use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
 
 /// The most a response body hands the socket at once: files stream in pieces of this size.

@@ -5,8 +5,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::instances::Instance;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status)).routes(routes!(convert))

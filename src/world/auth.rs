@@ -9,8 +9,20 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::World;
+use super::config::{Config, User};
 use super::error::{Failure, refuse};
 use crate::store::sessions;
+
+/// The account `user` logs into with `password`, or why there is none.
+pub fn account<'a>(config: &'a Config, user: &str, password: &str) -> Result<&'a User, Failure> {
+    if user.is_empty() || password.is_empty() {
+        return refuse("user and password are required");
+    }
+    config
+        .user(user)
+        .filter(|u| u.password == password)
+        .ok_or_else(|| Failure::Refused(format!("no user {user:?} with that password")))
+}
 
 /// The tokens this process has seen live, and those it has seen end.
 #[derive(Debug, Default)]
@@ -22,12 +34,7 @@ pub struct Tokens {
 impl World {
     /// Logs `user` in: the vendor's three-element array whose last element is a new token.
     pub async fn login(&self, user: &str, password: &str) -> Result<Value, Failure> {
-        if user.is_empty() || password.is_empty() {
-            return refuse("user and password are required");
-        }
-        let Some(account) = self.config().user(user).filter(|u| u.password == password) else {
-            return refuse(format!("no user {user:?} with that password"));
-        };
+        let account = account(self.config(), user, password)?;
         let token = STANDARD.encode(format!("{}:{}", account.username, self.entropy().guid()));
         sessions::insert(self.store().writer(), &token, &account.username, &self.clock().stamp()).await?;
         self.tokens().live.insert(token.clone(), account.username.clone());

@@ -161,6 +161,7 @@ impl FixtureSet {
 
     pub fn parse(world: &str, catalog: Catalog) -> Result<Self, String> {
         let file: WorldFile = serde_json::from_str(world).map_err(|e| format!("world.json: {e}"))?;
+        check_counts(&file)?;
         let mut campaigns = Vec::new();
         for c in file.campaigns {
             let (from, to) =
@@ -246,6 +247,37 @@ fn check_recordings(config: &Config, policy: &Policy, examples: &[ExampleCall]) 
     Ok(())
 }
 
+/// The most of each thing a fixture set may hold: a contact center of this size runs its engine
+/// in well under a millisecond a step; a bigger one would stall its instance on every request.
+pub const MAX_USERS: usize = 1_000;
+pub const MAX_AGENTS: usize = 1_000;
+pub const MAX_CAMPAIGNS: usize = 500;
+/// Members of all campaigns together, and disposition options once given to each campaign.
+pub const MAX_MEMBERS: usize = 20_000;
+pub const MAX_DISPOSITIONS: usize = 20_000;
+pub const MAX_EXAMPLE_CALLS: usize = 1_000;
+pub const MAX_PINNED: usize = 10_000;
+
+/// Counts within the limits above, checked before anything else looks at the lists.
+fn check_counts(file: &WorldFile) -> Result<(), String> {
+    let members: usize = file.campaigns.iter().map(|c| c.members.len()).sum();
+    let dispositions: usize = file.dispositions.iter().map(|g| g.campaigns.len().saturating_mul(g.options.len())).sum();
+    for (what, count, max) in [
+        ("users", file.users.len(), MAX_USERS),
+        ("agents", file.agents.len(), MAX_AGENTS),
+        ("campaigns", file.campaigns.len(), MAX_CAMPAIGNS),
+        ("campaign members", members, MAX_MEMBERS),
+        ("disposition options (each campaign's counted)", dispositions, MAX_DISPOSITIONS),
+        ("example_calls", file.example_calls.len(), MAX_EXAMPLE_CALLS),
+        ("recordings.pinned", file.recordings.pinned.len(), MAX_PINNED),
+    ] {
+        if count > max {
+            return Err(format!("a fixture set holds at most {max} {what}, not {count}"));
+        }
+    }
+    Ok(())
+}
+
 /// Numbers a simulated contact center can live with (and that cannot overflow its clock).
 fn check_ranges(config: &Config, history: History) -> Result<(), String> {
     let within = |what: String, value: f64, low: f64, high: f64| {
@@ -274,6 +306,7 @@ fn check_ranges(config: &Config, history: History) -> Result<(), String> {
         1.0,
         1e6,
     )?;
+    let mut campaigns = std::collections::HashSet::new();
     for c in &config.campaigns {
         within(format!("campaign {:?} wrapup", c.name), c.wrapup as f64, 0.0, 86_400.0)?;
         within(format!("campaign {:?} slevelthreshold", c.name), c.slevel_threshold as f64, 0.0, 86_400.0)?;
@@ -281,17 +314,19 @@ fn check_ranges(config: &Config, history: History) -> Result<(), String> {
         if let Some(p) = c.patience {
             within(format!("campaign {:?} traffic.patience", c.name), p, 1.0, 86_400.0)?;
         }
-        if config.campaigns.iter().filter(|d| d.name == c.name).count() > 1 {
+        if !campaigns.insert(&c.name) {
             return Err(format!("campaign {:?} is defined twice", c.name));
         }
     }
+    let (mut names, mut phones) = (std::collections::HashSet::new(), std::collections::HashSet::new());
     for a in &config.agents {
-        if config.agents.iter().filter(|b| b.username == a.username || b.phone == a.phone).count() > 1 {
+        if !names.insert(&a.username) | !phones.insert(&a.phone) {
             return Err(format!("agent {:?} (phone {}) shares its name or phone", a.username, a.phone));
         }
     }
+    let mut users = std::collections::HashSet::new();
     for u in &config.users {
-        if config.users.iter().filter(|v| v.username == u.username).count() > 1 {
+        if !users.insert(&u.username) {
             return Err(format!("user {:?} is defined twice", u.username));
         }
     }

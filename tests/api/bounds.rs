@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Binary, TestApp};
+use crate::helpers::{Binary, TestApp, encode};
 
 fn long() -> bool {
     std::env::var("RELIABILITY").as_deref() == Ok("long")
@@ -143,4 +143,118 @@ async fn a_listener_open_to_the_network_without_a_control_token_is_announced() {
     assert!(!warned(&guarded));
     let local = Binary::start_in(Some(("true", dir.path())), &[]);
     assert!(!warned(&local));
+}
+
+// Instances ----------------------------------------------------------------------------------------
+
+/// Instance database files beside `mock.db` in `dir`, by name.
+fn instance_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().into_string().ok())
+        .filter_map(|f| f.strip_prefix("mock.")?.strip_suffix(".db").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn live_instances(app: &TestApp) -> Vec<String> {
+    let list = app.send(app.client.get(format!("{}/_mock/instances", app.base))).await.json();
+    list.as_array().unwrap().iter().map(|i| i["instance"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn nothing_is_made_for_a_request_refused_before_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db").to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(&["--db", db.leak()]).await;
+    let post = |instance: &str, route: &str, form: &[(&str, &str)], token: Option<&str>| {
+        let mut request = app.client.post(app.url(route)).header("x-mock-instance", instance).body(encode(form));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Basic {token}"));
+        }
+        app.send(request)
+    };
+    for (instance, token) in
+        [("ghost-1", None), ("ghost-2", Some(app.token.as_str())), ("ghost-3", Some("QWRtaW46eA=="))]
+    {
+        let reply = post(instance, "admin/addblack", &[("blacklist", r#"{"phone":"1","campaign":"*"}"#)], token).await;
+        assert_eq!((reply.status, reply.body.as_str()), (401, ""), "{instance}");
+        assert_eq!(reply.headers["www-authenticate"], "Basic realm=\"Integra\"");
+    }
+    post("ghost-4", "auth/getUserToken", &[("user", "admin"), ("password", "wrong")], None).await.assert_zero();
+    post("ghost-5", "auth/EndSession", &[("user", "admin"), ("token", &app.token)], None).await.assert_zero();
+    let guid = app.state("recordings").await[0]["guid"].as_str().unwrap().to_string();
+    for base in [&app.base, &app.backup] {
+        let url = format!("{base}/records/{guid}.mp3");
+        let reply = app.send(app.client.get(url).header("x-mock-instance", "ghost-6")).await;
+        assert_eq!(reply.status, 404);
+    }
+    assert_eq!(live_instances(&app).await, ["default"]);
+    assert_eq!(instance_files(dir.path()), Vec::<String>::new());
+    // Good credentials make the instance, and its journal has the login.
+    let login = post("made", "auth/getUserToken", &[("user", "admin"), ("password", "admin")], None).await;
+    assert_eq!(login.status, 200);
+    assert_eq!(live_instances(&app).await, ["default", "made"]);
+    assert_eq!(instance_files(dir.path()), ["made"]);
+    let journal =
+        app.send(app.client.get(format!("{}/_mock/requests", app.base)).header("x-mock-instance", "made")).await;
+    assert_eq!(journal.json().as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn evicted_instances_take_their_files_and_fixtures_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db").to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(&["--db", db.leak(), "--max-instances", "3"]).await;
+    let state_in = |instance: &str| {
+        app.send(app.client.get(format!("{}/_mock/state/campaigns", app.base)).header("x-mock-instance", instance))
+    };
+    let world = json!({"users": [], "agents": [], "campaigns": [], "dispositions": [], "history": {"days": 0, "calls_per_day": 0}});
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "a");
+    assert_eq!(app.send(load.body(json!({"world": world}).to_string())).await.status, 200);
+    assert_eq!(state_in("a").await.json(), json!([]));
+    state_in("b").await;
+    assert_eq!(instance_files(dir.path()), ["a", "b"]);
+    state_in("c").await; // default, b and c: a is evicted
+    assert_eq!(live_instances(&app).await, ["b", "c", "default"]);
+    assert_eq!(instance_files(dir.path()), ["b", "c"], "an evicted instance's database is deleted");
+    assert_eq!(app.running.state.instances.own_fixtures().await, 0, "its own fixtures are freed");
+    let delete = |name: &str| app.send(app.client.delete(format!("{}/_mock/instances/{name}", app.base)));
+    assert_eq!(delete("a").await.status, 200, "an evicted instance can be deleted");
+    assert_eq!(delete("never").await.status, 404);
+    // Back from eviction, it starts from the server's fixtures.
+    assert_eq!(state_in("a").await.json().as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn instance_files_left_on_disk_count_toward_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..6 {
+        // An earlier run's instances, oldest first.
+        std::fs::write(dir.path().join(format!("mock.old-{n}.db")), b"").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let db = dir.path().join("mock.db").to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(&["--db", db.leak(), "--max-instances", "4"]).await;
+    app.send(app.client.get(format!("{}/_mock/state/campaigns", app.base)).header("x-mock-instance", "new")).await;
+    // default and new are live; two places are left for the newest files of the earlier run.
+    assert_eq!(instance_files(dir.path()), ["new", "old-4", "old-5"]);
+}
+
+#[tokio::test]
+async fn fixture_sets_are_capped_in_size() {
+    let app = TestApp::spawn().await;
+    let agents: Vec<Value> = (0..1001)
+        .map(|i| json!({"user": format!("a{i}"), "name": "A", "phone": format!("{}", 10_000 + i), "tech": "SIP", "context": "c"}))
+        .collect();
+    let members: Vec<Value> = (0..1001).map(|i| json!({"agent": format!("a{i}")})).collect();
+    let campaign = json!({"name": "Big<-", "kind": "inbound", "strategy": "linear", "slevelthreshold": 10, "wrapup": 0,
+                          "callerid": "1", "hours": "08:00-21:00", "members": members});
+    let world = json!({"users": [], "agents": agents, "campaigns": [campaign], "dispositions": [],
+                       "history": {"days": 0, "calls_per_day": 0}});
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "big");
+    let reply = app.send(load.body(json!({"world": world}).to_string())).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["error"], "a fixture set holds at most 1000 agents, not 1001");
 }
