@@ -79,7 +79,7 @@ pub fn ready_world(state: &AppState, headers: &HeaderMap) -> Option<Arc<World>> 
 /// The instance a request with `headers` names, created if need be, opened and settled; or the
 /// answer that refuses it.
 pub async fn world_for(state: &AppState, headers: &HeaderMap) -> Result<Arc<World>, Response> {
-    let name = checked_name(headers)?;
+    let name = name_of(headers).map_err(bad_name)?;
     let world = state.instances.get(&name).await.map_err(|e| not_opened(&name, e))?;
     world.settle().await;
     Ok(world)
@@ -96,7 +96,7 @@ pub enum Found {
 /// The instance a request with `headers` names if it exists, settled; or the answer that refuses
 /// the request.
 pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Found, Response> {
-    let name = checked_name(headers)?;
+    let name = name_of(headers).map_err(bad_name)?;
     match state.instances.existing(&name).await.map_err(|e| not_opened(&name, e))? {
         Some(world) => {
             world.settle().await;
@@ -106,12 +106,11 @@ pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Found, Respon
     }
 }
 
-fn checked_name(headers: &HeaderMap) -> Result<String, Response> {
-    name_of(headers).map_err(|BadName(reason)| {
-        let mut response = error(StatusCode::BAD_REQUEST, reason.clone());
-        response.headers_mut().insert(crate::http::answer::REASON.clone(), crate::http::answer::reason_value(&reason));
-        response
-    })
+/// The 400 of a malformed instance name.
+fn bad_name(BadName(reason): BadName) -> Response {
+    let mut response = error(StatusCode::BAD_REQUEST, reason.clone());
+    response.headers_mut().insert(crate::http::answer::REASON.clone(), crate::http::answer::reason_value(&reason));
+    response
 }
 
 fn not_opened(name: &str, e: crate::store::StoreError) -> Response {
