@@ -4,21 +4,34 @@
 //! the last of repeated parameters wins, multipart bodies are not read. Over the limit: 413.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
+use http_body_util::BodyExt;
 
 use super::answer::Answer;
 
 pub const MIB: usize = 1024 * 1024;
 
+/// A body value longer than this as sent is decoded only when a handler reads it as text, so an
+/// upload's `fileb64` is never held decoded beside the body it came in.
+const DECODED_AT_ONCE: usize = 64 * 1024;
+
 /// A vendor form with a body limit of `MAX` bytes.
 #[derive(Debug, Default)]
 pub struct VendorForm<const MAX: usize> {
-    body: HashMap<String, String>,
+    body: HashMap<String, Field>,
     query: HashMap<String, String>,
     raw: Bytes,
+}
+
+/// A body field: where its value stands in the body, and its text (decoded when first read).
+#[derive(Debug, Default)]
+struct Field {
+    at: std::ops::Range<usize>,
+    text: OnceLock<String>,
 }
 
 /// The form of most routes: 1 MiB.
@@ -29,7 +42,10 @@ pub type BigForm = VendorForm<{ 256 * MIB }>;
 impl<const MAX: usize> VendorForm<MAX> {
     /// A parameter as sent (the body's, else the query string's).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.body.get(name).or_else(|| self.query.get(name)).map(String::as_str)
+        match self.body.get(name) {
+            Some(field) => Some(self.text_of(field)),
+            None => self.query.get(name).map(String::as_str),
+        }
     }
 
     /// A parameter, empty when absent.
@@ -37,9 +53,17 @@ impl<const MAX: usize> VendorForm<MAX> {
         self.get(name).unwrap_or_default().to_string()
     }
 
+    /// A parameter's value as it was sent, still percent-encoded (for values too big to copy).
+    pub fn sent(&self, name: &str) -> Option<&[u8]> {
+        match self.body.get(name) {
+            Some(field) => Some(&self.raw[field.at.clone()]),
+            None => self.query.get(name).map(String::as_bytes),
+        }
+    }
+
     /// The body's parameters.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.body.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.body.iter().map(|(k, field)| (k.as_str(), self.text_of(field)))
     }
 
     /// The body as received, for routes that also take a bare JSON body.
@@ -47,11 +71,48 @@ impl<const MAX: usize> VendorForm<MAX> {
         &self.raw
     }
 
-    fn parse(raw: Bytes, query: Option<&str>, multipart: bool) -> Self {
-        let pairs = |bytes: &[u8]| form_urlencoded::parse(bytes).into_owned().collect::<HashMap<_, _>>();
-        let body = if multipart { HashMap::new() } else { pairs(&raw) };
-        Self { body, query: query.map(|q| pairs(q.as_bytes())).unwrap_or_default(), raw }
+    fn text_of<'a>(&'a self, field: &'a Field) -> &'a str {
+        field.text.get_or_init(|| decode(&self.raw[field.at.clone()]))
     }
+
+    fn parse(raw: Bytes, query: Option<&str>, multipart: bool) -> Self {
+        let query = query
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<HashMap<_, _>>())
+            .unwrap_or_default();
+        let mut body = HashMap::new();
+        if !multipart {
+            // As form_urlencoded reads it (pairs split by `&`, empty ones skipped, the name ending at
+            // the first `=`), keeping where each value stands.
+            let mut start = 0;
+            for pair in raw.split(|&b| b == b'&') {
+                let end = start + pair.len();
+                if !pair.is_empty() {
+                    let (name, at) = match pair.iter().position(|&b| b == b'=') {
+                        Some(i) => (&pair[..i], start + i + 1..end),
+                        None => (pair, end..end),
+                    };
+                    let field = Field { text: OnceLock::new(), at };
+                    if field.at.len() <= DECODED_AT_ONCE {
+                        let _ = field.text.set(decode(&raw[field.at.clone()]));
+                    }
+                    body.insert(decode(name), field);
+                }
+                start = end + 1;
+            }
+        }
+        Self { body, query, raw }
+    }
+}
+
+/// A name or value as sent, decoded: `+` is a space, `%XX` a byte, then UTF-8 (invalid bytes
+/// replaced), as `application/x-www-form-urlencoded` says.
+fn decode(sent: &[u8]) -> String {
+    let spaced: std::borrow::Cow<'_, [u8]> = if sent.contains(&b'+') {
+        sent.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect::<Vec<u8>>().into()
+    } else {
+        sent.into()
+    };
+    percent_encoding::percent_decode(&spaced).decode_utf8_lossy().into_owned()
 }
 
 impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
@@ -74,12 +135,26 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             .is_some_and(|v| v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/"));
         let query = request.uri().query().map(str::to_string);
         let slot = request.extensions().get::<super::record::FormSlot>().cloned();
-        let raw = match axum::body::to_bytes(request.into_body(), MAX).await {
-            Ok(raw) => raw,
-            Err(e) if is_length_limit(&e) => return Err(too_large()),
-            Err(e) => return Err(Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"))),
-        };
-        let form = Self::parse(raw, query.as_deref(), multipart);
+        // Read into one buffer of the declared size: collecting the pieces and joining them after
+        // would hold a big body twice.
+        let mut raw = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        let mut body = request.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame = match frame {
+                Ok(frame) => frame,
+                Err(e) if is_length_limit(&e) => return Err(too_large()),
+                Err(e) => {
+                    return Err(Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}")));
+                }
+            };
+            if let Ok(data) = frame.into_data() {
+                if raw.len() + data.len() > MAX {
+                    return Err(too_large());
+                }
+                raw.extend_from_slice(&data);
+            }
+        }
+        let form = Self::parse(Bytes::from(raw), query.as_deref(), multipart);
         if let Some(slot) = slot {
             *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
                 crate::journal::FormRecord::of(query.as_deref(), &form.raw, multipart);
@@ -111,6 +186,18 @@ mod tests {
         assert_eq!(f.get("c"), Some("ñ"));
         assert_eq!(f.get("d"), Some("4"));
         assert_eq!(f.get("e"), None);
+    }
+
+    #[test]
+    fn long_values_are_decoded_when_read_and_kept_as_sent() {
+        let long = "a%2Bb+".repeat(20_000);
+        let f = Form::parse(Bytes::from(format!("x=1&long={long}&&bare&y=%C3%B1")), None, false);
+        assert_eq!(f.sent("long"), Some(long.as_bytes()));
+        assert_eq!(f.get("long"), Some("a+b ".repeat(20_000).as_str()));
+        assert_eq!((f.get("x"), f.get("bare"), f.get("y")), (Some("1"), Some(""), Some("ñ")));
+        let mut names: Vec<&str> = f.fields().map(|(k, _)| k).collect();
+        names.sort();
+        assert_eq!(names, ["bare", "long", "x", "y"]);
     }
 
     #[test]

@@ -122,10 +122,10 @@ async fn upload_base_with_timezone(Instance(world): Instance, caller: Caller, fo
     Answer::done(world.clone().upload_base(request).await)
 }
 
-fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> UploadRequest {
+fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> UploadRequest<'_> {
     UploadRequest {
         filename: form.text("filename"),
-        fileb64: form.text("fileb64"),
+        fileb64: form.sent("fileb64").unwrap_or_default(),
         campaign: form.text("campaign"),
         cant: form.get("cant").map(str::to_string),
         username: form

@@ -326,12 +326,14 @@ pub async fn insert_upload(conn: &mut SqliteConnection, u: &UploadRow) -> Result
     Ok(done.last_insert_rowid())
 }
 
-/// Adds a batch's counts and rejections to an upload's report.
+/// Adds a batch's counts to an upload's report, and the rejections it lists (`rejected` counts
+/// them all).
 pub async fn add_progress(
     conn: &mut SqliteConnection,
     id: i64,
     read: i64,
     accepted: i64,
+    rejected: i64,
     rejections: &[Rejection],
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -340,7 +342,7 @@ pub async fn add_progress(
     )
     .bind(read)
     .bind(accepted)
-    .bind(rejections.len() as i64)
+    .bind(rejected)
     .bind(id)
     .execute(&mut *conn)
     .await?;

@@ -22,11 +22,15 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// Rejected lines listed in an upload's report; the others are counted.
+pub const LISTED_REJECTIONS: i64 = 1_000;
+
 /// The parameters of an upload, absent ones empty.
 #[derive(Debug, Clone, Default)]
-pub struct UploadRequest {
+pub struct UploadRequest<'a> {
     pub filename: String,
-    pub fileb64: String,
+    /// As sent in the form: still percent-encoded (decoded in pieces by [`decode`]).
+    pub fileb64: &'a [u8],
     pub campaign: String,
     pub cant: Option<String>,
     pub username: String,
@@ -36,9 +40,13 @@ pub struct UploadRequest {
 
 impl World {
     /// Checks the upload, files it, and starts parsing it; answers the upload's id.
-    pub async fn upload_base(self: Arc<Self>, r: UploadRequest) -> Result<i64, Failure> {
-        for (name, value) in [("filename", &r.filename), ("fileb64", &r.fileb64), ("campaign", &r.campaign)] {
-            if value.is_empty() {
+    pub async fn upload_base(self: Arc<Self>, r: UploadRequest<'_>) -> Result<i64, Failure> {
+        for (name, empty) in [
+            ("filename", r.filename.is_empty()),
+            ("fileb64", r.fileb64.is_empty()),
+            ("campaign", r.campaign.is_empty()),
+        ] {
+            if empty {
                 return refuse(format!("{name} is required"));
             }
         }
@@ -48,7 +56,7 @@ impl World {
         if let Some(zone) = r.timezone.as_ref().filter(|z| z.parse::<Tz>().is_err()) {
             return refuse(format!("timezone {zone:?} is not an IANA time zone"));
         }
-        let content = decode(&r.fileb64)?;
+        let content = decode(r.fileb64)?;
         let now = self.clock().stamp();
         let upload = UploadRow {
             id: 0,
@@ -86,25 +94,30 @@ impl World {
         Ok(id)
     }
 
-    /// Reads every record into the spool; answers a note for the report (a `cant` that disagrees).
+    /// Reads every record into the spool; answers a note for the report (a `cant` that disagrees,
+    /// rejections past those listed).
     async fn parse_upload(&self, id: i64, upload: &UploadRow, content: &[u8]) -> Result<Option<String>, sqlx::Error> {
-        let mut read = 0i64;
+        let (mut read, mut rejected) = (0i64, 0i64);
         let mut lines = base_file::lines(content).peekable();
         while lines.peek().is_some() {
             let now = self.clock().stamp();
             let mut tx = self.store().writer().begin().await?;
             let mut contact = dialer::next_contact(&mut tx).await?;
-            let (mut batch_read, mut accepted, mut rejections) = (0i64, 0i64, Vec::new());
+            let (mut batch_read, mut accepted, mut batch_rejected, mut listed) = (0i64, 0i64, 0i64, Vec::new());
             let mut entries = Vec::with_capacity(BATCH);
             for (line, text) in lines.by_ref().take(BATCH) {
                 batch_read += 1;
-                let record =
-                    base_file::parse_record(text, &upload.campaign).and_then(|r| match r.agentphone.as_str() {
+                let record = match base_file::parse_record(text, &upload.campaign) {
+                    Ok(r) => match r.agentphone.as_str() {
                         phone if !phone.is_empty() && self.config().agent_by_phone(phone).is_none() => {
                             Err(format!("agent phone {phone:?} is not a known agent phone"))
                         }
                         _ => Ok(r),
-                    });
+                    },
+                    // Put in words only when it is listed.
+                    Err(why) if rejected + batch_rejected < LISTED_REJECTIONS => Err(why.to_string()),
+                    Err(_) => Err(String::new()),
+                };
                 match record {
                     Ok(record) => {
                         let priority = record.priority.unwrap_or(DEFAULT_PRIORITY);
@@ -122,26 +135,104 @@ impl World {
                         contact = contact.saturating_add(1);
                         accepted += 1;
                     }
-                    Err(reason) => rejections.push(Rejection { line, reason }),
+                    Err(reason) => {
+                        batch_rejected += 1;
+                        if rejected + batch_rejected <= LISTED_REJECTIONS {
+                            listed.push(Rejection { line, reason });
+                        }
+                    }
                 }
             }
             dialer::insert_spool_many(&mut tx, &entries).await?;
-            dialer::add_progress(&mut tx, id, batch_read, accepted, &rejections).await?;
+            dialer::add_progress(&mut tx, id, batch_read, accepted, batch_rejected, &listed).await?;
             tx.commit().await?;
             read += batch_read;
+            rejected += batch_rejected;
             self.publish("upload", serde_json::json!({"id": id, "status": "parsing", "read": read}));
         }
-        Ok(match upload.cant.as_deref().map(str::trim) {
+        let cant = match upload.cant.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(cant) if cant.parse::<i64>() == Ok(read) => None,
             Some(cant) => Some(format!("cant says {cant} but the file holds {read} records")),
-        })
+        };
+        let unlisted = (rejected > LISTED_REJECTIONS)
+            .then(|| format!("{rejected} records rejected; the first {LISTED_REJECTIONS} are listed"));
+        let notes: Vec<String> = cant.into_iter().chain(unlisted).collect();
+        Ok((!notes.is_empty()).then(|| notes.join("; ")))
     }
 }
 
-/// Decodes `fileb64`, forgiving line breaks and a `+` that arrived as a space (an unencoded form).
-fn decode(text: &str) -> Result<Vec<u8>, Failure> {
-    let cleaned: String =
-        text.chars().filter(|c| !matches!(c, '\r' | '\n' | '\t')).map(|c| if c == ' ' { '+' } else { c }).collect();
-    BASE64.decode(cleaned.as_bytes()).map_err(|e| Failure::Refused(format!("fileb64 is not base64: {e}")))
+/// Decodes `fileb64` as sent in the form (percent-encoded), forgiving line breaks and a `+` that
+/// arrived as a space (an unencoded form). The text is decoded a piece at a time straight into the
+/// file's bytes, so an upload never holds its text decoded beside the body and the file.
+fn decode(sent: &[u8]) -> Result<Vec<u8>, Failure> {
+    /// Base64 text decoded at a time (a multiple of 4, so pieces decode as the whole would).
+    const PIECE: usize = 64 * 1024;
+    let not_base64 = |e: String| Failure::Refused(format!("fileb64 is not base64: {e}"));
+    let mut out = Vec::with_capacity(sent.len() / 4 * 3 + 3);
+    let mut piece = Vec::with_capacity(PIECE);
+    // Base64 characters decoded so far, and whether they ended with padding.
+    let (mut done, mut padded) = (0usize, false);
+    let mut flush = |piece: &mut Vec<u8>, out: &mut Vec<u8>| -> Result<(), Failure> {
+        if piece.is_empty() {
+            return Ok(());
+        }
+        if padded {
+            return Err(not_base64(format!("padding at offset {} before more text", done - 1)));
+        }
+        BASE64.decode_vec(piece.as_slice(), out).map_err(|e| {
+            not_base64(match e {
+                base64::DecodeError::InvalidByte(at, byte) => format!("invalid byte {byte}, offset {}", done + at),
+                other => other.to_string(),
+            })
+        })?;
+        padded = piece.last() == Some(&b'=');
+        done += piece.len();
+        piece.clear();
+        Ok(())
+    };
+    for byte in percent_encoding::percent_decode(sent) {
+        match byte {
+            b'\r' | b'\n' | b'\t' => continue,
+            b' ' => piece.push(b'+'),
+            b => piece.push(b),
+        }
+        if piece.len() == PIECE {
+            flush(&mut piece, &mut out)?;
+        }
+    }
+    flush(&mut piece, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fileb64_decodes_in_pieces_as_it_would_whole() {
+        use base64::engine::general_purpose::STANDARD;
+        let file: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let text = STANDARD.encode(&file);
+        // As a browser sends it, as a careless client sends it (spaces for `+`, line breaks).
+        let encoded: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        let careless = text
+            .replace('+', " ")
+            .as_bytes()
+            .chunks(76)
+            .map(|l| String::from_utf8_lossy(l) + "\r\n")
+            .collect::<String>();
+        assert_eq!(decode(encoded.as_bytes()).unwrap(), file);
+        assert_eq!(decode(careless.as_bytes()).unwrap(), file);
+        assert_eq!(decode(b"YWJj").unwrap(), b"abc");
+        assert_eq!(decode(b"YWI").unwrap(), b"ab", "padding may be left out");
+        for bad in [&b"%%%"[..], b"YW==YWJj", b"Y", b"YW!j"] {
+            assert!(decode(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let long_then_bad = format!("{}!", "A".repeat(PIECE_TEST));
+        let Err(Failure::Refused(reason)) = decode(long_then_bad.as_bytes()) else { panic!("refused") };
+        assert!(reason.ends_with(&format!("offset {PIECE_TEST}")), "{reason}");
+    }
+
+    const PIECE_TEST: usize = 3 * 64 * 1024;
 }

@@ -258,3 +258,46 @@ async fn fixture_sets_are_capped_in_size() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"], "a fixture set holds at most 1000 agents, not 1001");
 }
+
+// Uploads ------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_upload_holds_at_most_twice_its_body_and_bad_lines_are_counted_not_listed() {
+    use base64::Engine;
+    let lines = if long() { 5_000_000 } else { 1_000_000 };
+    let mock = Binary::start(&[]);
+    let client = reqwest::Client::new();
+    let url = |route: &str| format!("{}/Integra/resources/{route}", mock.base);
+    let login = client.post(url("auth/getUserToken")).body("user=admin&password=admin").send().await.unwrap();
+    let token = login.json::<Value>().await.unwrap()[2].as_str().unwrap().to_string();
+    // Every line names another campaign: all of them are rejected.
+    let content = "Otra;0990000000\n".repeat(lines);
+    let fileb64 = base64::engine::general_purpose::STANDARD.encode(content);
+    let body = encode(&[("filename", "bad.txt"), ("campaign", "Ventas->"), ("fileb64", &fileb64)]);
+    let before = mock.memory("VmHWM");
+    let began = std::time::Instant::now();
+    let upload =
+        client.post(url("Dialers/uploadbase")).header("authorization", format!("Basic {token}")).body(body.clone());
+    assert_eq!(upload.send().await.unwrap().text().await.unwrap(), "1");
+    // The manual clock answers the next request once the upload is parsed.
+    let uploads: Value =
+        client.get(format!("{}/_mock/state/uploads", mock.base)).send().await.unwrap().json().await.unwrap();
+    let parsed = began.elapsed();
+    let peak = mock.memory("VmHWM").saturating_sub(before);
+    let report = &uploads[0];
+    println!(
+        "an upload of {} MiB ({lines} bad lines): peak RSS +{} MiB ({:.2}x the body), parsed in {parsed:?}",
+        body.len() as u64 / MIB,
+        peak / MIB,
+        peak as f64 / body.len() as f64
+    );
+    assert_eq!((report["status"].as_str(), report["rejected"].as_i64()), (Some("done"), Some(lines as i64)));
+    assert_eq!(report["rejections"].as_array().unwrap().len(), 1000, "the first thousand are listed");
+    assert_eq!(report["note"], format!("{lines} records rejected; the first 1000 are listed"));
+    assert!(
+        peak <= 2 * body.len() as u64,
+        "the peak grew {} MiB for a body of {} MiB",
+        peak / MIB,
+        body.len() as u64 / MIB
+    );
+}
