@@ -83,6 +83,13 @@ pub struct ServeArgs {
     /// addresses and the listen host); its PEM is written beside the database.
     #[arg(long, env = "UCONTACT_MOCK_TLS_SELF_SIGNED")]
     pub tls_self_signed: bool,
+    /// Seconds a client has to send a request's headers (and to start the next request on a
+    /// kept-alive connection) before its connection is closed.
+    #[arg(long, env = "UCONTACT_MOCK_HEADER_TIMEOUT", default_value_t = 30)]
+    pub header_timeout: u64,
+    /// Seconds a connection may go without a byte either way, even within a request.
+    #[arg(long, env = "UCONTACT_MOCK_IDLE_TIMEOUT", default_value_t = 120)]
+    pub idle_timeout: u64,
     /// Log lines on stderr as `pretty` text or `json`.
     #[arg(long, env = "UCONTACT_MOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,

@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::ServiceExt;
-use axum::extract::Request;
+use std::time::Duration;
+
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -13,6 +13,7 @@ use crate::audio::cache::Cache;
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
+use crate::http::serve::{self, Connections, Timeouts};
 use crate::instances::{self, Instances};
 use crate::store::Location;
 use crate::world::WorldOptions;
@@ -96,32 +97,18 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     }
     let tls = tls(args)?;
     let certificate_pem = tls.as_ref().map(|t| t.certificate_pem.clone());
-    let task = match tls {
-        None => tokio::spawn(async move {
-            let main = axum::serve(main, ServiceExt::<Request>::into_make_service(main_app));
-            let backup = axum::serve(backup, ServiceExt::<Request>::into_make_service(backup_app));
-            if let Err(e) = tokio::try_join!(async { main.await }, async { backup.await }) {
-                tracing::error!(error = %e, "a listener failed");
-            }
-        }),
-        Some(tls) => {
-            let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
-            let secure = |listener: TcpListener| {
-                listener
-                    .into_std()
-                    .and_then(|l| axum_server::tls_rustls::from_tcp_rustls(l, config.clone()))
-                    .map_err(|e| format!("could not serve HTTPS: {e}"))
-            };
-            let (main, backup) = (secure(main)?, secure(backup)?);
-            tokio::spawn(async move {
-                let main = main.serve(ServiceExt::<Request>::into_make_service(main_app));
-                let backup = backup.serve(ServiceExt::<Request>::into_make_service(backup_app));
-                if let Err(e) = tokio::try_join!(main, backup) {
-                    tracing::error!(error = %e, "a listener failed");
-                }
-            })
-        }
+    let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+    let timeouts = Timeouts {
+        header: Duration::from_secs(args.header_timeout.max(1)),
+        idle: Duration::from_secs(args.idle_timeout.max(1)),
     };
+    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit()));
+    let task = tokio::spawn(async move {
+        tokio::join!(
+            serve::serve(main, acceptor.clone(), main_app, Arc::clone(&connections), timeouts),
+            serve::serve(backup, acceptor, backup_app, connections, timeouts),
+        );
+    });
     Ok(Running { main: main_addr, backup: backup_addr, certificate_pem, state, task })
 }
 

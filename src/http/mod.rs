@@ -7,6 +7,7 @@ pub mod cors;
 pub mod form;
 pub mod instance;
 pub mod record;
+pub mod serve;
 
 pub use answer::Answer;
 pub use caller::Caller;

@@ -301,3 +301,80 @@ async fn an_upload_holds_at_most_twice_its_body_and_bad_lines_are_counted_not_li
         body.len() as u64 / MIB
     );
 }
+
+// Connections ---------------------------------------------------------------------------------------
+
+/// The `Max open files` soft and hard limits of a process.
+fn open_file_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap().to_string();
+    let mut numbers = line.split_whitespace().skip(3);
+    (numbers.next().unwrap().to_string(), numbers.next().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn idle_connections_cannot_keep_new_clients_out() {
+    let dir = tempfile::tempdir().unwrap();
+    // The test holds 1,100 sockets of its own.
+    rlimit::increase_nofile_limit(4096).unwrap();
+    let mock = Binary::start_in(Some(("ulimit -n 1024", dir.path())), &[]);
+    assert_eq!(open_file_limits(mock.child.id()), ("1024".into(), "1024".into()));
+    let address = mock.base.trim_start_matches("http://").to_string();
+    let mut idle = Vec::new();
+    for _ in 0..1_100 {
+        idle.push(tokio::net::TcpStream::connect(&address).await.expect("the kernel takes the connection"));
+    }
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().unwrap();
+    let health =
+        client.get(format!("{}/_mock/health", mock.base)).send().await.expect("an answer past 1,100 idle connections");
+    assert_eq!(health.status(), 200);
+    drop(idle);
+}
+
+#[tokio::test]
+async fn the_soft_open_file_limit_is_raised_to_the_hard_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Binary::start_in(Some(("ulimit -Sn 512", dir.path())), &[]);
+    let (soft, hard) = open_file_limits(mock.child.id());
+    assert_eq!(soft, hard, "the soft limit was 512");
+}
+
+/// Reads until the peer closes the connection (true) or `within` passes (false).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_headers_stalled_bodies_and_quiet_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    let mock = Binary::start(&["--header-timeout", "1", "--idle-timeout", "2"]);
+    let address = mock.base.trim_start_matches("http://").to_string();
+    let cases: [(&str, &[u8]); 3] = [
+        ("headers that never end", b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n"),
+        (
+            "a body that stops",
+            b"POST /Integra/resources/auth/getUserToken HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nuser=ad",
+        ),
+        ("a kept-alive connection with nothing more to ask", b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ];
+    for (what, sent) in cases {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(sent).await.unwrap();
+        assert!(closed_within(&mut stream, std::time::Duration::from_secs(10)).await, "{what}: still open");
+    }
+    // A connection in use stays open past the timeouts.
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        assert_eq!(client.get(format!("{}/_mock/health", mock.base)).send().await.unwrap().status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    }
+}

@@ -1,0 +1,353 @@
+//! Serving a listener: accepting connections (through TLS when asked), with the bounds a server on
+//! a shared machine needs against clients that open connections and do nothing with them.
+//!
+//! - A request's headers must arrive within `--header-timeout` (30 s), and a kept-alive connection
+//!   that sends no new request within it is closed (hyper's header-read timer covers both).
+//! - A connection on which no byte moves either way for `--idle-timeout` (120 s) is closed, even
+//!   in the middle of a request (a body that stops arriving, an answer nobody reads).
+//! - At most [`Connections::limit`] connections are kept: about three quarters of the open-file
+//!   limit (raised to its hard limit at start). Past it, and whenever the process runs out of file
+//!   descriptors, the connection idle the longest (no request in progress) is closed to make room,
+//!   so a crowd of idle connections cannot keep new clients out.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use http_body::Frame;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio_rustls::TlsAcceptor;
+use tower_service::Service;
+
+use crate::app::App;
+
+/// How long a client may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// To send a request's headers, and to start the next request on a kept-alive connection.
+    pub header: Duration,
+    /// With no byte moving either way.
+    pub idle: Duration,
+}
+
+/// The connections of both listeners.
+#[derive(Debug)]
+pub struct Connections {
+    limit: usize,
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, Arc<Connection>>>,
+    started: Instant,
+}
+
+/// One connection: what it is doing, and the signal that closes it.
+#[derive(Debug)]
+struct Connection {
+    in_flight: AtomicUsize,
+    /// Milliseconds since [`Connections::started`] of the last byte in either direction.
+    last: AtomicU64,
+    close: Notify,
+}
+
+impl Connections {
+    /// Room for `limit` connections at once.
+    pub fn new(limit: usize) -> Self {
+        Self { limit: limit.max(16), next: AtomicU64::new(0), open: Mutex::default(), started: Instant::now() }
+    }
+
+    /// Room for about three quarters of the open-file limit: the rest is for databases and the
+    /// process itself.
+    pub fn for_open_file_limit(files: u64) -> Self {
+        let files = usize::try_from(files).unwrap_or(usize::MAX);
+        Self::new((files / 4 * 3).max(files.saturating_sub(256)))
+    }
+
+    /// The most connections kept at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Connections open now.
+    pub fn open(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn add(self: &Arc<Self>) -> Registered {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let connection = Arc::new(Connection {
+            in_flight: AtomicUsize::new(0),
+            last: AtomicU64::new(self.now()),
+            close: Notify::new(),
+        });
+        self.lock().insert(id, Arc::clone(&connection));
+        Registered { connections: Arc::clone(self), id, connection }
+    }
+
+    /// Closes the connection idle the longest; answers whether there was one.
+    fn close_idlest(&self) -> bool {
+        let open = self.lock();
+        let idlest = open
+            .values()
+            .filter(|c| c.in_flight.load(Ordering::Relaxed) == 0)
+            .min_by_key(|c| c.last.load(Ordering::Relaxed));
+        match idlest {
+            Some(connection) => {
+                connection.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's place in [`Connections`], given up when dropped.
+struct Registered {
+    connections: Arc<Connections>,
+    id: u64,
+    connection: Arc<Connection>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.connections.lock().remove(&self.id);
+    }
+}
+
+/// Serves `app` on `listener` until the listener fails.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: App,
+    connections: Arc<Connections>,
+    timeouts: Timeouts,
+) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) if out_of_files(&e) => {
+                // The listener's next connection waits in the kernel's queue: make room, try again.
+                if !connections.close_idlest() {
+                    tracing::warn!(error = %e, "out of file descriptors with no idle connection to close");
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a connection failed before it was accepted");
+                continue;
+            }
+        };
+        if connections.open() >= connections.limit() && !connections.close_idlest() {
+            // Every connection is busy: this one is turned away rather than queued forever.
+            drop(stream);
+            continue;
+        }
+        let registered = connections.add();
+        let (app, tls) = (app.clone(), tls.clone());
+        tokio::spawn(async move { connection(stream, tls, app, registered, timeouts).await });
+    }
+}
+
+/// Too many open files, in the process or the system.
+fn out_of_files(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(code) if code == 24 || code == 23) // EMFILE, ENFILE
+}
+
+/// Serves one connection until it ends, idles out or is closed to make room.
+async fn connection(stream: TcpStream, tls: Option<TlsAcceptor>, app: App, registered: Registered, timeouts: Timeouts) {
+    let _ = stream.set_nodelay(true);
+    let watched =
+        Watched { inner: stream, connections: Arc::clone(&registered.connections), at: registered.connection.clone() };
+    let service = Tracked { app, connection: Arc::clone(&registered.connection) };
+    match tls {
+        None => drive(TokioIo::new(watched), service, &registered, timeouts).await,
+        Some(acceptor) => match tokio::time::timeout(timeouts.header, acceptor.accept(watched)).await {
+            Ok(Ok(secured)) => drive(TokioIo::new(secured), service, &registered, timeouts).await,
+            Ok(Err(e)) => tracing::debug!(error = %e, "a TLS handshake failed"),
+            Err(_) => tracing::debug!("a TLS handshake took longer than --header-timeout"),
+        },
+    }
+}
+
+async fn drive<I>(io: TokioIo<I>, service: Tracked, registered: &Registered, timeouts: Timeouts)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(timeouts.header);
+    let served = builder.serve_connection_with_upgrades(io, hyper_util::service::TowerToHyperService::new(service));
+    tokio::pin!(served);
+    let connections = &registered.connections;
+    loop {
+        let quiet = connections.now().saturating_sub(registered.connection.last.load(Ordering::Relaxed));
+        let left = timeouts.idle.saturating_sub(Duration::from_millis(quiet));
+        tokio::select! {
+            result = served.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "a connection ended with an error");
+                }
+                return;
+            }
+            () = registered.connection.close.notified() => return,
+            () = tokio::time::sleep(left) => {
+                if left.is_zero() {
+                    tracing::debug!("a connection idled past --idle-timeout");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The app as a connection's service: it counts the connection's requests in progress, from the
+/// request until its answer's body is done with.
+#[derive(Clone)]
+struct Tracked {
+    app: App,
+    connection: Arc<Connection>,
+}
+
+impl Service<Request<Incoming>> for Tracked {
+    type Response = Response<TrackedBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Service::<Request<Body>>::poll_ready(&mut self.app, cx)
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        self.connection.in_flight.fetch_add(1, Ordering::Relaxed);
+        let guard = InFlight(Arc::clone(&self.connection));
+        let answer = self.app.call(request.map(Body::new));
+        Box::pin(async move {
+            let response = answer.await?;
+            Ok(response.map(|body| TrackedBody { body, _guard: guard }))
+        })
+    }
+}
+
+/// A request in progress on its connection.
+struct InFlight(Arc<Connection>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// An answer's body, with the request it answers counted as in progress until it is dropped.
+struct TrackedBody {
+    body: Body,
+    _guard: InFlight,
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A socket that notes when a byte last moved on it.
+struct Watched {
+    inner: TcpStream,
+    connections: Arc<Connections>,
+    at: Arc<Connection>,
+}
+
+impl Watched {
+    fn moved(&self) {
+        self.at.last.store(self.connections.now(), Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.moved();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Raises the soft open-file limit to the hard one; answers the limit now in force.
+pub fn raise_open_file_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not raise the open-file limit");
+            rlimit::Resource::NOFILE.get().map(|(soft, _)| soft).unwrap_or(1024)
+        }
+    }
+}
