@@ -64,7 +64,8 @@ pub struct ServeArgs {
     /// How many instances may live at once; the least recently used beyond it are evicted.
     #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64)]
     pub max_instances: usize,
-    /// Megabytes of made recordings kept in memory (they are remade when asked for again).
+    /// Megabytes of made recordings kept in memory, those being read included (they are remade
+    /// when asked for again); at least 36, one two-hour MP3.
     #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]
     pub recording_cache_mb: usize,
     /// Megabytes of request journal kept per instance (the oldest requests go first).

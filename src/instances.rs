@@ -254,6 +254,11 @@ impl Instances {
         worlds
     }
 
+    /// The recordings made so far, shared by every instance.
+    pub fn audio_cache(&self) -> &Arc<crate::audio::cache::Cache> {
+        &self.template.audio_cache
+    }
+
     /// How many sets of fixtures of their own instances hold (they go with their instance).
     pub async fn own_fixtures(&self) -> usize {
         self.live.lock().await.fixtures.len()

@@ -1,12 +1,26 @@
 //! Made recordings, kept while they fit: a byte-bounded cache shared by every instance (the same
-//! seed, call and format always make the same bytes, so instances can share entries). A file asked
-//! for by several requests at once is made once, and at most one file per core is made at a time.
+//! seed, call and format always make the same bytes, so instances can share entries).
+//!
+//! The bound holds for files being read too: a file a response is still sending stays counted
+//! (and is not evicted) until the response lets it go, and a file that would not fit beside the
+//! files being read is not made ([`Refused::Busy`]): however many clients read recordings, and
+//! however slowly, recordings take at most the cache's capacity. A file asked for by several
+//! requests at once is made once. Making is CPU work off the async threads, in two lanes: long
+//! files one at a time, shorter ones one per core, so a one-minute file never waits for hours of
+//! sound to be made before it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::Semaphore;
+
+/// A made file, shared by the cache and the responses sending it.
+pub type Audio = Arc<Bytes>;
+
+/// Files of more than this many seconds of sound are made in the long lane.
+pub const LONG_SECONDS: u32 = 600;
 
 /// What a cached file is made from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -18,109 +32,180 @@ pub struct Key {
     pub kind: &'static str,
 }
 
-type Making = Arc<OnceCell<Result<Bytes, String>>>;
+/// Why a file was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// It would not fit beside the files being read now: try again when they are done.
+    Busy(String),
+    /// Making it failed (a codec).
+    Failed(String),
+}
+
+/// A file being made: its result, once there is one.
+type Making = tokio::sync::watch::Receiver<Option<Result<Audio, Refused>>>;
 
 /// Files by key, least recently used out first once `capacity` bytes are held.
 #[derive(Debug)]
 pub struct Cache {
     capacity: usize,
     inner: Mutex<Inner>,
-    /// One permit per core: making audio is CPU work off the async threads.
-    workers: Semaphore,
+    short: Semaphore,
+    long: Semaphore,
+    /// Files made so far (a HEAD or a range of a cached file makes none).
+    made: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    files: HashMap<Key, (Bytes, u64)>,
-    /// Files being made now, so a second request waits for the first's result.
-    making: HashMap<Key, Making>,
+    files: HashMap<Key, (Audio, u64)>,
+    /// Files being made now, so a second request waits for the first's result, with the bytes
+    /// set aside for each.
+    making: HashMap<Key, (Making, usize)>,
+    /// Bytes of the kept files, and set aside for those being made.
     bytes: usize,
     tick: u64,
 }
 
 impl Inner {
-    fn get(&mut self, key: &Key) -> Option<Bytes> {
+    fn get(&mut self, key: &Key) -> Option<Audio> {
         self.tick += 1;
         let tick = self.tick;
-        self.files.get_mut(key).map(|(bytes, used)| {
+        self.files.get_mut(key).map(|(audio, used)| {
             *used = tick;
-            bytes.clone()
+            Arc::clone(audio)
         })
     }
 
-    fn put(&mut self, capacity: usize, key: Key, bytes: Bytes) {
-        if bytes.len() > capacity {
-            return;
-        }
-        self.tick += 1;
-        self.bytes += bytes.len();
-        if let Some((old, _)) = self.files.insert(key, (bytes, self.tick)) {
-            self.bytes -= old.len();
-        }
-        while self.bytes > capacity {
-            let Some(oldest) = self.files.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) else {
-                break;
-            };
+    /// Drops the least recently used files no response holds until `wanted` more bytes fit;
+    /// answers whether they do.
+    fn make_room(&mut self, capacity: usize, wanted: usize) -> bool {
+        while self.bytes + wanted > capacity {
+            let oldest = self
+                .files
+                .iter()
+                .filter(|(_, (audio, _))| Arc::strong_count(audio) == 1)
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone());
+            let Some(oldest) = oldest else { return false };
             if let Some((gone, _)) = self.files.remove(&oldest) {
                 self.bytes -= gone.len();
             }
         }
+        true
     }
 }
 
 impl Cache {
+    /// A cache of `capacity` bytes (at least [`Cache::MIN`]: the largest file must fit).
     pub fn new(capacity: usize) -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        Self { capacity, inner: Mutex::new(Inner::default()), workers: Semaphore::new(cores) }
+        Self {
+            capacity: capacity.max(Self::MIN),
+            inner: Mutex::new(Inner::default()),
+            short: Semaphore::new(cores),
+            long: Semaphore::new(1),
+            made: AtomicUsize::new(0),
+        }
     }
+
+    /// The smallest capacity: the largest file, a two-hour MP3.
+    pub const MIN: usize = super::mp3::len_of(super::MAX_SECONDS as usize * super::RATE as usize);
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, key: &Key) -> Option<Bytes> {
+    pub fn get(&self, key: &Key) -> Option<Audio> {
         self.lock().get(key)
     }
 
-    /// Keeps `bytes` (unless larger than the whole cache), dropping the least recently used.
-    pub fn put(&self, key: Key, bytes: Bytes) {
-        self.lock().put(self.capacity, key, bytes);
+    /// The file of `key`, `len` bytes long: from the cache, or from the making already under way,
+    /// or made now by `make` on a blocking thread (in its lane) once it fits. The making goes on
+    /// when the requests that wanted it go away, so the room set aside for it is always given back.
+    pub async fn get_or_make(
+        self: &Arc<Self>,
+        key: Key,
+        len: usize,
+        make: impl FnOnce() -> Result<Bytes, String> + Send + 'static,
+    ) -> Result<Audio, Refused> {
+        let mut making = {
+            let mut inner = self.lock();
+            if let Some(audio) = inner.get(&key) {
+                return Ok(audio);
+            }
+            match inner.making.get(&key) {
+                Some((making, _)) => making.clone(),
+                None => {
+                    if !inner.make_room(self.capacity, len) {
+                        return Err(Refused::Busy(format!(
+                            "recordings being read hold the cache ({} of {} bytes): try again when they are done",
+                            inner.bytes, self.capacity
+                        )));
+                    }
+                    inner.bytes += len;
+                    let (done, making) = tokio::sync::watch::channel(None);
+                    inner.making.insert(key.clone(), (making.clone(), len));
+                    tokio::spawn(Arc::clone(self).make(key, make, done));
+                    making
+                }
+            }
+        };
+        match making.wait_for(Option::is_some).await {
+            Ok(result) => result.clone().unwrap_or_else(|| Err(Refused::Failed("no result".into()))),
+            Err(_) => Err(Refused::Failed("the audio task ended without a result".into())),
+        }
     }
 
-    /// The file of `key`: from the cache, or from the making already under way, or made now by
-    /// `make` on a blocking thread.
-    pub async fn get_or_make(
-        &self,
+    /// Makes the file of `key` in its lane, keeps it, and tells the requests waiting for it.
+    async fn make(
+        self: Arc<Self>,
         key: Key,
         make: impl FnOnce() -> Result<Bytes, String> + Send + 'static,
-    ) -> Result<Bytes, String> {
-        let making = {
-            let mut inner = self.lock();
-            if let Some(bytes) = inner.get(&key) {
-                return Ok(bytes);
+        done: tokio::sync::watch::Sender<Option<Result<Audio, Refused>>>,
+    ) {
+        let lane = if key.seconds > LONG_SECONDS { &self.long } else { &self.short };
+        let result = match lane.acquire().await {
+            Err(e) => Err(Refused::Failed(e.to_string())),
+            Ok(_permit) => {
+                self.made.fetch_add(1, Ordering::Relaxed);
+                match tokio::task::spawn_blocking(make).await {
+                    Ok(Ok(bytes)) => Ok(Arc::new(bytes)),
+                    Ok(Err(e)) => Err(Refused::Failed(e)),
+                    Err(e) => Err(Refused::Failed(format!("the audio task failed: {e}"))),
+                }
             }
-            Arc::clone(inner.making.entry(key.clone()).or_default())
         };
-        let result = making
-            .get_or_init(|| async {
-                let _permit = self.workers.acquire().await.map_err(|e| e.to_string())?;
-                tokio::task::spawn_blocking(make).await.map_err(|e| format!("the audio task failed: {e}"))?
-            })
-            .await
-            .clone();
-        let mut inner = self.lock();
-        if inner.making.get(&key).is_some_and(|m| Arc::ptr_eq(m, &making)) {
-            inner.making.remove(&key);
-            if let Ok(bytes) = &result {
-                inner.put(self.capacity, key, bytes.clone());
+        {
+            let mut inner = self.lock();
+            if let Some((_, reserved)) = inner.making.remove(&key) {
+                inner.bytes -= reserved;
+            }
+            if let Ok(audio) = &result {
+                inner.tick += 1;
+                inner.bytes += audio.len();
+                let tick = inner.tick;
+                if let Some((old, _)) = inner.files.insert(key, (Arc::clone(audio), tick)) {
+                    inner.bytes -= old.len();
+                }
+                inner.make_room(self.capacity, 0);
             }
         }
-        result
+        let _ = done.send(Some(result));
     }
 
-    /// Bytes held now.
+    /// Bytes held now (kept, being read, being made).
     pub fn held(&self) -> usize {
         self.lock().bytes
+    }
+
+    /// Files made since the start.
+    pub fn made(&self) -> usize {
+        self.made.load(Ordering::Relaxed)
+    }
+
+    /// The capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 }
 
@@ -130,34 +215,76 @@ mod tests {
 
     use super::*;
 
-    fn key(n: u32) -> Key {
-        Key { seed: 1, guid: format!("g{n}"), seconds: n, kind: "gsm" }
+    fn key(n: u32, seconds: u32) -> Key {
+        Key { seed: 1, guid: format!("g{n}"), seconds, kind: "gsm" }
     }
 
-    #[test]
-    fn keeps_within_its_bound_dropping_the_least_recently_used() {
-        let cache = Cache::new(100);
-        cache.put(key(1), Bytes::from(vec![0; 40]));
-        cache.put(key(2), Bytes::from(vec![0; 40]));
-        assert!(cache.get(&key(1)).is_some());
-        cache.put(key(3), Bytes::from(vec![0; 40]));
-        assert!(cache.get(&key(2)).is_none(), "the least recently used went");
-        assert!(cache.get(&key(1)).is_some() && cache.get(&key(3)).is_some());
-        assert_eq!(cache.held(), 80);
-        cache.put(key(4), Bytes::from(vec![0; 101]));
-        assert!(cache.get(&key(4)).is_none(), "larger than the cache: not kept");
+    /// Makes file `n` of `size` bytes, right away.
+    async fn file(cache: &Arc<Cache>, n: u32, size: usize) -> Result<Audio, Refused> {
+        cache.get_or_make(key(n, 60), size, move || Ok(Bytes::from(vec![0; size]))).await
+    }
+
+    #[tokio::test]
+    async fn keeps_within_its_bound_dropping_the_least_recently_used() {
+        let cache = Arc::new(Cache::new(0));
+        let third = Cache::MIN / 3 + 1;
+        drop(file(&cache, 1, third).await.unwrap());
+        drop(file(&cache, 2, third).await.unwrap());
+        assert!(cache.get(&key(1, 60)).is_some());
+        drop(file(&cache, 3, third).await.unwrap());
+        assert!(cache.get(&key(2, 60)).is_none(), "the least recently used went");
+        assert!(cache.get(&key(1, 60)).is_some() && cache.get(&key(3, 60)).is_some());
+        assert_eq!((cache.held(), cache.made()), (2 * third, 3));
+    }
+
+    #[tokio::test]
+    async fn files_being_read_stay_counted_and_nothing_is_made_past_them() {
+        let cache = Arc::new(Cache::new(0));
+        let half = Cache::MIN / 2;
+        let read_1 = file(&cache, 1, half).await.unwrap();
+        let read_2 = file(&cache, 2, half).await.unwrap();
+        // Both are being sent: a third file does not fit, and neither is evicted for it.
+        assert!(matches!(file(&cache, 3, half).await, Err(Refused::Busy(_))));
+        assert_eq!((cache.held(), cache.made()), (2 * half, 2));
+        drop(read_1);
+        assert!(file(&cache, 3, half).await.is_ok(), "a file no longer read makes room");
+        assert!(cache.get(&key(1, 60)).is_none() && cache.get(&key(2, 60)).is_some());
+        drop(read_2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_short_file_is_not_made_behind_a_long_one() {
+        let cache = Arc::new(Cache::new(0));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let long = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move {
+                let make = move || {
+                    wait.recv().ok();
+                    Ok(Bytes::from_static(b"hours"))
+                };
+                cache.get_or_make(key(1, 7200), 5, make).await
+            })
+        };
+        while cache.made() == 0 {
+            tokio::task::yield_now().await;
+        }
+        // The long lane is taken and its file waits; a minute of sound is made beside it.
+        assert_eq!(file(&cache, 2, 10).await.unwrap().len(), 10);
+        release.send(()).unwrap();
+        assert_eq!(long.await.unwrap().unwrap().as_ref(), &Bytes::from_static(b"hours"));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_file_asked_for_at_once_is_made_once() {
-        let cache = Arc::new(Cache::new(1 << 20));
+        let cache = Arc::new(Cache::new(0));
         let made = Arc::new(AtomicUsize::new(0));
         let asks: Vec<_> = (0..8)
             .map(|_| {
                 let (cache, made) = (Arc::clone(&cache), Arc::clone(&made));
                 tokio::spawn(async move {
                     cache
-                        .get_or_make(key(7), move || {
+                        .get_or_make(key(7, 60), 5, move || {
                             made.fetch_add(1, Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(100));
                             Ok(Bytes::from_static(b"audio"))
@@ -167,9 +294,9 @@ mod tests {
             })
             .collect();
         for ask in asks {
-            assert_eq!(ask.await.unwrap().unwrap(), Bytes::from_static(b"audio"));
+            assert_eq!(ask.await.unwrap().unwrap().as_ref(), &Bytes::from_static(b"audio"));
         }
         assert_eq!(made.load(Ordering::SeqCst), 1);
-        assert!(cache.get(&key(7)).is_some());
+        assert!(cache.get(&key(7, 60)).is_some());
     }
 }

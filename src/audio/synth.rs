@@ -31,28 +31,66 @@ impl Draw {
 
 /// `seconds` of a conversation drawn from `seed`, as 8 kHz samples.
 pub fn conversation(seed: u64, seconds: u32) -> Vec<i16> {
-    let total = seconds as usize * RATE as usize;
-    let sine: Vec<f64> = (0..TABLE).map(|i| (i as f64 * std::f64::consts::TAU / TABLE as f64).sin()).collect();
-    let mut draw = Draw(ChaCha8Rng::seed_from_u64(seed));
-    let mut out = Vec::with_capacity(total);
-    let voices = [draw.range(95.0, 140.0), draw.range(170.0, 240.0)];
-    let mut speaker = usize::from(draw.chance(0.5));
-    let mut low_pass = 0.0;
-    while out.len() < total {
-        // A pause between turns, with the line's faint hiss.
-        let pause = (draw.range(0.25, 1.1) * f64::from(RATE)) as usize;
-        for _ in 0..pause.min(total - out.len()) {
-            out.push((draw.noise() * 40.0) as i16);
-        }
-        let turn_end = out.len() + (draw.range(0.8, 5.0) * f64::from(RATE)) as usize;
-        while out.len() < turn_end.min(total) {
-            let room = turn_end.min(total) - out.len();
-            syllable(&mut draw, &sine, voices[speaker], &mut low_pass, room, &mut out);
-        }
-        speaker ^= 1;
+    Speech::new(seed, seconds).flatten().collect()
+}
+
+/// A conversation made a turn at a time (a pause, then one voice's syllables), so a long recording
+/// is encoded as it is made instead of held whole as samples (two hours are 115 MB of them).
+pub struct Speech {
+    draw: Draw,
+    sine: Vec<f64>,
+    voices: [f64; 2],
+    speaker: usize,
+    low_pass: f64,
+    /// Samples in all, and made so far.
+    total: usize,
+    made: usize,
+}
+
+impl Speech {
+    pub fn new(seed: u64, seconds: u32) -> Self {
+        let sine: Vec<f64> = (0..TABLE).map(|i| (i as f64 * std::f64::consts::TAU / TABLE as f64).sin()).collect();
+        let mut draw = Draw(ChaCha8Rng::seed_from_u64(seed));
+        let voices = [draw.range(95.0, 140.0), draw.range(170.0, 240.0)];
+        let speaker = usize::from(draw.chance(0.5));
+        Self { draw, sine, voices, speaker, low_pass: 0.0, total: seconds as usize * RATE as usize, made: 0 }
     }
-    out.truncate(total);
-    out
+
+    /// How many samples the whole conversation has.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl Iterator for Speech {
+    type Item = Vec<i16>;
+
+    /// The next turn's samples.
+    fn next(&mut self) -> Option<Vec<i16>> {
+        if self.made >= self.total {
+            return None;
+        }
+        let (total, start) = (self.total, self.made);
+        let mut out = Vec::new();
+        // A pause between turns, with the line's faint hiss.
+        let pause = (self.draw.range(0.25, 1.1) * f64::from(RATE)) as usize;
+        for _ in 0..pause.min(total - start) {
+            out.push((self.draw.noise() * 40.0) as i16);
+        }
+        let turn_end = (start + out.len() + (self.draw.range(0.8, 5.0) * f64::from(RATE)) as usize).min(total);
+        while start + out.len() < turn_end {
+            let room = turn_end - start - out.len();
+            let pitch = self.voices[self.speaker];
+            syllable(&mut self.draw, &self.sine, pitch, &mut self.low_pass, room, &mut out);
+        }
+        self.speaker ^= 1;
+        self.made += out.len();
+        Some(out)
+    }
 }
 
 /// One syllable (at most `room` samples): an optional fricative burst, a voiced vowel, a short gap.
@@ -116,6 +154,7 @@ mod tests {
         assert_eq!(a.len(), 12 * RATE as usize);
         assert_eq!(a, conversation(7, 12), "the same seed makes the same sound");
         assert_ne!(a, conversation(8, 12));
+        assert!(Speech::new(7, 12).all(|turn| !turn.is_empty() && turn.len() < 7 * RATE as usize));
         // Speech comes in bursts: some 20 ms windows are loud, some quiet.
         let rms: Vec<f64> = a
             .chunks(160)

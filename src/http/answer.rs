@@ -34,6 +34,8 @@ pub enum Answer {
     Refused(StatusCode, String),
     /// The mock itself failed (the database): HTTP 500, never caused by input.
     Internal(String),
+    /// HTTP 503 with `Retry-After`: the mock is at one of its bounds for now.
+    Busy(String),
 }
 
 impl Answer {
@@ -69,6 +71,7 @@ impl From<Failure> for Answer {
                 tracing::error!(error = %e, "an internal step failed");
                 Self::Internal(format!("the mock failed: {e}"))
             }
+            Failure::Busy(reason) => Self::Busy(reason),
         }
     }
 }
@@ -91,6 +94,11 @@ impl IntoResponse for Answer {
             }
             Self::TooLarge(reason) => return refusal(StatusCode::PAYLOAD_TOO_LARGE, &reason),
             Self::Refused(status, reason) => return refusal(status, &reason),
+            Self::Busy(reason) => {
+                let mut response = refusal(StatusCode::SERVICE_UNAVAILABLE, &reason);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return response;
+            }
             Self::Internal(reason) => (StatusCode::INTERNAL_SERVER_ERROR, String::new(), TEXT, Some(reason)),
         };
         // Built directly: going through `(status, headers, body)` fills and merges a second map.

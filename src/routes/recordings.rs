@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Extension;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use utoipa::openapi::OpenApi;
@@ -14,9 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+use crate::audio::cache::Audio;
 use crate::http::Answer;
 use crate::http::Instance;
 use crate::http::answer::refusal;
+use crate::world::World;
 use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
 
 /// The most a response body hands the socket at once: files stream in pieces of this size.
@@ -41,15 +43,16 @@ pub fn router(host: Host) -> (Router<AppState>, OpenApi) {
     path = "/records/{file}",
     tag = "recordings",
     params(("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
-    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"))
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"), (status = 503, description = "Recordings being read fill the audio cache (`--recording-cache-mb`): try again after `Retry-After` seconds"))
 )]
 async fn root_file(
     Instance(world): Instance,
     Extension(host): Extension<Host>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    serve(&world, host, &uri, &headers).await
+    serve(&world, host, method == Method::HEAD, &uri, &headers).await
 }
 
 /// A recording in a dated folder.
@@ -58,15 +61,16 @@ async fn root_file(
     path = "/records/{folder}/{file}",
     tag = "recordings",
     params(("folder" = String, Path, description = "`yyyyMMdd` of the call's first leg"), ("file" = String, Path, description = "`<guid>.mp3` or `<guid>.gsm`")),
-    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"))
+    responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"), (status = 503, description = "Recordings being read fill the audio cache (`--recording-cache-mb`): try again after `Retry-After` seconds"))
 )]
 async fn dated_file(
     Instance(world): Instance,
     Extension(host): Extension<Host>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    serve(&world, host, &uri, &headers).await
+    serve(&world, host, method == Method::HEAD, &uri, &headers).await
 }
 
 /// What a recording path names.
@@ -97,12 +101,12 @@ pub fn parse_path(raw: &str) -> Option<FilePath> {
     valid_guid(guid).then(|| FilePath { folder, guid: guid.to_string(), format })
 }
 
-async fn serve(world: &crate::world::World, host: Host, uri: &Uri, headers: &HeaderMap) -> Response {
+async fn serve(world: &World, host: Host, head: bool, uri: &Uri, headers: &HeaderMap) -> Response {
     let Some(path) = parse_path(uri.path()) else {
         return refusal(StatusCode::NOT_FOUND, "not a recording path: /records/[yyyyMMdd/]<guid>.mp3 or .gsm");
     };
     match world.recording_file(host, path.folder.as_deref(), &path.guid, path.format).await {
-        Ok(Some(file)) => respond(file, headers),
+        Ok(Some(file)) => respond(world, file, head, headers).await,
         Ok(None) => refusal(
             StatusCode::NOT_FOUND,
             &format!(
@@ -122,8 +126,9 @@ fn http_date(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The answer for a file: 304 when the client's copy is current, 206 for one satisfiable range,
-/// 416 for a range outside the file, else the whole file.
-fn respond(file: AudioFile, request: &HeaderMap) -> Response {
+/// 416 for a range outside the file, else the whole file. Only an answer with a body makes the
+/// file: a HEAD, a 304 or a 416 needs nothing but what is known of it beforehand.
+async fn respond(world: &World, file: AudioFile, head: bool, request: &HeaderMap) -> Response {
     let modified = http_date(file.modified);
     let header_text = |name: header::HeaderName| request.get(name).and_then(|v| v.to_str().ok());
     let not_modified = match header_text(header::IF_NONE_MATCH) {
@@ -134,23 +139,37 @@ fn respond(file: AudioFile, request: &HeaderMap) -> Response {
             .and_then(|since| chrono::DateTime::parse_from_rfc2822(since).ok())
             .is_some_and(|since| file.modified.timestamp() <= since.timestamp()),
     };
-    let len = file.bytes.len() as u64;
+    let len = file.len as u64;
     let range_applies = header_text(header::IF_RANGE).is_none_or(|v| v == file.etag || v == modified);
     let asked = header_text(header::RANGE).filter(|_| range_applies).map_or(Asked::Whole, |r| byte_range(r, len));
-    let mut response = match asked {
-        _ if not_modified => StatusCode::NOT_MODIFIED.into_response(),
-        Asked::Bytes(start, end) => {
-            let part = file.bytes.slice(start as usize..=end as usize);
-            body_response(StatusCode::PARTIAL_CONTENT, file.format, part, Some(format!("bytes {start}-{end}/{len}")))
-        }
-        Asked::Outside => {
+    let (status, start, end) = match asked {
+        _ if not_modified => (StatusCode::NOT_MODIFIED, 0, 0),
+        Asked::Outside => (StatusCode::RANGE_NOT_SATISFIABLE, 0, 0),
+        Asked::Bytes(start, end) => (StatusCode::PARTIAL_CONTENT, start, end),
+        Asked::Whole => (StatusCode::OK, 0, len.saturating_sub(1)),
+    };
+    let mut response = match status {
+        StatusCode::NOT_MODIFIED => StatusCode::NOT_MODIFIED.into_response(),
+        StatusCode::RANGE_NOT_SATISFIABLE => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, v);
             }
             response
         }
-        Asked::Whole => body_response(StatusCode::OK, file.format, file.bytes.clone(), None),
+        _ => {
+            let part = if len == 0 { 0 } else { end - start + 1 };
+            let body = if head {
+                Body::empty()
+            } else {
+                match world.recording_bytes(&file).await {
+                    Ok(audio) => streamed(audio, start as usize, part as usize),
+                    Err(e) => return Answer::from(e).into_response(),
+                }
+            };
+            let range = (status == StatusCode::PARTIAL_CONTENT).then(|| format!("bytes {start}-{end}/{len}"));
+            body_response(status, file.format, body, part, range)
+        }
     };
     let headers = response.headers_mut();
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -194,12 +213,19 @@ fn byte_range(header: &str, len: u64) -> Asked {
     }
 }
 
-/// A body streamed in `CHUNK`-byte pieces of the cached file (no copy), with its type and length.
-fn body_response(status: StatusCode, format: Format, bytes: Bytes, content_range: Option<String>) -> Response {
-    let len = bytes.len();
-    let pieces = (0..len.div_ceil(CHUNK))
-        .map(move |i| Ok::<Bytes, std::convert::Infallible>(bytes.slice(i * CHUNK..((i + 1) * CHUNK).min(len))));
-    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(pieces)));
+/// `len` bytes of a made file from `start`, streamed in `CHUNK`-byte pieces (no copy). The file
+/// stays counted by the cache until the last piece is sent (or the client goes away).
+fn streamed(audio: Audio, start: usize, len: usize) -> Body {
+    let pieces = (0..len.div_ceil(CHUNK)).map(move |i| {
+        let from = start + i * CHUNK;
+        Ok::<Bytes, std::convert::Infallible>(audio.slice(from..(from + CHUNK).min(start + len)))
+    });
+    Body::from_stream(futures_util::stream::iter(pieces))
+}
+
+/// An answer with a body of `len` bytes, its type and its range.
+fn body_response(status: StatusCode, format: Format, body: Body, len: u64, content_range: Option<String>) -> Response {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));

@@ -14,6 +14,9 @@ pub enum Failure {
     /// Something below the API failed (an audio codec): not the client's fault, logged and
     /// answered 500.
     Internal(String),
+    /// The mock is at one of its bounds (recordings being read fill the audio cache): answered
+    /// 503, to be tried again shortly.
+    Busy(String),
 }
 
 impl From<StoreError> for Failure {

@@ -378,3 +378,57 @@ async fn slow_headers_stalled_bodies_and_quiet_connections_are_closed() {
         tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     }
 }
+
+// Recordings ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_head_makes_nothing_and_recordings_being_read_bound_the_memory_they_hold() {
+    const LONG: &str = "00000000-0000-4000-8000-000000007200";
+    const SHORT: &str = "00000000-0000-4000-8000-000000000060";
+    let app = TestApp::spawn_with(&["--recording-cache-mb", "1"]).await;
+    let mut world: Value =
+        serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/world.json"))).unwrap();
+    for (guid, talk, format) in [(LONG, 7200, "mp3"), (SHORT, 60, "gsm")] {
+        let call = json!({"guid": guid, "campaign": "Out<-", "customer": "099", "agent": "Agente1",
+                          "start": "2026-01-02 10:00:00", "ring": 5, "talk": talk});
+        world["example_calls"].as_array_mut().unwrap().push(call);
+        let pin = json!({"guid": guid, "host": "main", "folder": "root", "format": format});
+        world["recordings"]["pinned"].as_array_mut().unwrap().push(pin);
+    }
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "rec");
+    assert_eq!(app.send(load.body(json!({"world": world}).to_string())).await.status, 200);
+    let cache = app.running.state.instances.audio_cache();
+    let url = |guid: &str, ext: &str| format!("{}/records/{guid}.{ext}", app.base);
+    let get = |guid: &str, ext: &str| app.client.get(url(guid, ext)).header("x-mock-instance", "rec");
+    let head = app.send(app.client.head(url(LONG, "mp3")).header("x-mock-instance", "rec")).await;
+    // 180-byte frames: the Info frame, LAME's delay and flush, and 7,200 s x 8,000 / 288.
+    assert_eq!((head.status, head.headers["content-length"].to_str().unwrap()), (200, "36000540"));
+    let ranged = app.client.head(url(LONG, "mp3")).header("x-mock-instance", "rec").header("range", "bytes=-100");
+    assert_eq!(app.send(ranged).await.headers["content-range"], "bytes 36000440-36000539/36000540");
+    assert_eq!(cache.made(), 0, "a HEAD makes no file");
+    for range in ["bytes=0-99", "bytes=-100", "bytes=18000000-18000099"] {
+        let reply = get(LONG, "mp3").header("range", range).send().await.unwrap();
+        assert_eq!((reply.status().as_u16(), reply.bytes().await.unwrap().len()), (206, 100), "{range}");
+    }
+    assert_eq!(cache.made(), 1, "ranges of a two-hour file make it once");
+    // A client that reads the whole file slowly holds it: the cache has room for nothing else.
+    let mut slow = get(LONG, "mp3").send().await.unwrap();
+    assert!(!slow.chunk().await.unwrap().unwrap().is_empty());
+    let busy = app.send(get(SHORT, "gsm")).await;
+    assert_eq!((busy.status, busy.headers["retry-after"].to_str().unwrap()), (503, "1"), "{:?}", busy.reason());
+    assert!(cache.held() <= cache.capacity(), "{} held of {}", cache.held(), cache.capacity());
+    let again = app.send(get(LONG, "mp3").header("range", "bytes=100-199")).await;
+    assert_eq!((again.status, cache.made()), (206, 1), "the file being read is still served");
+    drop(slow);
+    let mut served = 0;
+    for _ in 0..50 {
+        // The slow response lets the file go once its connection closes.
+        let reply = get(SHORT, "gsm").send().await.unwrap();
+        if reply.status() == 200 {
+            served = reply.bytes().await.unwrap().len();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(served, 60 * 50 * 33, "a minute of GSM once the reader is gone");
+}

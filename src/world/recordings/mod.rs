@@ -13,16 +13,14 @@ use serde_json::{Value, json};
 use place::hash;
 pub use place::{Folder, Format, Host, Pin, Place, Policy, Spread, valid_guid};
 
-use crate::audio::cache::Key;
-use crate::audio::{gsm, mp3, synth};
+use crate::audio::cache::{Audio, Key, Refused};
+use crate::audio::{RATE, gsm, mp3, synth};
 use crate::store::recordings::{self as store, CallAudio};
 use crate::world::World;
 use crate::world::error::{Failure, refuse};
 use crate::world::vendor_date::VendorDate;
 
-/// The longest recording made (two hours): longer calls' recordings stop there, which bounds the
-/// memory one file takes (115 MB of samples while it is made, 36 MB of MP3).
-pub const MAX_SECONDS: u32 = 2 * 3600;
+pub use crate::audio::MAX_SECONDS;
 
 /// Bumped whenever the audio made for a call changes (codecs included), so ETags change with it.
 const AUDIO_VERSION: u64 = 1;
@@ -95,15 +93,30 @@ impl Made {
     }
 }
 
-/// A file ready to serve.
+/// A file ready to serve: all a HEAD, a validator or a range needs, known without making it.
 #[derive(Debug, Clone)]
 pub struct AudioFile {
-    pub bytes: Bytes,
     pub format: Format,
+    /// Its length in bytes.
+    pub len: usize,
     /// A strong validator: the same for the same bytes.
     pub etag: String,
     /// The instant the file was written (UTC).
     pub modified: chrono::DateTime<chrono::Utc>,
+    recording: Recording,
+    made: Made,
+}
+
+impl Made {
+    /// The length of the file of a recording of `seconds`.
+    fn len(self, seconds: u32) -> usize {
+        let samples = seconds as usize * RATE as usize;
+        match self {
+            Self::Gsm => gsm::len_of(samples),
+            // A GSM file decodes to whole frames: as many samples, since a second is 50 frames.
+            Self::Mp3 | Self::Converted => mp3::len_of(samples),
+        }
+    }
 }
 
 impl World {
@@ -134,7 +147,8 @@ impl World {
         })
     }
 
-    /// The file at `/records/[<folder>/]<guid>.<format>` on `host`, or `None` (404).
+    /// The file at `/records/[<folder>/]<guid>.<format>` on `host`, or `None` (404). Its bytes
+    /// are made only when asked for ([`World::recording_bytes`]).
     pub async fn recording_file(
         &self,
         host: Host,
@@ -144,7 +158,6 @@ impl World {
     ) -> Result<Option<AudioFile>, Failure> {
         let Some(recording) = self.recording(guid).await? else { return Ok(None) };
         let Some(made) = recording.serves(host, folder, format) else { return Ok(None) };
-        let bytes = self.audio(&recording, made).await?;
         let written = match made {
             Made::Converted => recording.converted_at.as_deref().unwrap_or(&recording.finish),
             _ => &recording.finish,
@@ -160,11 +173,19 @@ impl World {
             hash(self.recording_seed ^ AUDIO_VERSION, &format!("{}/{}", recording.guid, made.kind())),
             recording.seconds
         );
-        Ok(Some(AudioFile { bytes, format, etag, modified }))
+        let len = made.len(recording.seconds);
+        Ok(Some(AudioFile { format, len, etag, modified, recording, made }))
     }
 
-    /// The bytes of a recording, from the cache or made now (off the async threads).
-    async fn audio(&self, recording: &Recording, made: Made) -> Result<Bytes, Failure> {
+    /// The bytes of `file`, from the cache or made now (off the async threads). `Busy` when they
+    /// would not fit beside the recordings being read now.
+    pub async fn recording_bytes(&self, file: &AudioFile) -> Result<Audio, Failure> {
+        self.audio(&file.recording, file.made).await
+    }
+
+    /// The bytes of a recording, from the cache or made now: the speech is made a turn at a time
+    /// and encoded as it comes, so only the file is ever held whole.
+    async fn audio(&self, recording: &Recording, made: Made) -> Result<Audio, Failure> {
         let key = |made: Made| Key {
             seed: self.recording_seed ^ AUDIO_VERSION,
             guid: recording.guid.clone(),
@@ -173,28 +194,50 @@ impl World {
         };
         let sound_seed = hash(self.recording_seed ^ AUDIO_VERSION, &recording.guid);
         let seconds = recording.seconds;
-        let speech = move || synth::conversation(sound_seed, seconds);
-        let cache = &self.audio_cache;
-        let bytes = match made {
-            Made::Gsm => cache.get_or_make(key(made), move || Ok(Bytes::from(gsm::encode(&speech())))).await,
-            Made::Mp3 => cache.get_or_make(key(made), move || Ok(Bytes::from(mp3::encode(&speech())?))).await,
-            Made::Converted => {
-                // The MP3 is the GSM file decoded and encoded again, as a transcoder would.
-                let gsm_file = cache.get_or_make(key(Made::Gsm), move || Ok(Bytes::from(gsm::encode(&speech())))).await;
-                match gsm_file {
-                    Ok(gsm_file) => {
-                        cache
-                            .get_or_make(key(made), move || {
-                                let pcm = gsm::decode(&gsm_file).ok_or("the GSM recording does not decode")?;
-                                Ok(Bytes::from(mp3::encode(&pcm)?))
-                            })
-                            .await
-                    }
-                    Err(e) => Err(e),
-                }
-            }
+        let samples = seconds as usize * RATE as usize;
+        let make_gsm = move || {
+            let mut encoder = gsm::Encoder::new(samples);
+            synth::Speech::new(sound_seed, seconds).for_each(|turn| encoder.push(&turn));
+            Ok(Bytes::from(encoder.finish()))
         };
-        bytes.map_err(Failure::Internal)
+        let cache = &self.audio_cache;
+        let gsm_len = Made::Gsm.len(seconds);
+        let audio = match made {
+            Made::Gsm => cache.get_or_make(key(made), gsm_len, make_gsm).await,
+            Made::Mp3 => {
+                let make = move || {
+                    let mut encoder = mp3::Encoder::new(samples)?;
+                    for turn in synth::Speech::new(sound_seed, seconds) {
+                        encoder.push(&turn)?;
+                    }
+                    encoder.finish().map(Bytes::from)
+                };
+                cache.get_or_make(key(made), made.len(seconds), make).await
+            }
+            Made::Converted => match cache.get_or_make(key(Made::Gsm), gsm_len, make_gsm).await {
+                // The MP3 is the GSM file decoded and encoded again, as a transcoder would.
+                Ok(gsm_file) => {
+                    let make = move || {
+                        let mut encoder = mp3::Encoder::new(samples)?;
+                        let mut failed = Ok(());
+                        gsm::decode_each(&gsm_file, |pcm| {
+                            if failed.is_ok() {
+                                failed = encoder.push(pcm);
+                            }
+                        })
+                        .ok_or("the GSM recording does not decode")?;
+                        failed?;
+                        encoder.finish().map(Bytes::from)
+                    };
+                    cache.get_or_make(key(made), made.len(seconds), make).await
+                }
+                Err(e) => Err(e),
+            },
+        };
+        audio.map_err(|refused| match refused {
+            Refused::Busy(reason) => Failure::Busy(reason),
+            Refused::Failed(e) => Failure::Internal(e),
+        })
     }
 
     /// `Supervisor/convert`: makes the MP3 beside the GSM of `guid` in `folder` (empty: the root) of
@@ -222,7 +265,12 @@ impl World {
             ));
         }
         if recording.converted_at.is_none() {
-            self.audio(&recording, Made::Converted).await?;
+            // Made now so the first GET is quick; when recordings being read fill the cache it is
+            // made on that GET instead (the conversion is recorded either way).
+            match self.audio(&recording, Made::Converted).await {
+                Ok(_) | Err(Failure::Busy(_)) => {}
+                Err(e) => return Err(e),
+            }
             if store::converted(self.store().writer(), guid, &self.clock().stamp()).await? {
                 self.publish(
                     "recording",
