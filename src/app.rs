@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
+use tower_http::normalize_path::NormalizePath;
 use tower_http::trace::TraceLayer;
 
 use crate::instances::Instances;
@@ -39,8 +40,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
-/// What a listener serves: its router behind CORS and the control token.
-pub type App = http::cors::Cors<Router>;
+/// What a listener serves: its router behind CORS and the control token, with trailing slashes
+/// trimmed (JAX-RS, which serves the vendor's routes, matches `queuesummary/` as `queuesummary`).
+pub type App = http::cors::Cors<NormalizePath<Router>>;
 
 /// The main listener's router.
 pub fn app(state: AppState) -> App {
@@ -63,7 +65,7 @@ pub fn app(state: AppState) -> App {
         .merge(openapi)
         .merge(crate::web::router())
         .fallback(routes::not_found);
-    http::cors::Cors::new(state.clone(), traced(router).with_state(state))
+    http::cors::Cors::new(state.clone(), NormalizePath::trim_trailing_slash(traced(router).with_state(state)))
 }
 
 /// Request logs (`RUST_LOG=tower_http=debug`) when the log filter asks for them: the layer costs
@@ -84,5 +86,5 @@ pub fn backup_app(state: AppState) -> App {
         .route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing))
         .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found);
-    http::cors::Cors::new(state.clone(), traced(router).with_state(state))
+    http::cors::Cors::new(state.clone(), NormalizePath::trim_trailing_slash(traced(router).with_state(state)))
 }

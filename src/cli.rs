@@ -22,16 +22,21 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Exits 0 when a mock answers ready at URL (default http://127.0.0.1:8085); for health checks.
-    Health { url: Option<String> },
+    Health {
+        /// The mock's main address, as its banner prints it: `http://127.0.0.1:8085`, or
+        /// `https://...` under --tls-*. The check asks `GET <URL>/_mock/health` and exits 0 on a
+        /// 200, 1 otherwise (an HTTPS certificate is not verified).
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address of the Integra API (and the telephony host's recordings).
-    #[arg(long, env = "UCONTACT_MOCK_LISTEN", default_value = "127.0.0.1:8085")]
+    /// Address of the Integra API (and the telephony host's recordings), `host:port`.
+    #[arg(long, env = "UCONTACT_MOCK_LISTEN", default_value = "127.0.0.1:8085", value_parser = address)]
     pub listen: String,
-    /// Address of the backup recordings host.
-    #[arg(long, env = "UCONTACT_MOCK_BACKUP_LISTEN", default_value = "127.0.0.1:8086")]
+    /// Address of the backup recordings host, `host:port`.
+    #[arg(long, env = "UCONTACT_MOCK_BACKUP_LISTEN", default_value = "127.0.0.1:8086", value_parser = address)]
     pub backup_listen: String,
     /// SQLite file of the world, or `:memory:` to keep nothing.
     #[arg(long, env = "UCONTACT_MOCK_DB", default_value = "data/mock.db")]
@@ -52,8 +57,8 @@ pub struct ServeArgs {
     /// Where a manual clock starts, `yyyy-MM-dd HH:mm:ss` in --timezone.
     #[arg(long, env = "UCONTACT_MOCK_CLOCK_START", default_value = "2026-01-05 09:00:00")]
     pub clock_start: VendorDate,
-    /// The instance's time zone (IANA).
-    #[arg(long, env = "UCONTACT_MOCK_TIMEZONE", default_value = "America/Montevideo")]
+    /// The instance's time zone (IANA), such as America/Montevideo or UTC.
+    #[arg(long, env = "UCONTACT_MOCK_TIMEZONE", default_value = "America/Montevideo", value_parser = zone)]
     pub timezone: Tz,
     /// `on` generates inbound callers at each campaign's rate; `off` starts the same world silent.
     #[arg(long, env = "UCONTACT_MOCK_TRAFFIC", value_enum, default_value = "on")]
@@ -62,7 +67,7 @@ pub struct ServeArgs {
     #[arg(long, env = "UCONTACT_MOCK_CONTROL_TOKEN")]
     pub control_token: Option<String>,
     /// How many instances may live at once; the least recently used beyond it are evicted.
-    #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64)]
+    #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64, value_parser = at_least_one)]
     pub max_instances: usize,
     /// Megabytes of made recordings kept in memory, those being read included (they are remade
     /// when asked for again); at least 36, one two-hour MP3.
@@ -108,10 +113,69 @@ pub enum LogFormat {
     Json,
 }
 
+/// A listen address: `host:port`. A port alone is a common slip, answered with the address meant.
+fn address(text: &str) -> Result<String, String> {
+    let port = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok();
+    if port(text) {
+        return Err(format!(
+            "{text} is a port, not an address: give 127.0.0.1:{text} (this machine only) or 0.0.0.0:{text} (every network)"
+        ));
+    }
+    match text.rsplit_once(':') {
+        Some((host, p)) if !host.is_empty() && port(p) => Ok(text.to_string()),
+        _ => Err(format!("{text:?} is not host:port, such as 127.0.0.1:8085")),
+    }
+}
+
+/// An IANA time zone, with examples when it is not one.
+fn zone(text: &str) -> Result<Tz, String> {
+    text.parse::<Tz>().map_err(|_| {
+        format!("{text:?} is not an IANA time zone name: for example America/Montevideo, America/Sao_Paulo, Europe/Madrid or UTC")
+    })
+}
+
+/// A count of 1 or more.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text:?}: give a whole number of 1 or more (the default instance always lives)")),
+    }
+}
+
 impl ServeArgs {
     /// The defaults with `args` applied, as from a command line (tests use it).
     pub fn from_args<I: IntoIterator<Item = &'static str>>(args: I) -> Result<Self, clap::Error> {
         let cli = Cli::try_parse_from(std::iter::once("ucontact-mock").chain(args))?;
         Ok(cli.serve)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn refused(args: &[&'static str]) -> String {
+        ServeArgs::from_args(args.iter().copied()).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn slips_are_answered_with_what_was_meant() {
+        assert!(refused(&["--listen", "8085"]).contains("give 127.0.0.1:8085"));
+        assert!(refused(&["--backup-listen", "localhost"]).contains("such as 127.0.0.1:8085"));
+        assert!(refused(&["--timezone", "Montevideo"]).contains("for example America/Montevideo"));
+        assert!(refused(&["--max-instances", "0"]).contains("1 or more"));
+        let args = ServeArgs::from_args(["--listen", "0.0.0.0:9000", "--timezone", "UTC", "--max-instances", "1"]);
+        let args = args.expect("valid flags");
+        assert_eq!((args.listen.as_str(), args.timezone, args.max_instances), ("0.0.0.0:9000", chrono_tz::UTC, 1));
+        assert!(ServeArgs::from_args(["--listen", "[::1]:8085"]).is_ok());
+    }
+
+    #[test]
+    fn the_health_command_explains_its_url() {
+        let mut command = Cli::command();
+        let help = command.find_subcommand_mut("health").expect("a health command").render_long_help().to_string();
+        assert!(help.contains("/_mock/health") && help.contains("http://127.0.0.1:8085"), "{help}");
     }
 }

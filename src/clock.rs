@@ -128,7 +128,11 @@ impl Clock {
     /// Moves a manual clock forward to `to`; it never goes back.
     pub fn move_to(&self, to: Millis) -> Result<(), CannotMove> {
         if self.mode != ClockMode::Manual {
-            return Err(CannotMove(format!("the clock is {}; only a manual clock is moved by hand", self.mode)));
+            return Err(CannotMove(format!(
+                "the clock is {}: only a manual clock is moved by hand; start the mock with --clock manual \
+                 (a data file keeps what happened under the other clock: use a new --db, or :memory:)",
+                self.mode
+            )));
         }
         let now = self.manual.load(Ordering::SeqCst);
         if to < now {

@@ -34,6 +34,8 @@ pub struct Agent {
     pub call: Option<u64>,
     /// When wrap-up ends, while in wrap-up.
     pub wrapup_until: Option<Millis>,
+    /// Offered the calls the simulation generates (see [`super::calls::Call::generated`]).
+    pub takes_traffic: bool,
 }
 
 impl Agent {
@@ -51,6 +53,7 @@ impl Agent {
             changed_at: now,
             call: None,
             wrapup_until: None,
+            takes_traffic: true,
         }
     }
 

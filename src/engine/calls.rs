@@ -65,6 +65,9 @@ pub struct Call {
     pub target: Option<usize>,
     /// When a dialer call's customer answered and began to wait for an agent.
     pub created_in_queue: Option<Millis>,
+    /// Made by the simulation on its own (a generated caller, a demo list's lead): never offered
+    /// to an agent that does not take traffic.
+    pub generated: bool,
 }
 
 impl Call {
@@ -103,6 +106,7 @@ impl Call {
             lead: None,
             target: None,
             created_in_queue: None,
+            generated: false,
         }
     }
 

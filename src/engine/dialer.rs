@@ -29,6 +29,8 @@ pub struct Lead {
     pub dialerbase: Option<String>,
     /// A call to place at once from an agent's phone (DialerTask with neither bulk nor automatic).
     pub manual: bool,
+    /// A demo list's entry: its call is offered only to agents that take traffic.
+    pub generated: bool,
 }
 
 /// What the dialer of one campaign asks the world for.
@@ -39,6 +41,9 @@ pub struct Need {
     pub capacity: usize,
     /// The phones of its free agents (progressive leads must name one of them, or none).
     pub phones: Vec<String>,
+    /// How many of the leads may be demo entries: free agents that take traffic, less the demo
+    /// calls already waiting for one.
+    pub generated_capacity: usize,
 }
 
 /// How a dialer attempt ended, for the world's bookkeeping.
@@ -86,10 +91,23 @@ impl Engine {
             })
             .count();
         let capacity = free.len().saturating_sub(in_flight);
+        let generated_in_flight = self
+            .calls
+            .values()
+            .filter(|c| {
+                c.queue == q
+                    && c.generated
+                    && c.origin == Origin::Dialer
+                    && matches!(c.phase, Phase::Dialing | Phase::Waiting)
+            })
+            .count();
+        let generated_capacity =
+            free.iter().filter(|&&a| self.agents[a].takes_traffic).count().saturating_sub(generated_in_flight);
         (capacity > 0).then(|| Need {
             campaign: self.queues[q].name.clone(),
             capacity,
             phones: free.iter().map(|&a| self.agents[a].phone.clone()).collect(),
+            generated_capacity,
         })
     }
 
@@ -157,6 +175,7 @@ impl Engine {
             call.customer_dialed = Some(now);
             call.outcome = outcome;
             call.target = if progressive { target } else { None };
+            call.generated = lead.generated;
             call.lead = Some(lead);
         }
         self.schedule(now + delay, Event::CustomerResult(id));

@@ -279,7 +279,7 @@ impl Engine {
                 }
                 self.schedule_arrival(q);
                 let customer = format!("09{:07}", self.rng.between(0, 9_999_999));
-                self.arrive(q, customer);
+                self.arrive_as(q, customer, true);
             }
             Event::Abandon(id) => self.abandon(id),
             Event::AgentAnswers(id) => self.agent_answers(id),
@@ -292,9 +292,17 @@ impl Engine {
         }
     }
 
-    /// A caller reaches queue `q` (an inbound arrival, or one injected by the control API).
+    /// A caller reaches queue `q` (one injected by the control API).
     pub fn arrive(&mut self, q: usize, customer: String) -> String {
+        self.arrive_as(q, customer, false)
+    }
+
+    /// A caller reaches queue `q`; `generated` when the traffic made it.
+    fn arrive_as(&mut self, q: usize, customer: String, generated: bool) -> String {
         let id = self.new_call(q, Origin::Inbound, customer.clone(), customer);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.generated = generated;
+        }
         let now = self.now;
         let day = self.day(now);
         self.queues[q].today(day).offered += 1;
@@ -324,21 +332,23 @@ impl Engine {
     }
 
     /// Offers waiting callers of queue `q` to its available members, first come first; a caller
-    /// meant for one agent (progressive dialer) waits for that agent.
+    /// meant for one agent (progressive dialer) waits for that agent, and a generated caller for
+    /// an agent that takes traffic (the callers behind them may be offered the others).
     fn dispatch(&mut self, q: usize) {
         let mut i = 0;
         while i < self.queues[q].waiting.len() {
             let id = self.queues[q].waiting[i];
-            let agent = match self.calls.get(&id).and_then(|c| c.target) {
+            let (target, generated) = self.calls.get(&id).map_or((None, false), |c| (c.target, c.generated));
+            let agent = match target {
                 Some(target) => self.agents[target].is_available().then_some(target),
-                None => self.queues[q].choose(&self.agents, &self.rng),
+                None => self.queues[q].choose(&self.agents, &self.rng, generated),
             };
             match agent {
                 Some(agent) => {
                     self.queues[q].waiting.remove(i);
                     self.ring(id, agent);
                 }
-                None if self.calls.get(&id).is_some_and(|c| c.target.is_none()) => return,
+                None if target.is_none() && !generated => return,
                 None => i += 1,
             }
         }
@@ -582,8 +592,9 @@ impl Engine {
             ("outqueue", &r.outqueue),
             ("destination", &r.destination),
         ];
-        if let Some((name, _)) = fields.iter().find(|(_, v)| v.is_empty()) {
-            return Err(format!("{name} is required"));
+        let fields = fields.map(|(name, value)| (name, value.as_str()));
+        if let Some(reason) = crate::world::error::missing(&fields) {
+            return Err(reason);
         }
         let agent = self
             .agents

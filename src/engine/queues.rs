@@ -111,10 +111,12 @@ impl Queue {
     }
 
     /// Picks the member to offer the next call to, by the campaign's strategy; `None` when no
-    /// member is available. Lower penalties are tried first (but for `wrandom`, which weighs by them).
-    pub fn choose(&mut self, agents: &[Agent], rng: &Entropy) -> Option<usize> {
+    /// member is available (for a `generated` call, none that takes traffic). Lower penalties are
+    /// tried first (but for `wrandom`, which weighs by them).
+    pub fn choose(&mut self, agents: &[Agent], rng: &Entropy, generated: bool) -> Option<usize> {
+        let offered = |agent: &Agent| agent.is_available() && (agent.takes_traffic || !generated);
         let available: Vec<usize> =
-            (0..self.members.len()).filter(|&i| agents[self.members[i].agent].is_available()).collect();
+            (0..self.members.len()).filter(|&i| offered(&agents[self.members[i].agent])).collect();
         if available.is_empty() {
             return None;
         }
@@ -191,7 +193,7 @@ mod tests {
         let mut q = queue(strategy, penalties);
         (0..rounds)
             .map(|round| {
-                let a = q.choose(&agents, &rng).unwrap();
+                let a = q.choose(&agents, &rng, false).unwrap();
                 q.member_took_call(a, round as i64 + 1);
                 a
             })
@@ -235,6 +237,20 @@ mod tests {
         let mut agents = agents(2);
         agents[0].paused = true;
         agents[1].logged_in = false;
-        assert_eq!(queue("ringall", &[0, 0]).choose(&agents, &Entropy::new(1, "q", 1)), None);
+        assert_eq!(queue("ringall", &[0, 0]).choose(&agents, &Entropy::new(1, "q", 1), false), None);
+    }
+
+    #[test]
+    fn generated_calls_skip_agents_that_take_no_traffic() {
+        let mut agents = agents(3);
+        agents[0].takes_traffic = false;
+        let rng = Entropy::new(1, "q", 1);
+        let mut q = queue("linear", &[0, 1, 1]);
+        assert_eq!(q.choose(&agents, &rng, false), Some(0), "a person's call: the first member");
+        assert_eq!(q.choose(&agents, &rng, true), Some(1), "a generated one: the first that takes traffic");
+        agents[1].paused = true;
+        agents[2].logged_in = false;
+        assert_eq!(q.choose(&agents, &rng, true), None);
+        assert_eq!(q.choose(&agents, &rng, false), Some(0));
     }
 }

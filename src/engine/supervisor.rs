@@ -125,7 +125,8 @@ impl Engine {
             "abandoned": stats.abandoned,
             "talked": format!("{}-{}", hms(stats.talk_ms / 1000), stats.talk_count),
             "hold": format!("{}-{}", hms(stats.hold_ms / 1000), stats.hold_count),
-            "abandonedlevel": percent(stats.abandoned, stats.offered),
+            // The vendor's examples write "0" when nobody abandoned (and "0.0" for the service levels).
+            "abandonedlevel": if stats.abandoned == 0 { "0".to_string() } else { percent(stats.abandoned, stats.offered) },
             "totalcalls": stats.offered,
             "acd": average_seconds(stats.talk_ms, stats.talk_count),
             "servicelevel": percent(stats.within_threshold, stats.queue_answered),

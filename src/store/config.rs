@@ -13,7 +13,7 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
     })
     .await?;
     let agents: Vec<(i64, &Agent)> = config.agents.iter().enumerate().map(|(i, a)| (i as i64, a)).collect();
-    let head = "INSERT INTO agents (username, position, name, phone, tech, context, logged_in)";
+    let head = "INSERT INTO agents (username, position, name, phone, tech, context, logged_in, traffic)";
     insert_many(conn, head, &agents, |v, (i, a)| {
         v.push_bind(&a.username)
             .push_bind(*i)
@@ -21,7 +21,8 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
             .push_bind(&a.phone)
             .push_bind(&a.tech)
             .push_bind(&a.context)
-            .push_bind(a.logged_in);
+            .push_bind(a.logged_in)
+            .push_bind(a.traffic);
     })
     .await?;
     let campaigns: Vec<(i64, &Campaign)> = config.campaigns.iter().enumerate().map(|(i, c)| (i as i64, c)).collect();
@@ -66,7 +67,7 @@ pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), 
 /// The configuration tables, read in one round trip (six queries in one script; each query's rows
 /// come before its result).
 const LOAD: &str = "SELECT username, password, name, profile, phone FROM users ORDER BY rowid;
-    SELECT username, name, phone, tech, context, logged_in FROM agents ORDER BY position;
+    SELECT username, name, phone, tech, context, logged_in, traffic FROM agents ORDER BY position;
     SELECT campaign, agent, penalty FROM members ORDER BY campaign, position;
     SELECT name, kind, strategy, slevel_threshold, wrapup, callerid, did, hours_from, hours_to, calls_per_hour, patience
       FROM campaigns ORDER BY position;
@@ -98,6 +99,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
             tech: r.get(3),
             context: r.get(4),
             logged_in: r.get(5),
+            traffic: r.get(6),
         })
         .collect();
     let members: Vec<(String, Member)> =

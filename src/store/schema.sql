@@ -25,7 +25,8 @@ CREATE TABLE agents (
     phone     TEXT NOT NULL UNIQUE,
     tech      TEXT NOT NULL,
     context   TEXT NOT NULL,
-    logged_in INTEGER NOT NULL DEFAULT 1
+    logged_in INTEGER NOT NULL DEFAULT 1,
+    traffic   INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE campaigns (

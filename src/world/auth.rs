@@ -10,14 +10,12 @@ use serde_json::{Value, json};
 
 use super::World;
 use super::config::{Config, User};
-use super::error::{Failure, refuse};
+use super::error::{Failure, refuse, require};
 use crate::store::sessions;
 
 /// The account `user` logs into with `password`, or why there is none.
 pub fn account<'a>(config: &'a Config, user: &str, password: &str) -> Result<&'a User, Failure> {
-    if user.is_empty() || password.is_empty() {
-        return refuse("user and password are required");
-    }
+    require(&[("user", user), ("password", password)])?;
     config
         .user(user)
         .filter(|u| u.password == password)
@@ -75,9 +73,7 @@ impl World {
 
     /// Ends `user`'s session `token`.
     pub async fn end_session(&self, user: &str, token: &str) -> Result<(), Failure> {
-        if user.is_empty() || token.is_empty() {
-            return refuse("user and token are required");
-        }
+        require(&[("user", user), ("token", token)])?;
         if sessions::end(self.store().writer(), token, user, &self.clock().stamp()).await? {
             let mut tokens = self.tokens();
             tokens.live.remove(token);

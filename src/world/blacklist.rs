@@ -65,6 +65,7 @@ impl World {
 
     fn blacklist_entry(&self, value: &Value, what: &str) -> Result<BlacklistRow, Failure> {
         let o = Object::new(what, value)?;
+        o.require(&["phone", "campaign"])?;
         Ok(BlacklistRow {
             phone: o.required("phone")?,
             campaign: o.required("campaign")?,

@@ -91,6 +91,11 @@ pub struct Agent {
     /// Logged in when the world starts.
     #[serde(default = "yes")]
     pub logged_in: bool,
+    /// Offered the calls the simulation makes on its own (generated callers, demo dialer lists).
+    /// The default world keeps Agente1 and Agente2 out of them: they are the agents the docs use,
+    /// so they stay free for the calls a person places.
+    #[serde(default = "yes")]
+    pub traffic: bool,
 }
 
 fn yes() -> bool {

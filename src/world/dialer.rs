@@ -5,7 +5,7 @@
 use super::World;
 use super::config::{Campaign, CampaignKind};
 use super::dispositions::DEFAULT_PRIORITY;
-use super::error::{Failure, refuse};
+use super::error::{Failure, refuse, require};
 use super::json::{self, Object};
 use super::vendor_date::{VendorDate, is_null_date};
 use crate::store::dialer::{self, ScheduleRow, SpoolRow, TaskRow};
@@ -62,6 +62,7 @@ impl World {
     pub async fn respool(&self, callspool: &str) -> Result<(), Failure> {
         let value = json::parse("callspool", callspool)?;
         let o = Object::new("callspool", &value)?;
+        o.require(&["campaign", "destination"])?;
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         let woken = self.known_campaign(&campaign)?.name.clone();
@@ -117,6 +118,7 @@ impl World {
     pub async fn schedule_call(&self, callschedule: &str) -> Result<(), Failure> {
         let value = json::parse("callschedule", callschedule)?;
         let o = Object::new("callschedule", &value)?;
+        o.require(&["calldate", "campaign", "destination"])?;
         let calldate = o.required("calldate")?;
         let calldate: VendorDate =
             calldate.parse().map_err(|e| Failure::Refused(format!("callschedule.calldate: {e}")))?;
@@ -159,6 +161,7 @@ impl World {
             }
             _ => None,
         };
+        o.require(&["campaign", "destination"])?;
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         let campaign = self.known_campaign(&campaign)?.clone();
@@ -224,9 +227,7 @@ impl World {
 
     /// `Dialers/RemoveContact`: the number leaves the campaign's lists (absent numbers too).
     pub async fn remove_contact(&self, campaign: &str, number: &str) -> Result<u64, Failure> {
-        if campaign.is_empty() || number.is_empty() {
-            return refuse("campaign and number are required");
-        }
+        require(&[("campaign", campaign), ("number", number)])?;
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
         let removed = dialer::delete_spool_number(&mut conn, campaign, number).await?;
@@ -242,9 +243,7 @@ impl World {
         from: &str,
         to: &str,
     ) -> Result<u64, Failure> {
-        if campaign.is_empty() || destination.is_empty() {
-            return refuse("campaign and destination are required");
-        }
+        require(&[("campaign", campaign), ("destination", destination), ("from", from), ("to", to)])?;
         let date = |name: &str, text: &str| -> Result<VendorDate, Failure> {
             text.parse().map_err(|e| Failure::Refused(format!("{name}: {e}")))
         };

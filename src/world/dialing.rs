@@ -41,6 +41,7 @@ impl World {
                 contact: None,
                 dialerbase: None,
                 manual: false,
+                generated: false,
             };
             candidates.push((lead, None));
         }
@@ -54,6 +55,7 @@ impl World {
                 contact: None,
                 dialerbase: None,
                 manual: t.mode == "manual",
+                generated: false,
             };
             candidates.push((lead, None));
         }
@@ -67,10 +69,11 @@ impl World {
                 contact: Some(s.contact),
                 dialerbase: s.dialerbase,
                 manual: false,
+                generated: s.source == super::history::DEMO_SOURCE,
             };
             candidates.push((lead, s.timezone));
         }
-        let mut taken = Vec::new();
+        let mut taken: Vec<Lead> = Vec::new();
         let mut later = false;
         let mut tx = pool.begin().await?;
         for (lead, zone) in candidates {
@@ -86,7 +89,9 @@ impl World {
             let progressive_busy = campaign.kind == CampaignKind::Progressive
                 && !lead.agentphone.is_empty()
                 && !need.phones.contains(&lead.agentphone);
-            if !within_hours(&campaign, zone, now) || progressive_busy {
+            let no_agent_for_demo =
+                lead.generated && taken.iter().filter(|l| l.generated).count() >= need.generated_capacity;
+            if !within_hours(&campaign, zone, now) || progressive_busy || no_agent_for_demo {
                 later = true;
                 continue;
             }

@@ -46,8 +46,13 @@ impl World {
             (&r.agent, "agent_empty", "agent is empty"),
             (&r.l1, "l1_empty", "l1 is empty"),
         ];
-        if let Some((_, key, reason)) = required.iter().find(|(value, _, _)| value.is_empty()) {
-            return Err(invalid(key, reason));
+        if let Some((_, key, _)) = required.iter().find(|(value, _, _)| value.is_empty()) {
+            // The vendor's message names the first; the reason names them all.
+            let fields: Vec<(&str, &str)> = required
+                .iter()
+                .map(|(value, _, reason)| (reason.trim_end_matches(" is empty"), value.as_str()))
+                .collect();
+            return Err(invalid(key, &super::error::missing(&fields).unwrap_or_default()));
         }
         let Some(option) = self.config().disposition(&r.campaign, &r.l1, &r.l2, &r.l3) else {
             let message =

@@ -180,8 +180,11 @@ pub fn exponential(rng: &Entropy, mean: f64) -> f64 {
     -mean * (1.0 - rng.unit()).ln()
 }
 
+/// The `source` of the demo lists' entries: their calls go only to agents that take traffic.
+pub const DEMO_SOURCE: &str = "demo";
+
 /// The pre-filled dialer lists of the lively demo (`--traffic on`): a power list on `Power<-` and a
-/// progressive one on `Ventas->`, split between its members' phones.
+/// progressive one on `Ventas->`, split between the phones of its members that take traffic.
 pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<SpoolRow> {
     let mut rows = Vec::new();
     for (name, count) in [("Power<-", 300), ("Ventas->", 60)] {
@@ -189,7 +192,7 @@ pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<SpoolRow> {
         let phones: Vec<&str> = campaign
             .members
             .iter()
-            .filter_map(|m| config.agents.iter().find(|a| a.username == m.agent).map(|a| a.phone.as_str()))
+            .filter_map(|m| config.agents.iter().find(|a| a.username == m.agent && a.traffic).map(|a| a.phone.as_str()))
             .collect();
         for i in 0..count {
             let agentphone = match campaign.kind {
@@ -203,7 +206,7 @@ pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<SpoolRow> {
                 alternatives: if i % 4 == 0 { format!("09{:07}", rng.between(0, 9_999_999)) } else { String::new() },
                 contact: 5000 + rows.len() as i64,
                 agentphone,
-                ..SpoolRow::new(&campaign.name, &destination, super::dispositions::DEFAULT_PRIORITY, "demo", now)
+                ..SpoolRow::new(&campaign.name, &destination, super::dispositions::DEFAULT_PRIORITY, DEMO_SOURCE, now)
             });
         }
     }

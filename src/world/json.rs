@@ -39,6 +39,17 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Text fields that must be present and not empty, all checked before the first refusal, so
+    /// its reason names every one that is missing.
+    pub fn require(&self, keys: &[&str]) -> Result<(), Failure> {
+        let values: Vec<(String, String)> = keys
+            .iter()
+            .map(|key| Ok((format!("{}.{key}", self.what), self.text(key)?.unwrap_or_default())))
+            .collect::<Result<_, Failure>>()?;
+        let fields: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        super::error::require(&fields)
+    }
+
     /// A text field that must be present and not empty.
     pub fn required(&self, key: &str) -> Result<String, Failure> {
         match self.text(key)? {

@@ -19,7 +19,10 @@ pub fn build_engine(config: &Config, clock: &Clock, rng: Entropy, traffic: bool)
     let agents: Vec<Agent> = config
         .agents
         .iter()
-        .map(|a| Agent::new(a.username.clone(), a.name.clone(), a.phone.clone(), a.tech.clone(), a.logged_in, now))
+        .map(|a| Agent {
+            takes_traffic: a.traffic,
+            ..Agent::new(a.username.clone(), a.name.clone(), a.phone.clone(), a.tech.clone(), a.logged_in, now)
+        })
         .collect();
     let queues = config
         .campaigns

@@ -79,6 +79,10 @@ async fn each_member_is_in_exactly_one_bucket() {
 #[tokio::test]
 async fn an_injected_caller_rings_an_available_member_or_waits() {
     let app = TestApp::spawn().await;
+    // Out<-'s other members (demo agents, penalty 1) are away; its first is in a meeting.
+    for agent in ["Agente3", "Agente4"] {
+        act(&app, agent, json!({"action": "logout"})).await;
+    }
     act(&app, "Agente1", json!({"action": "pause", "reason": "Reunion"})).await;
     let reply = inject(&app, "Out<-", "099555000").await;
     assert_eq!(reply.status, 200);
