@@ -1,4 +1,4 @@
-//! The instance's clock (CONTRACT section 1). Every timestamp, timer and statistic reads it; nothing
+//! The instance's clock (docs/contract.md, section 1). Every timestamp, timer and statistic reads it; nothing
 //! else calls the system clock. `real` follows the system clock; `manual` holds still at its start
 //! until `/_mock/clock` moves it; `xN` runs N times faster than the system clock from its start.
 //! Time is kept as milliseconds since the Unix epoch; the wire sees local wall time of the zone.

@@ -1,4 +1,4 @@
-//! The instance's one source of randomness (CONTRACT section 1): tokens, guids and fixture
+//! The instance's one source of randomness (docs/contract.md, section 1): tokens, guids and fixture
 //! history all draw from it, so the same `--seed` answers the same.
 
 use std::sync::Mutex;

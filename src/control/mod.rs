@@ -1,4 +1,4 @@
-//! The test-double API under `/_mock` (DESIGN "The control API"): JSON for tests and people.
+//! The test-double API under `/_mock` (docs/design.md, "The control API"): JSON for tests and people.
 //! Health, the world's tables, the clock, scenario actions, recordings, the pages' reads.
 
 use axum::extract::{Path, Query, State};

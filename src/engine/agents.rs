@@ -1,9 +1,9 @@
 //! Agents as the phone system sees them: logged in or not, paused with a reason, and a device state
-//! that is always one of the CONTRACT's status codes 0-9.
+//! that is always one of the status codes 0-9 of docs/contract.md, section 8.
 
 use crate::clock::Millis;
 
-/// The agent status codes of CONTRACT section 8 (Asterisk's device states).
+/// The agent status codes of docs/contract.md, section 8 (Asterisk's device states).
 pub mod status {
     pub const UNKNOWN: u8 = 0;
     pub const NOT_INUSE: u8 = 1;

@@ -1,5 +1,5 @@
 //! A call in progress: its phase and the moments of each leg, and how it becomes the record the
-//! world stores (CONTRACT section 10, through `world::legs`).
+//! world stores (docs/contract.md, section 10, through `world::legs`).
 
 use chrono_tz::Tz;
 

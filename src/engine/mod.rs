@@ -1,4 +1,4 @@
-//! The simulated contact center (DESIGN "The engine"): a discrete-event simulation of callers,
+//! The simulated contact center (docs/design.md, "The engine"): a discrete-event simulation of callers,
 //! queues, agents and calls, driven by the instance's clock and seed. It is pure and synchronous:
 //! the world advances it to "now", hands it commands (AgentCall, hangup, tag), and stores the
 //! finished calls it hands back. Nothing here touches the database or the system clock.
@@ -26,7 +26,7 @@ use calls::Phase;
 use dialer::{Attempt, Lead, Need};
 use queues::Queue;
 
-/// How calls behave: talk times, ring times, and the customer leg's outcomes (DESIGN "The world").
+/// How calls behave: talk times, ring times, and the customer leg's outcomes (docs/design.md, "The world").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallSettings {
@@ -107,7 +107,7 @@ pub const MAX_WAITING: usize = 10_000;
 /// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
 pub type Refusal = String;
 
-/// The parameters of `Agents/AgentCall` and `AgentCallwithData` (CONTRACT section 3).
+/// The parameters of `Agents/AgentCall` and `AgentCallwithData` (docs/contract.md, section 3).
 #[derive(Debug, Clone, Default)]
 pub struct CallRequest {
     pub callerid: String,
@@ -581,7 +581,7 @@ impl Engine {
         }
     }
 
-    /// `Agents/AgentCall`: rings the agent's phone, then dials the customer (CONTRACT section 3).
+    /// `Agents/AgentCall`: rings the agent's phone, then dials the customer (docs/contract.md, section 3).
     pub fn agent_call(&mut self, r: CallRequest) -> Result<String, Refusal> {
         let fields = [
             ("callerid", &r.callerid),

@@ -1,5 +1,5 @@
-//! `Supervisor/queuesummary` and `Supervisor/campaignstatus` (CONTRACT section 8), computed from the
-//! engine's live state and the day's counted events. Keys, order and types are the seed's.
+//! `Supervisor/queuesummary` and `Supervisor/campaignstatus` (docs/contract.md, section 8), computed from the
+//! engine's live state and the day's counted events. Keys, order and types are the vendor's.
 
 use serde_json::{Map, Value, json};
 
@@ -11,7 +11,7 @@ use crate::world::vendor_date::VendorDate;
 
 impl Engine {
     /// `Supervisor/queuesummary`: one object per campaign, then the closing object, as JSON text
-    /// (keys in the seed's order). Written by hand: the route is asked often, and the two values
+    /// (keys in the vendor's order). Written by hand: the route is asked often, and the two values
     /// every object shares are escaped once.
     pub fn queue_summary(&mut self) -> String {
         // Neither value has anything JSON would escape: digits and `_`; letters, digits, `,:` and spaces.
@@ -167,7 +167,7 @@ fn push_closing(out: &mut String, action: &str, received: &str) {
     out.push_str("\"}");
 }
 
-/// The one bucket of CONTRACT section 8 an agent falls in (index into the campaign's counts).
+/// The one bucket of docs/contract.md, section 8 an agent falls in (index into the campaign's counts).
 fn bucket(a: &Agent) -> usize {
     let busy = matches!(a.status, status::INUSE | status::BUSY | status::RINGING | status::RINGINUSE | status::ONHOLD);
     match (a.logged_in, a.paused, a.status) {

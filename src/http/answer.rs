@@ -1,4 +1,4 @@
-//! The vendor's answers (CONTRACT section 1). Use `Answer` as every Integra handler's return type:
+//! The vendor's answers (docs/contract.md, section 1). Use `Answer` as every Integra handler's return type:
 //! `1`, `0`, a guid, JSON, the 400 catalog message, 401, 413. Every refusal carries `X-Mock-Reason`.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};

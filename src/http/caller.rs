@@ -1,4 +1,4 @@
-//! The token check of every Integra route but the auth ones (CONTRACT section 2): `Authorization:
+//! The token check of every Integra route but the auth ones (docs/contract.md, section 2): `Authorization:
 //! Basic <token>` with a live token, else 401 before the route looks at its form.
 
 use axum::extract::FromRequestParts;

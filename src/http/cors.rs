@@ -1,4 +1,4 @@
-//! The outermost layer of both listeners. CORS (CONTRACT section 1): integrators call Integra from
+//! The outermost layer of both listeners. CORS (docs/contract.md, section 1): integrators call Integra from
 //! browser pages, so preflights answer 204 and every answer names the allowed origin: the request's
 //! (or `*`), or only those of `--cors`. The control API is another matter: a page on any site could
 //! otherwise reset the mock or read its journal from a visitor's browser, so `/_mock` allows the

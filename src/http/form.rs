@@ -1,4 +1,4 @@
-//! The vendor's form, read the way real clients send it (CONTRACT section 1): the body is parsed as
+//! The vendor's form, read the way real clients send it (docs/contract.md, section 1): the body is parsed as
 //! `application/x-www-form-urlencoded` whatever the Content-Type says (public clients label form
 //! bodies `application/json`), a parameter missing from the body is looked up in the query string,
 //! the last of repeated parameters wins, multipart bodies are not read. Over the limit: 413.

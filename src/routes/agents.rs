@@ -1,4 +1,4 @@
-//! `Agents/*` (CONTRACT section 3): calls placed from an agent's phone, hung up, tagged.
+//! `Agents/*` (docs/contract.md, section 3): calls placed from an agent's phone, hung up, tagged.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -51,7 +51,7 @@ async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> A
     post,
     path = "/Integra/resources/Agents/AgentCallwithData",
     tag = "Agents",
-    request_body(content = super::forms::AgentCall, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = super::forms::AgentCallWithData, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
     responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]

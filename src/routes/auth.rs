@@ -1,4 +1,4 @@
-//! `auth/*` (CONTRACT section 2): logins hand out tokens; EndSession ends one. No token is needed.
+//! `auth/*` (docs/contract.md, section 2): logins hand out tokens; EndSession ends one. No token is needed.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -1,4 +1,4 @@
-//! `admin/*` (CONTRACT section 5): the blacklist, one object or an array at a time.
+//! `admin/*` (docs/contract.md, section 5): the blacklist, one object or an array at a time.
 
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,7 +36,7 @@ async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answ
     post,
     path = "/Integra/resources/admin/addblackbulk",
     tag = "admin",
-    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = super::forms::BlacklistBulk, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]
@@ -62,7 +62,7 @@ async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> A
     post,
     path = "/Integra/resources/admin/deleteblackbulk",
     tag = "admin",
-    request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = super::forms::BlacklistBulk, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]
@@ -70,7 +70,7 @@ async fn delete_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> 
     Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
 }
 
-/// Where the blacklist JSON is (CONTRACT section 5): the `blacklist` field; else the one field whose
+/// Where the blacklist JSON is (docs/contract.md, section 5): the `blacklist` field; else the one field whose
 /// value is a JSON object or array; else a body that is itself JSON.
 fn payload(form: &Form) -> Result<Value, Failure> {
     let structured = |text: &str| serde_json::from_str::<Value>(text).ok().filter(|v| v.is_object() || v.is_array());

@@ -1,4 +1,4 @@
-//! `Cdr/getrecords` (CONTRACT section 6): pages of CDRs by filter.
+//! `Cdr/getrecords` (docs/contract.md, section 6): pages of CDRs by filter.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -1,4 +1,4 @@
-//! `Dialers/*` (CONTRACT section 7): what the dialer will call. `1` when filed, `0` when refused.
+//! `Dialers/*` (docs/contract.md, section 7): what the dialer will call. `1` when filed, `0` when refused.
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -113,7 +113,7 @@ async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -
     post,
     path = "/Integra/resources/Dialers/uploadbasewithtimezone",
     tag = "Dialers",
-    request_body(content = super::forms::Upload, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = super::forms::UploadWithTimezone, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
 )]

@@ -1,4 +1,4 @@
-//! `api/DispositionCall` (CONTRACT section 4): HTTP 400 with the catalog's words on bad input,
+//! `api/DispositionCall` (docs/contract.md, section 4): HTTP 400 with the catalog's words on bad input,
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! The vendor's routes under `/Integra/resources/`, one module per path segment. A handler parses the
 //! vendor's form, calls the world, and answers in the vendor's format; it holds no rules of its own.
-//! Check order (CONTRACT section 1): unknown path 404, other method 405, no live token 401, then the
+//! Check order (docs/contract.md, section 1): unknown path 404, other method 405, no live token 401, then the
 //! route's own validation.
 
 pub mod agents;
@@ -44,7 +44,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApi) {
     // The logins first, as the vendor's page lists them.
     let mut api = logins_api.merge_from(api);
     api.info.title = "uContact Integra (ucontact-mock)".into();
-    api.info.description = Some("The Integra telephony API as ucontact-mock answers it; see CONTRACT.md.".into());
+    api.info.description = Some("The Integra telephony API as ucontact-mock answers it; see docs/contract.md.".into());
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
     (router.method_not_allowed_fallback(method_not_allowed), api)

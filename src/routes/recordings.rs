@@ -1,4 +1,4 @@
-//! `/records/...` (CONTRACT section 6): recording files on the telephony host (main listener) and the
+//! `/records/...` (docs/contract.md, section 6): recording files on the telephony host (main listener) and the
 //! backup host (second listener), at `/records/<guid>.<ext>` or `/records/<yyyyMMdd>/<guid>.<ext>`.
 //! GET and HEAD, byte ranges, validators; no token (an `<audio>` element sends none). Paths are
 //! parsed from the raw request line and name no file on disk, so nothing can escape the store.

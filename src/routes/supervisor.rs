@@ -1,4 +1,4 @@
-//! `Supervisor/*` (CONTRACT sections 6 and 8): the campaigns' live numbers, computed by the engine,
+//! `Supervisor/*` (docs/contract.md, sections 6 and 8): the campaigns' live numbers, computed by the engine,
 //! and the GSM-to-MP3 conversion of recordings.
 
 use utoipa_axum::router::OpenApiRouter;

@@ -118,7 +118,7 @@ pub async fn all_cdrs(pool: &SqlitePool) -> Result<Vec<Cdr>, StoreError> {
 
 // Blacklist ----------------------------------------------------------------------------------------
 
-/// A blacklist entry (CONTRACT section 5), keys as the vendor names them.
+/// A blacklist entry (docs/contract.md, section 5), keys as the vendor names them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct BlacklistRow {
     pub phone: String,

@@ -1,4 +1,4 @@
-//! The pages (DESIGN "The pages"): the `/` dashboard and the `/portal` agent-portal emulator with
+//! The pages (docs/design.md, "The pages"): the `/` dashboard and the `/portal` agent-portal emulator with
 //! its example integrator page. Plain HTML, CSS and JavaScript embedded in the binary: no build
 //! step, nothing fetched from a CDN. The pages read and act through the control API of the
 //! instance their Host names (`http://acme.localhost:8085/` is instance `acme`).

@@ -1,4 +1,4 @@
-//! Logins and tokens (CONTRACT section 2): `auth/getUserToken`, `auth/UserLogin`, `auth/EndSession`,
+//! Logins and tokens (docs/contract.md, section 2): `auth/getUserToken`, `auth/UserLogin`, `auth/EndSession`,
 //! and the check every other route makes.
 
 use std::borrow::Cow;

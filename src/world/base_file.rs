@@ -1,4 +1,4 @@
-//! The dialer's base file (CONTRACT section 7): UTF-8, one record per line,
+//! The dialer's base file (docs/contract.md, section 7): UTF-8, one record per line,
 //! `campaign;main number;k=v:k=v;alternatives;priority (optional);agent phone (optional)`.
 //! A record that cannot be read is rejected with its line number and reason, never fatal to the rest.
 

@@ -1,4 +1,4 @@
-//! The blacklist (CONTRACT section 5): entries per (phone, campaign), `*` for every campaign.
+//! The blacklist (docs/contract.md, section 5): entries per (phone, campaign), `*` for every campaign.
 //! A bulk change is all-or-nothing: every element is checked before anything is written.
 
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! The message catalog: the words of the vendor's HTTP 400 answers (CONTRACT section 4). The
+//! The message catalog: the words of the vendor's HTTP 400 answers (docs/contract.md, section 4). The
 //! default is the vendor's Portuguese; a fixture folder may carry a `messages.json` of its own
 //! (a Spanish or English server) without a rebuild.
 

@@ -1,5 +1,5 @@
-//! Call detail records as `Cdr/getrecords` answers them (CONTRACT section 6) and the filter it
-//! takes. Field names, types and order are the seed's, so the struct serialises straight to the wire.
+//! Call detail records as `Cdr/getrecords` answers them (docs/contract.md, section 6) and the filter it
+//! takes. Field names, types and order are the vendor's, so the struct serialises straight to the wire.
 
 use chrono::NaiveTime;
 use serde::Serialize;
@@ -9,7 +9,7 @@ use super::error::{Failure, refuse};
 use super::json::Object;
 use super::vendor_date::{TimeOfDay, VendorDate};
 
-/// One leg of a call, exactly the seed's fields in the seed's order.
+/// One leg of a call, exactly the vendor's fields in the vendor's order.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Cdr {
     pub id: i64,
@@ -59,7 +59,7 @@ pub struct Page {
     pub limit: i64,
 }
 
-/// The page size when `searchLimit` is absent, and the most one page may hold (CONTRACT section 6).
+/// The page size when `searchLimit` is absent, and the most one page may hold (docs/contract.md, section 6).
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
 

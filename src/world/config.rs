@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::vendor_date::TimeOfDay;
 
-/// What a campaign does (DESIGN "The world").
+/// What a campaign does (docs/design.md, "The world").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignKind {
@@ -120,7 +120,7 @@ pub struct User {
     pub phone: Option<String>,
 }
 
-/// What a disposition does after it is recorded (CONTRACT section 4).
+/// What a disposition does after it is recorded (docs/contract.md, section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     #[serde(rename = "none")]

@@ -1,4 +1,4 @@
-//! What integrators hand the dialer (CONTRACT section 7): `Dialers/Respool`, `ScheduleDialerCall`,
+//! What integrators hand the dialer (docs/contract.md, section 7): `Dialers/Respool`, `ScheduleDialerCall`,
 //! `DialerTask`, `RemoveContact`, `RemoveScheduleDialerCall`. Everything lands where the dialer
 //! looks: the spool (its lists), schedules, and tasks.
 
@@ -16,7 +16,7 @@ pub const MAX_NUMBER: i64 = 1 << 40;
 /// The priority of tasks "called within moments" and of schedules.
 pub const URGENT_PRIORITY: i64 = 1;
 
-/// How a DialerTask was filed (CONTRACT section 7).
+/// How a DialerTask was filed (docs/contract.md, section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskMode {
     /// No date, `automatic`: queued with priority 1, called within moments.
@@ -48,7 +48,7 @@ impl World {
         }
     }
 
-    /// A non-empty `agentphone` must be an agent's phone (CONTRACT section 1: unknown agent, `0`).
+    /// A non-empty `agentphone` must be an agent's phone (docs/contract.md, section 1: unknown agent, `0`).
     fn known_phone(&self, what: &str, phone: Option<String>) -> Result<Option<String>, Failure> {
         match phone {
             Some(p) if !p.is_empty() && self.config().agent_by_phone(&p).is_none() => {
@@ -79,7 +79,7 @@ impl World {
         };
         match existing {
             Some(mut entry) => {
-                // The seed's "do not change" list: campaign, status, contact, dialerbase stay.
+                // The vendor's "do not change" list: campaign, status, contact, dialerbase stay.
                 entry.destination = destination;
                 entry.alternatives = o.text("alternatives")?.unwrap_or(entry.alternatives);
                 entry.retries = retries.unwrap_or(entry.retries);
@@ -212,7 +212,7 @@ impl World {
                 mode: mode.as_str().into(),
                 agentphone,
                 // Dated tasks are schedules (priority 1, and the dialer puts a date first); undated
-                // automatic ones are queued with priority 1 too (the seed's "prioridad 1").
+                // automatic ones are queued with priority 1 too (the vendor's "prioridad 1").
                 priority: if mode == TaskMode::Manual { DEFAULT_PRIORITY } else { URGENT_PRIORITY },
                 state: "pending".into(),
                 created_at: now,

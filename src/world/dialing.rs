@@ -1,4 +1,4 @@
-//! The dialer's rules (CONTRACT section 7, DESIGN "The engine"): which numbers a campaign calls next
+//! The dialer's rules (docs/contract.md, section 7, docs/design.md, "The engine"): which numbers a campaign calls next
 //! (due schedules, then dated tasks, then undated tasks, then the spool by priority), which it must
 //! skip (blacklisted for the campaign or `*`; outside calling hours in the record's zone; a
 //! progressive record whose agent is busy), and what an attempt's outcome does to its entry.

@@ -1,4 +1,4 @@
-//! `api/DispositionCall` (CONTRACT section 4): record a disposition on a call, then run the action
+//! `api/DispositionCall` (docs/contract.md, section 4): record a disposition on a call, then run the action
 //! configured for (campaign, l1, l2, l3). Checks run in the vendor's order and answer with the
 //! catalog's words.
 

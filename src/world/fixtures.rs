@@ -1,4 +1,4 @@
-//! A fixture set: the world an instance starts from (DESIGN "Defaults"). The default set is
+//! A fixture set: the world an instance starts from (docs/design.md, "Defaults"). The default set is
 //! embedded from `fixtures/`; `--fixtures DIR` reads `DIR/world.json` (and `DIR/messages.json`
 //! when present) instead. Fixtures are checked whole before anything is stored.
 

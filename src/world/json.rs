@@ -1,5 +1,5 @@
 //! Reading the JSON objects clients send (blacklist, callspool, callschedule, call) leniently where
-//! the CONTRACT says so: numbers may come as JSON numbers or numeric strings, phones as strings or
+//! docs/contract.md says so: numbers may come as JSON numbers or numeric strings, phones as strings or
 //! numbers, and a wrong type is a refusal that names the key.
 
 use serde_json::{Map, Value};

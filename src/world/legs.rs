@@ -1,4 +1,4 @@
-//! How a finished call becomes CDR rows (CONTRACT section 10): one row per leg, `sequence` from 0,
+//! How a finished call becomes CDR rows (docs/contract.md, section 10): one row per leg, `sequence` from 0,
 //! `uniqueid` `<epoch>.<n>`, `linkedid` the first leg's, channels `SIP/<ext>-<8 hex>`. The fixture
 //! history uses it today; the engine's calls will use it too.
 

@@ -1,5 +1,5 @@
 //! The world's live side: the engine brought up to the clock before every use, its finished calls
-//! stored as CDRs, and the routes that drive it (CONTRACT sections 3 and 8).
+//! stored as CDRs, and the routes that drive it (docs/contract.md, sections 3 and 8).
 
 use tokio::sync::MutexGuard;
 

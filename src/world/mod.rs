@@ -248,7 +248,7 @@ impl World {
     }
 
     /// Waits for background work: under the manual clock it finishes before the next answer
-    /// (CONTRACT section 1), so a test sees an upload's result without polling. Work that other
+    /// (docs/contract.md, section 1), so a test sees an upload's result without polling. Work that other
     /// background work starts is waited for too.
     pub async fn settle(&self) {
         if self.clock.mode() != ClockMode::Manual {

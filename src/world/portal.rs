@@ -1,4 +1,4 @@
-//! The agent portal (CONTRACT section 9): what an agent's portal shows (phone state, the current
+//! The agent portal (docs/contract.md, section 9): what an agent's portal shows (phone state, the current
 //! call's CTI object) and the porthole.js actions an integrator's page sends it. Every action is the
 //! HTTP route it stands for, from the portal agent's phone.
 
@@ -99,7 +99,7 @@ impl World {
         }))
     }
 
-    /// The CTI object of the agent's current call (CONTRACT section 9); `None` with no call.
+    /// The CTI object of the agent's current call (docs/contract.md, section 9); `None` with no call.
     pub async fn cti(&self, user: &str) -> Result<Option<Value>, Failure> {
         let current = current_call(&*self.engine().await?, user);
         match current {
@@ -140,7 +140,7 @@ impl World {
                     .await?
                     .unwrap_or(super::dispositions::DEFAULT_PRIORITY),
             ),
-            // Priority 1 is the schedules' (CONTRACT section 7).
+            // Priority 1 is the schedules' (docs/contract.md, section 7).
             LeadSource::Schedule(_) => (0, 1),
         };
         Ok(json!({
@@ -183,7 +183,7 @@ impl World {
                 Reply::of("guid", self.agent_call(request).await.map(Value::String))
             }
             "hangup" => Reply::of("result", self.hangup(&agent.phone).await.map(|()| json!("1"))),
-            // TagRecord answers at once and stores the tag on its own (CONTRACT section 3).
+            // TagRecord answers at once and stores the tag on its own (docs/contract.md, section 3).
             "tag" => {
                 if let Err(e) = self.tag(&text(data, "guid"), &text(data, "message")).await {
                     tracing::warn!(error = ?e, "a portal tag could not be stored");

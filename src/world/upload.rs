@@ -1,4 +1,4 @@
-//! `Dialers/uploadbase` and `uploadbasewithtimezone` (CONTRACT section 7): checked at once (`0` when
+//! `Dialers/uploadbase` and `uploadbasewithtimezone` (docs/contract.md, section 7): checked at once (`0` when
 //! the request itself is wrong), then parsed in the background after the `1`, filling the spool and
 //! the upload's job report batch by batch.
 

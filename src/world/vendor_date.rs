@@ -1,4 +1,4 @@
-//! The vendor's one date format on the wire, `yyyy-MM-dd HH:mm:ss` (CONTRACT section 1), parsed
+//! The vendor's one date format on the wire, `yyyy-MM-dd HH:mm:ss` (docs/contract.md, section 1), parsed
 //! strictly at the edge: `2015-10-11 15:00:00` is a date, `2015-10-11 15:00` and `11/10/2015` are not.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Agents/AgentCall, Agents/AgentCallwithData, Agents/HangupPhone, Agents/TagRecord (CONTRACT section 3,
+//! Agents/AgentCall, Agents/AgentCallwithData, Agents/HangupPhone, Agents/TagRecord (docs/contract.md, section 3,
 //! with the general rules of section 1) and the CDR rows their calls leave (section 10).
 //! Quiet worlds (`--traffic off`): only the calls placed here happen.
 

@@ -1,4 +1,4 @@
-//! auth/getUserToken, auth/UserLogin, auth/EndSession (CONTRACT section 2).
+//! auth/getUserToken, auth/UserLogin, auth/EndSession (docs/contract.md, section 2).
 
 use base64::Engine;
 use serde_json::json;

@@ -1,11 +1,11 @@
-//! admin/addblack, admin/addblackbulk, admin/deleteblack, admin/deleteblackbulk (CONTRACT section 5):
+//! admin/addblack, admin/addblackbulk, admin/deleteblack, admin/deleteblackbulk (docs/contract.md, section 5):
 //! where the JSON is read from, add/update/delete, all-or-nothing bulks, `0` refusals that change nothing.
 
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, encode};
 
-/// The seed's blacklist object.
+/// The vendor's blacklist object.
 fn seed_object() -> Value {
     json!({"phone": "12341234", "campaign": "Campaign", "username": "username", "company": "Company name",
            "job_title": "Developer", "name": "Name"})

@@ -1,4 +1,4 @@
-//! Cdr/getrecords: paging, every filter field, the rows' exact fields, order and types (CONTRACT
+//! Cdr/getrecords: paging, every filter field, the rows' exact fields, order and types (docs/contract.md,
 //! section 6, with the general rules of section 1), and the fixture history's leg rules (section 10).
 //! Every expectation is computed here from `GET /_mock/state/cdrs`, filtered in Rust.
 
@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{JSON, Reply, TestApp};
 
-/// The seed's first getrecords row, verbatim: the source of the key order and the JSON types.
+/// The vendor's first getrecords row, verbatim: the source of the key order and the JSON types.
 const SEED_ROW: &str = r#"{ "id" : 1, "calldate" : "2022-06-20 17:56:59", "clid" : "\"Out<-\" <9901>", "src" : "9901", "dst" : "33334444", "dcontext" : "inbound", "channel" : "SIP/9901-00000000", "dstchannel" : "SIP/1111-00000001", "lastapp" : "Queue", "lastdata" : "Out<-,tkc,,,600,,,functions,,", "duration" : 16, "billsec" : 16, "disposition" : "NO ANSWER", "amaflags" : 3, "accountcode" : "Inbound", "userfield" : null, "uniqueid" : "1655747819.0", "type" : "record", "guid" : "020f9687-adc6-46ca-b675-e96c9d1606ef", "causecode" : "16", "campaign" : "Out<-", "direction" : "inbound", "carrier" : "9901", "linkedid" : "1655747819.0", "peeraccount" : "agent", "sequence" : 0, "charged_balance" : null, "real_balance" : null, "note" : null, "contact" : null, "finishtime" : "2022-06-20 17:58:34", "rating" : 0, "dialerbase" : null, "parandvalues" : null, "alternatives" : null, "quality" : 0 }"#;
 
-/// CONTRACT section 6's list of fields, in order.
+/// docs/contract.md, section 6's list of fields, in order.
 const FIELDS: [&str; 36] = [
     "id",
     "calldate",
@@ -171,7 +171,7 @@ async fn default_page_is_the_first_50_by_calldate_then_id() {
 
     let reply = getrecords(&app, &[]).await;
     assert_eq!(page_ids(&reply), all_ids[..50]);
-    // the same with the seed's cache-buster and an explicit lastrow 0
+    // the same with the vendor's cache-buster and an explicit lastrow 0
     let reply = getrecords(&app, &[("lastrow", "0"), ("Aleatorio", "1")]).await;
     assert_eq!(page_ids(&reply), all_ids[..50]);
 }
@@ -287,7 +287,7 @@ async fn no_filter_empty_filter_and_all_empty_fields_mean_any() {
     });
     assert_eq!(found(&app, &every_field_empty).await, all_ids);
     assert_eq!(found(&app, &json!({})).await, all_ids);
-    // the filter parameter left out, or sent empty (the CONTRACT is silent; the mock reads "no filter")
+    // the filter parameter left out, or sent empty (docs/contract.md is silent; the mock reads "no filter")
     assert_eq!(page_ids(&getrecords(&app, &[("searchLimit", ALL)]).await), all_ids);
     assert_eq!(page_ids(&getrecords(&app, &[("searchLimit", ALL), ("filter", "")]).await), all_ids);
 }
@@ -400,7 +400,7 @@ async fn data_is_a_substring_of_note_or_parandvalues() {
     assert_eq!(found(&app, &json!({"data": "nothing like this"})).await, Vec::<i64>::new());
 }
 
-/// The end of a window is compared at `HH:mm:00` (the CONTRACT is silent; the README says so): a call
+/// The end of a window is compared at `HH:mm:00` (docs/contract.md is silent; the README says so): a call
 /// at 14:45:20 is outside `14:15-14:45`.
 #[tokio::test]
 async fn range_is_a_time_of_day_window_and_may_wrap_midnight() {
@@ -622,7 +622,7 @@ async fn a_malformed_filter_answers_zero_with_a_reason() {
 async fn every_row_has_the_seeds_36_keys_in_the_seeds_order() {
     let app = TestApp::spawn().await;
     let seed_keys = key_orders(&format!("[{SEED_ROW}]")).remove(0);
-    assert_eq!(seed_keys, FIELDS, "the CONTRACT's list is the seed's");
+    assert_eq!(seed_keys, FIELDS, "docs/contract.md's list is the vendor's");
 
     let reply = getrecords(&app, &[("searchLimit", ALL)]).await;
     let orders = key_orders(&reply.body);
@@ -653,7 +653,7 @@ async fn every_field_has_the_seeds_json_type() {
             match example {
                 Value::Number(_) => assert!(value.is_i64(), "{key} must be an integer: {row}"),
                 Value::String(_) => assert!(value.is_string(), "{key} must be a string: {row}"),
-                // null in the seed: null, or text where the CONTRACT fills it
+                // null in the vendor's example: null, or text where docs/contract.md, section 10, fills it
                 Value::Null => match key.as_str() {
                     "userfield" | "charged_balance" | "real_balance" => {
                         assert!(value.is_null(), "{key} stays null in the history: {row}")

@@ -1,4 +1,4 @@
-//! GET and POST /_mock/clock (CONTRACT section 1: the instance's clock, `--clock real|manual|xN`; the
+//! GET and POST /_mock/clock (docs/contract.md, section 1: the instance's clock, `--clock real|manual|xN`; the
 //! CDRs of section 10 happen while a manual clock is moved, never ahead of it).
 
 use serde_json::{Value, json};

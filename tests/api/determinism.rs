@@ -1,4 +1,4 @@
-//! Determinism (CONTRACT section 1: "with the same `--seed`, the manual clock and the same requests,
+//! Determinism (docs/contract.md, section 1: "with the same `--seed`, the manual clock and the same requests,
 //! status and body of every answer are identical across runs"): auth/getUserToken, Agents/AgentCall,
 //! POST /_mock/clock, Cdr/getrecords, Supervisor/queuesummary, Supervisor/campaignstatus, and the CDRs
 //! of section 10 the simulation leaves.

@@ -1,5 +1,5 @@
 //! Dialers/Respool, Dialers/ScheduleDialerCall, Dialers/DialerTask, Dialers/RemoveContact,
-//! Dialers/RemoveScheduleDialerCall (CONTRACT sections 1 and 7): the seed's payloads, where each lands
+//! Dialers/RemoveScheduleDialerCall (docs/contract.md, sections 1 and 7): the vendor's payloads, where each lands
 //! (spool, schedules, tasks), lenient numbers, verbatim values, and `0` refusals that change nothing.
 
 use serde_json::{Value, json};
@@ -9,14 +9,14 @@ use crate::helpers::{Reply, TestApp, encode};
 /// The manual clock's start: every row written by these tests is stamped with it.
 const NOW: &str = "2026-01-05 09:00:00";
 
-/// The seed's Respool object, typesetting undone.
+/// The vendor's Respool object, typesetting undone.
 fn seed_callspool() -> Value {
     json!({"campaign": "Ventas->", "destination": "098344484", "dialerbase": "basetest", "status": 1,
            "data": "Par1=Val1:Par2=Val2", "alternatives": "098124484", "contact": 222, "retries": 0,
            "priority": 9999, "agentphone": "1001"})
 }
 
-/// The seed's ScheduleDialerCall object, typesetting undone.
+/// The vendor's ScheduleDialerCall object, typesetting undone.
 fn seed_callschedule() -> Value {
     json!({"calldate": "2015-10-11 15:00:00", "campaign": "Sales->", "destination": "098344484",
            "alternatives": "099124484:099121212", "agentphone": "1001", "data": "Par1=Val1:Par2=Val2"})
@@ -113,7 +113,7 @@ async fn respool_of_the_seed_example_adds_it_to_the_campaigns_spool() {
 async fn respool_of_a_known_contact_updates_it_and_keeps_campaign_status_contact_dialerbase() {
     let app = TestApp::spawn().await;
     respool(&app, &seed_callspool()).await.assert_one();
-    // The seed's use: the alternative becomes the main number, retries restart, another agent.
+    // The vendor's use: the alternative becomes the main number, retries restart, another agent.
     let changed = json!({"campaign": "Ventas->", "destination": "098124484", "dialerbase": "otra-base", "status": 0,
                          "data": "Par1=Val1:Par2=Val2:Par3=Val3", "alternatives": "098344484", "contact": 222,
                          "retries": 0, "priority": 50, "agentphone": "1010"});
@@ -134,7 +134,7 @@ async fn respool_of_a_known_contact_updates_it_and_keeps_campaign_status_contact
 async fn respool_update_changes_retries_and_keeps_what_it_does_not_send() {
     let app = TestApp::spawn().await;
     respool(&app, &seed_callspool()).await.assert_one();
-    // Only the main number and retries: the other keys are absent, so they stay (the CONTRACT is
+    // Only the main number and retries: the other keys are absent, so they stay (docs/contract.md is
     // silent on absent keys in an update; keeping them is the mock's reading).
     respool(&app, &json!({"campaign": "Ventas->", "destination": "098344484", "contact": 222, "retries": 3}))
         .await
@@ -243,7 +243,10 @@ async fn respool_refusals_answer_zero_and_change_nothing() {
         ("callspool under another name", with("callschedule", &seed)),
         ("empty callspool", vec![("callspool", String::new())]),
         ("not JSON", vec![("callspool", "campaign=Ventas->".into())]),
-        ("the seed still typeset", vec![("callspool", "{ “campaign\": “Ventas->”, “destination\": “098\" }".into())]),
+        (
+            "the vendor's page still typeset",
+            vec![("callspool", "{ “campaign\": “Ventas->”, “destination\": “098\" }".into())],
+        ),
         (
             "JSON with a // comment",
             vec![("callspool", "{\"campaign\": \"Ventas->\", // x\n \"destination\": \"1\"}".into())],
@@ -347,7 +350,7 @@ fn task_row(id: i64, call: &Value, mode: &str, agentphone: &str, priority: i64) 
            "agentphone": agentphone, "priority": priority, "state": "pending", "created_at": NOW, "last_result": null})
 }
 
-/// The seed's five DialerTask examples (one per mode, the list mode twice), typesetting undone.
+/// The vendor's five DialerTask examples (one per mode, the list mode twice), typesetting undone.
 fn seed_tasks() -> [Value; 5] {
     [
         json!({"calldate": null, "campaign": "nombreCampaña<-", "destination": "12-345-678", "alternatives": "",
@@ -380,7 +383,7 @@ async fn dialer_task_seed_example_of_a_call_now_is_a_manual_task() {
     dialer_task(&app, &manual).await.assert_one();
     let tasks = app.state("tasks").await;
     assert_eq!(tasks.as_array().unwrap().len(), 1);
-    // Its priority is not pinned by the CONTRACT (the call is made now).
+    // Its priority is not pinned by docs/contract.md (the call is made now).
     let mut row = tasks[0].clone();
     row["priority"] = json!(0);
     assert_eq!(row, task_row(1, &manual, "manual", "", 0));
@@ -420,7 +423,7 @@ async fn dialer_task_seed_example_with_a_date_is_a_scheduled_task() {
 
 #[tokio::test]
 async fn a_task_with_a_date_outranks_one_without() {
-    // CONTRACT 7: "A task with a date outranks one without." and "Priority: lower number is called
+    // docs/contract.md, section 7: "A task with a date outranks one without." and "Priority: lower number is called
     // first; 1 is reserved for schedules". A dated task is a schedule: it must not rank below the
     // undated task queued with priority 1.
     let app = TestApp::spawn().await;

@@ -1,4 +1,4 @@
-//! The dialer at work (CONTRACT section 7, DESIGN "The engine"): it drains uploaded bases, honours
+//! The dialer at work (docs/contract.md, section 7, docs/design.md, "The engine"): it drains uploaded bases, honours
 //! the blacklist, schedules, dated tasks and calling hours in the record's zone, connects progressive
 //! calls to the record's agent, and feeds each attempt back into the spool.
 

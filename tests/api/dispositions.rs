@@ -1,4 +1,4 @@
-//! api/DispositionCall (CONTRACT section 4): the 400 checks in order, the JSON answer, and the effect
+//! api/DispositionCall (docs/contract.md, section 4): the 400 checks in order, the JSON answer, and the effect
 //! of each action (none, RESPOOL, RESPOOLALTERNATIVE, BLACKLIST, RESCHEDULE) seen through the state.
 
 use serde_json::{Value, json};
@@ -185,7 +185,7 @@ async fn respool_alternative_makes_the_first_alternative_the_main_number_with_re
     assert_eq!(after[0]["id"], before[0]["id"], "the same entry");
     assert_eq!(after[0]["contact"], before[0]["contact"]);
     assert_eq!(after[0]["retries"], 0);
-    // [server behaviour; CONTRACT silent] the alternative used is no longer an alternative
+    // [server behaviour; the contract silent] the alternative used is no longer an alternative
     assert_eq!(after[0]["alternatives"], "099555666");
 
     // the next one moves on to the next alternative
@@ -196,7 +196,7 @@ async fn respool_alternative_makes_the_first_alternative_the_main_number_with_re
 
 #[tokio::test]
 async fn respool_alternative_of_a_number_not_in_the_spool_is_recorded_only() {
-    // [server behaviour; CONTRACT silent] nothing to move on to: the disposition is only recorded
+    // [server behaviour; the contract silent] nothing to move on to: the disposition is only recorded
     let app = TestApp::spawn().await;
     let before = app.snapshot().await;
     assert_ok(&app.post(ROUTE, &form("Otro numero", &[])).await, "Otro numero||");

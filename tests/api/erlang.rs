@@ -1,4 +1,4 @@
-//! The engine's honesty check (DESIGN "The engine"): with Poisson arrivals, exponential talk times,
+//! The engine's honesty check (docs/design.md, "The engine"): with Poisson arrivals, exponential talk times,
 //! no abandonment and no wrap-up, the simulated service level and average wait agree with the
 //! Erlang C formula. The engine runs alone, without the HTTP layer.
 

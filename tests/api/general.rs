@@ -1,4 +1,4 @@
-//! The general rules of CONTRACT section 1 across routes: paths and methods, check order, CORS, how
+//! The general rules of docs/contract.md, section 1 across routes: paths and methods, check order, CORS, how
 //! the form is read, answer formats, body limits, `X-Mock-Reason`; the control API's health and the
 //! real binary's banner and `health` subcommand.
 

@@ -9,7 +9,7 @@ use ucontact_mock::cli::ServeArgs;
 pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub const JSON: &str = "application/json; charset=UTF-8";
 
-/// Every Integra route the mock serves (CONTRACT sections 2-8).
+/// Every Integra route the mock serves (docs/contract.md, sections 2-8).
 pub const INTEGRA_ROUTES: [&str; 23] = [
     "auth/getUserToken",
     "auth/UserLogin",

@@ -1,4 +1,4 @@
-//! Isolated instances (CONTRACT section 11): chosen by `X-Mock-Instance` or the Host's first label,
+//! Isolated instances (docs/contract.md, section 11): chosen by `X-Mock-Instance` or the Host's first label,
 //! each with its own world, tokens and clock; bad names are a 400 JSON error.
 
 use serde_json::{Value, json};

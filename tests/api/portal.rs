@@ -168,7 +168,7 @@ async fn a_dialer_calls_cti_carries_its_lead() {
     }
     assert_eq!(cti["Campaign"], "Ventas->", "{cti}");
     // The entry as the dialer holds it now (with seed 7 the main number was busy, so its
-    // alternative became the number, as CONTRACT section 4's RESPOOLALTERNATIVE does).
+    // alternative became the number, as docs/contract.md, section 4's RESPOOLALTERNATIVE does).
     let spool = app.state("spool").await;
     let entry = spool.as_array().unwrap().iter().find(|s| s["contact"] == 4242).expect("the entry").clone();
     assert_eq!((cti["Callerid"].clone(), cti["ParAndValues"].clone()), (entry["destination"].clone(), json!("id=1")));

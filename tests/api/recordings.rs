@@ -1,4 +1,4 @@
-//! Recordings (CONTRACT section 6): the files at the four places on the two listeners, decoded with
+//! Recordings (docs/contract.md, section 6): the files at the four places on the two listeners, decoded with
 //! real decoders (symphonia for MP3, libgsm for GSM); byte ranges and validators; convert; paths
 //! that try to leave the store.
 

@@ -1,4 +1,4 @@
-//! Scenario actions of the control API and how campaignstatus buckets each member (CONTRACT section 8).
+//! Scenario actions of the control API and how campaignstatus buckets each member (docs/contract.md, section 8).
 
 use serde_json::{Value, json};
 

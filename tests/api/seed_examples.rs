@@ -1,5 +1,5 @@
 //! Every example payload of the vendor's page (shared/seed) that the foundation serves, replayed
-//! against the default world once its typesetting is undone (DESIGN "Defaults"): typographic quotes
+//! against the default world once its typesetting is undone (docs/design.md, "Defaults"): typographic quotes
 //! made plain, `//` comments dropped, placeholders filled in.
 
 use base64::Engine;

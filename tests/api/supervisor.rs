@@ -1,5 +1,5 @@
-//! Supervisor/queuesummary and Supervisor/campaignstatus (CONTRACT section 8, with the JSON rules of
-//! section 1): keys, order and types of the seed's examples, the buckets and the day's numbers, and how
+//! Supervisor/queuesummary and Supervisor/campaignstatus (docs/contract.md, section 8, with the JSON rules of
+//! section 1): keys, order and types of the vendor's page's examples, the buckets and the day's numbers, and how
 //! they add up with the CDRs the engine leaves (section 10).
 
 use std::collections::BTreeSet;
@@ -169,7 +169,7 @@ fn int(value: &Value, key: &str) -> u64 {
     value[key].as_u64().unwrap_or_else(|| panic!("{key} is not a whole number: {value}"))
 }
 
-/// The campaign object's keys, order and types (CONTRACT section 8, the seed's example).
+/// The campaign object's keys, order and types (docs/contract.md, section 8, the vendor's page's example).
 #[track_caller]
 fn assert_campaign_shape(campaign: &Value) {
     assert_eq!(keys(campaign), CAMPAIGN_KEYS, "{campaign}");
@@ -307,7 +307,7 @@ async fn campaignstatus_of_every_campaign_has_the_seeds_21_keys_and_types() {
         }
         assert_eq!(campaign["abandonedlevel"], "0", "as the vendor's examples write it: {campaign}");
     }
-    // The fixture's settings, with the seed's types.
+    // The fixture's settings, with the vendor's types.
     let test = &status["test->"];
     assert_eq!(
         (test["strategy"].clone(), test["slevelthreshold"].clone(), test["wrapup"].clone()),

@@ -1,4 +1,4 @@
-//! Dialers/uploadbase and Dialers/uploadbasewithtimezone (CONTRACT sections 1 and 7): `1` at once,
+//! Dialers/uploadbase and Dialers/uploadbasewithtimezone (docs/contract.md, sections 1 and 7): `1` at once,
 //! then the base file parsed in the background (finished before the next answer under the manual
 //! clock) into spool rows and a job report; `0` refusals that change nothing.
 
@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, encode};
 /// The manual clock's start: every row written by these tests is stamped with it.
 const NOW: &str = "2026-01-05 09:00:00";
 
-/// The seed's base line.
+/// The vendor's base line.
 const SEED_LINE: &str = "prueba1;098344484;var1=val1:var2=val2;099124484:099111111;9999;1001";
 
 fn b64(bytes: impl AsRef<[u8]>) -> String {

@@ -12,7 +12,7 @@ if (!mock.main || !mock.backup) {
 }
 
 /** `http://<instance>.localhost:<port>`: Chromium sends *.localhost to the loopback, and the mock
- * takes the Host's first label as the instance (CONTRACT section 11). */
+ * takes the Host's first label as the instance (docs/contract.md, section 11). */
 export function origin(base, instance) {
   const url = new URL(base);
   return `http://${instance}.localhost:${url.port}`;

@@ -1,4 +1,4 @@
-// The agent portal emulator (CONTRACT section 9): logs the agent in, shows the phone, hosts the
+// The agent portal emulator (docs/contract.md, section 9): logs the agent in, shows the phone, hosts the
 // integrator's page in a named iframe and answers its porthole.js messages. Each message is one JSON
 // string {data, sourceOrigin, targetOrigin, sourceWindowName, targetWindowName}; only messages from
 // the frame, naming the frame as their source window, are answered, in the order they came.

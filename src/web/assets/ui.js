@@ -1,7 +1,7 @@
 // What the pages share: requests to the control API of this page's instance (the Host names it),
 // building DOM without innerHTML, and a live feed of the instance's events.
 
-/** Agent status codes (CONTRACT section 8). */
+/** Agent status codes (docs/contract.md, section 8). */
 export const STATUS = ['unknown', 'available', 'in use', 'busy', 'invalid', 'unavailable', 'ringing',
   'ringing in use', 'on hold', 'wrap-up'];
 

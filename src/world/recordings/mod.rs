@@ -1,4 +1,4 @@
-//! Recordings (CONTRACT section 6): every answered call has one file, on the telephony (main) host
+//! Recordings (docs/contract.md, section 6): every answered call has one file, on the telephony (main) host
 //! or the backup host, in the call's dated folder (`yyyyMMdd` of its first leg) or the root, as
 //! MP3 or GSM. A pin (fixtures or `/_mock/recordings/<guid>`) places a call's file; the world's
 //! seeded spread places the others. The audio is made when first asked for, from the seed and the
