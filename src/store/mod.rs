@@ -6,6 +6,7 @@
 pub mod config;
 pub mod dialer;
 pub mod group;
+pub mod image;
 pub mod overview;
 pub mod recordings;
 pub mod records;
@@ -64,6 +65,22 @@ impl Store {
                 Location::Memory => true,
                 Location::File(path) => !path.exists(),
             };
+        let store = Self::connect(location, image).await?;
+        if new {
+            baseline(&store.writer).await?;
+        }
+        MIGRATOR.run(&store.writer).await?;
+        Ok(store)
+    }
+
+    /// A new database at `location` as a copy of `image`, an image this build made (its schema is
+    /// the last migration's, so the migrations are not looked at).
+    pub async fn open_image(location: &Location, image: &[u8]) -> Result<Self, StoreError> {
+        Self::connect(location, Some(image)).await
+    }
+
+    /// The connections of the database at `location`, written from `image` first when it is new.
+    async fn connect(location: &Location, image: Option<&[u8]>) -> Result<Self, StoreError> {
         if let (Location::File(path), Some(image)) = (location, image)
             && !path.exists()
         {
@@ -101,10 +118,6 @@ impl Store {
                 Self { reader, writer }
             }
         };
-        if new {
-            baseline(&store.writer).await?;
-        }
-        MIGRATOR.run(&store.writer).await?;
         Ok(store)
     }
 
@@ -130,6 +143,14 @@ impl Store {
             .fetch_all(&self.writer)
             .await
             .map(|rows| rows.into_iter().collect())
+    }
+
+    /// Sets SQLite's `user_version`, a number in the database's header (see `World::fresh_image`).
+    pub async fn set_user_version(&self, value: u32) -> Result<(), StoreError> {
+        // An integer, formatted here: pragmas take no bound parameters.
+        let pragma = format!("PRAGMA user_version = {value}");
+        sqlx::query(sqlx::AssertSqlSafe(pragma)).execute(&self.writer).await?;
+        Ok(())
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {

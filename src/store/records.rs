@@ -209,3 +209,8 @@ pub async fn insert_disposition(conn: &mut SqliteConnection, d: &DispositionRow)
 pub async fn all_dispositions(pool: &SqlitePool) -> Result<Vec<DispositionRow>, StoreError> {
     sqlx::query_as("SELECT * FROM dispositions ORDER BY id").fetch_all(pool).await
 }
+
+/// How many CDR rows (legs) there are.
+pub async fn count_cdrs(pool: &SqlitePool) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(pool).await
+}

@@ -24,6 +24,8 @@ pub struct FixtureSet {
     pub recordings: Policy,
     /// Calls given by hand (the vendor page's examples), stored beside the invented history.
     pub examples: Vec<ExampleCall>,
+    /// SHA-256 of the `world.json` text, part of the key of the database images made from it.
+    pub digest: String,
 }
 
 /// One answered inbound call given by hand: `customer` called `campaign` at `start`, rang `agent`
@@ -205,7 +207,16 @@ impl FixtureSet {
         let config = Config { campaigns, agents: file.agents, users: file.users, dispositions, calls: file.calls };
         check_ranges(&config, file.history)?;
         check_recordings(&config, &file.recordings, &file.example_calls)?;
-        Ok(Self { config, history: file.history, catalog, recordings: file.recordings, examples: file.example_calls })
+        let digest = ring::digest::digest(&ring::digest::SHA256, world.as_bytes());
+        let digest = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self {
+            config,
+            history: file.history,
+            catalog,
+            recordings: file.recordings,
+            examples: file.example_calls,
+            digest,
+        })
     }
 }
 

@@ -91,18 +91,75 @@ impl World {
     }
 
     /// The database image of a fresh world made from `options`: new instances start as copies.
+    /// One made before by this build from the same options is read from disk instead.
     pub async fn fresh_image(options: &WorldOptions) -> Result<Vec<u8>, StoreError> {
+        let key = Self::image_key(options);
+        if let Some(image) = key.as_deref().and_then(store::image::load) {
+            return Ok(image);
+        }
         let store = Store::open(&Location::Memory, None).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, 0);
         Self::load_fixtures(&store, options, &clock, &entropy).await?;
-        store.image().await
+        // What an instance made from the image would write first, written now: its generation
+        // (1), and how many CDR legs it holds, in SQLite's user_version (read straight from the
+        // image's header by [`World::open_image`]).
+        store.set_meta("generation", "1").await?;
+        let legs = store::records::count_cdrs(store.writer()).await?;
+        store.set_user_version(u32::try_from(legs).unwrap_or(u32::MAX)).await?;
+        let image = store.image().await?;
+        if let Some(key) = key {
+            store::image::save(&key, &image);
+        }
+        Ok(image)
+    }
+
+    /// What a fresh world's image is made from, hashed: the fixtures, the seed, the clock's start
+    /// and zone, the traffic, the instance's name and this build. `None` under a real clock, whose
+    /// history is dated from the moment of the start.
+    fn image_key(options: &WorldOptions) -> Option<String> {
+        if options.clock_mode == ClockMode::Real {
+            return None;
+        }
+        let inputs = format!(
+            "{} {} {} {} {} {} {}",
+            options.fixtures.digest,
+            options.seed,
+            options.clock_start,
+            options.zone,
+            options.traffic,
+            options.name,
+            store::image::build_identity()
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, inputs.as_bytes());
+        Some(digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// Opens the instance's database (a new one as a copy of `image` when given, else loaded from
     /// the fixtures).
     pub async fn open_from(options: WorldOptions, image: Option<&[u8]>) -> Result<Self, StoreError> {
-        let store = Store::open(&options.location, image).await?;
+        match image {
+            Some(image) => Self::open_image(options, image).await,
+            None => Self::open_stored(options).await,
+        }
+    }
+
+    /// A new instance as a copy of a fresh world's image ([`World::fresh_image`]): what the image
+    /// holds besides the rows is known from the options it was made from, so nothing is read back
+    /// (a start's few milliseconds were mostly these reads).
+    async fn open_image(options: WorldOptions, image: &[u8]) -> Result<Self, StoreError> {
+        let store = Store::open_image(&options.location, image).await?;
+        let legs = image.get(60..64).map_or(0, |v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
+        let config = options.fixtures.config.clone();
+        // As `load_fixtures` stores them: the pins went into the recordings table.
+        let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
+        let seed = options.seed;
+        Ok(Self::assemble(options, store, 1, config, seed, recordings, i64::from(legs)))
+    }
+
+    /// An instance from its database: an existing one, or a new one loaded from the fixtures.
+    async fn open_stored(options: WorldOptions) -> Result<Self, StoreError> {
+        let store = Store::open(&options.location, None).await?;
         let mut meta = store.meta_all().await?;
         let generation = meta.get("generation").and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
         store.set_meta("generation", &generation.to_string()).await?;
@@ -127,11 +184,26 @@ impl World {
             .get("recordings")
             .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or_else(|| options.fixtures.recordings.clone());
-        let legs: i64 = sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(store.writer()).await?;
+        let legs = store::records::count_cdrs(store.writer()).await?;
+        Ok(Self::assemble(options, store, generation, config, recording_seed, recordings, legs))
+    }
+
+    /// The world around its opened store.
+    fn assemble(
+        options: WorldOptions,
+        store: Store,
+        generation: u64,
+        config: Config,
+        recording_seed: u64,
+        recordings: recordings::Policy,
+        legs: i64,
+    ) -> Self {
+        let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
+        let entropy = Entropy::new(options.seed, &options.name, generation);
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
         let journal = crate::journal::Journal::new(&options.name, options.zone, options.journal_bytes);
-        Ok(Self {
+        Self {
             name: options.name,
             store,
             clock,
@@ -150,7 +222,7 @@ impl World {
             audio_cache: options.audio_cache,
             tokens: Mutex::default(),
             blacklist_group: Arc::default(),
-        })
+        }
     }
 
     /// Fills a new database from the fixtures: configuration, invented history, demo lists.

@@ -98,3 +98,23 @@ async fn every_form_field_says_if_it_is_required_what_it_is_and_an_example_that_
         }
     }
 }
+
+/// The whole document, against the one committed in `tests/api/openapi.snapshot.json`: a change to
+/// any route's description shows in review. `UPDATE_SNAPSHOTS=1` writes the new one instead.
+#[tokio::test]
+async fn the_document_is_the_one_committed() {
+    let app = TestApp::spawn().await;
+    let reply = app.send(app.client.get(format!("{}/openapi.json", app.base))).await;
+    let served: serde_json::Value = reply.json();
+    let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/openapi.snapshot.json");
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(path, &pretty).unwrap();
+    }
+    let committed =
+        std::fs::read_to_string(path).expect("tests/api/openapi.snapshot.json (UPDATE_SNAPSHOTS=1 writes it)");
+    assert!(
+        committed == pretty,
+        "/openapi.json differs from {path}; if the change is meant, run with UPDATE_SNAPSHOTS=1"
+    );
+}

@@ -1,0 +1,65 @@
+//! Fresh worlds' database images, kept on disk between runs. Making a world (its schema, some 900
+//! rows of invented history and demo lists) is most of a new instance's start; the same fixtures,
+//! seed and clock make the same image, so a start that has made one before reads it instead.
+//! Images live in the temporary folder (`ucontact-mock-images/`), named by a key that covers all
+//! they are made from, this build of the binary included; the newest few are kept.
+
+use std::path::PathBuf;
+
+/// How many images the folder keeps (the newest).
+const KEPT: usize = 16;
+
+/// The folder of the images.
+fn folder() -> PathBuf {
+    std::env::temp_dir().join("ucontact-mock-images")
+}
+
+/// This build of the running program: its path, size and modification time. Any rebuild changes
+/// it, so no image outlives the code that made it.
+pub fn build_identity() -> &'static str {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let meta = std::fs::metadata(&exe).ok();
+        let modified = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{} {} {modified} {}", exe.display(), meta.map_or(0, |m| m.len()), env!("CARGO_PKG_VERSION"))
+    })
+}
+
+/// The image stored under `key`, when there is a whole one.
+pub fn load(key: &str) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(folder().join(format!("{key}.db"))).ok()?;
+    // A SQLite database: its header, and whole pages of the size the header gives.
+    let page = u16::from_be_bytes([*bytes.get(16)?, *bytes.get(17)?]);
+    let page = if page == 1 { 65_536 } else { usize::from(page) };
+    let whole = bytes.starts_with(b"SQLite format 3\0") && page >= 512 && bytes.len().is_multiple_of(page);
+    whole.then_some(bytes)
+}
+
+/// Keeps `image` under `key` (written whole, then renamed into place; failures only cost speed).
+pub fn save(key: &str, image: &[u8]) {
+    let folder = folder();
+    if std::fs::create_dir_all(&folder).is_err() {
+        return;
+    }
+    let part = folder.join(format!("{key}.{}.part", std::process::id()));
+    if std::fs::write(&part, image).is_err() || std::fs::rename(&part, folder.join(format!("{key}.db"))).is_err() {
+        let _ = std::fs::remove_file(&part);
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(&folder) else { return };
+    let mut images: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    images.sort();
+    let excess = images.len().saturating_sub(KEPT);
+    for (_, old) in &images[..excess] {
+        let _ = std::fs::remove_file(old);
+    }
+}
