@@ -47,17 +47,21 @@ pub async fn newest_uploads(pool: &SqlitePool) -> Result<Vec<UploadRow>, StoreEr
     Ok(uploads)
 }
 
-/// The legs of the newest calls, newest call first (at most `SHOWN` calls).
+/// The legs of the newest calls by `calldate`, the call's first leg's (when it began), newest call
+/// first (at most `SHOWN` calls). Not by `id`: a CDR is written when its call ends, so a long call
+/// would come before calls that began after it.
 pub async fn newest_calls(pool: &SqlitePool) -> Result<Vec<Vec<Cdr>>, StoreError> {
-    let newest: Vec<(String,)> =
-        sqlx::query_as("SELECT guid FROM cdrs ORDER BY id DESC LIMIT ?").bind(SHOWN * 8).fetch_all(pool).await?;
+    let newest: Vec<(String,)> = sqlx::query_as("SELECT guid FROM cdrs ORDER BY calldate DESC, id DESC LIMIT ?")
+        .bind(SHOWN * 8)
+        .fetch_all(pool)
+        .await?;
     let mut guids: Vec<String> = Vec::new();
     for (guid,) in newest {
         if !guids.contains(&guid) && guids.len() < SHOWN as usize {
             guids.push(guid);
         }
     }
-    let mut calls = Vec::with_capacity(guids.len());
+    let mut calls: Vec<Vec<Cdr>> = Vec::with_capacity(guids.len());
     for guid in guids {
         calls.push(
             sqlx::query_as("SELECT * FROM cdrs WHERE guid = ? ORDER BY sequence, id")
@@ -66,5 +70,7 @@ pub async fn newest_calls(pool: &SqlitePool) -> Result<Vec<Vec<Cdr>>, StoreError
                 .await?,
         );
     }
+    // A call is as new as its first leg (a later leg of an older call may be newer than it).
+    calls.sort_by(|a, b| b.first().map(|l| &l.calldate).cmp(&a.first().map(|l| &l.calldate)));
     Ok(calls)
 }

@@ -1,5 +1,5 @@
 // The dashboard: the instance's contact center at a glance, redrawn on every event it publishes.
-import { api, badge, el, live, table } from '/assets/ui.js';
+import { api, badge, el, empty, live, table } from '/assets/ui.js';
 
 const $ = (selector) => document.querySelector(selector);
 const backupPort = document.querySelector('meta[name="backup-port"]')?.content;
@@ -29,15 +29,52 @@ function recordingUrl(recording, path) {
   return path;
 }
 
+/** `2026-01-05 09:17:00`, breakable only between the day and the time (a date is never broken). */
+function when(stamp) {
+  if (!stamp) return '';
+  const [day, ...time] = String(stamp).split(' ');
+  return el('span', {}, el('span', { class: 'time' }, day), time.length ? [' ', el('span', { class: 'time' }, time.join(' '))] : []);
+}
+
+/** `94` as `1:34`, `3700` as `1:01:40`: a length as the audio player writes it. */
+function clockTime(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const mmss = `${Math.floor((s % 3600) / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss.padStart(5, '0')}` : mmss;
+}
+
+// A recording's <audio> outlives redraws (a playing one plays on, its length is read once), and
+// reads its metadata (preload="metadata") only once it is on screen: the mock makes a recording's
+// file when it is first read, and a dashboard shows 25 of them.
+const players = new Map();
+const onScreen = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    onScreen.unobserve(entry.target);
+    entry.target.preload = 'metadata';
+  }
+});
+
+function player(src) {
+  let audio = players.get(src);
+  if (!audio) {
+    audio = el('audio', { controls: true, preload: 'none', src });
+    players.set(src, audio);
+    onScreen.observe(audio);
+  }
+  return audio;
+}
+
 function recordingCell(call) {
   const r = call.recording;
-  if (!r) return el('span', { class: 'empty' }, 'none');
+  if (!r) return empty('span');
+  const length = el('span', { class: 'duration', title: `recording length: ${r.seconds} s, the customer leg's billsec` },
+    clockTime(r.seconds));
   const where = el('div', { class: 'code note' }, `${r.host} ${r.path}`);
-  if (r.mp3) {
-    return el('div', {}, el('audio', { controls: true, preload: 'none', src: recordingUrl(r, r.mp3) }), where);
-  }
-  return el('div', {}, el('button', { onclick: () => act('POST', `/_mock/recordings/${encodeURIComponent(call.guid)}/convert`) },
-    'Convert GSM to MP3'), where);
+  const control = r.mp3
+    ? player(recordingUrl(r, r.mp3))
+    : el('button', { onclick: () => act('POST', `/_mock/recordings/${encodeURIComponent(call.guid)}/convert`) }, 'Convert GSM to MP3');
+  return el('div', {}, el('div', { class: 'player' }, control, length), where);
 }
 
 let campaignNames = [];
@@ -54,7 +91,7 @@ function draw(o) {
     $('#inject select').replaceChildren(...(inbound.length ? inbound : names).map((n) => el('option', {}, n)));
   }
   fill('campaigns', table([
-    ['campaign', (c) => c.campaign], ['kind', (c) => c.kind],
+    ['campaign', (c) => c.campaign, 'campaign'], ['kind', (c) => c.kind],
     ['logged', (c) => c.logged, 'num'], ['available', (c) => c.availables, 'num'],
     ['paused', (c) => c.paused, 'num'], ['busy', (c) => c.busy, 'num'], ['wrap-up', (c) => c.onwrapup, 'num'],
     ['calls', (c) => c.totalcalls, 'num'], ['completed', (c) => c.completed, 'num'],
@@ -76,29 +113,38 @@ function draw(o) {
   ], o.agents));
   fill('calls', table([
     ['guid', (c) => el('span', { class: 'code', title: c.guid }, c.guid.slice(0, 8))],
-    ['campaign', (c) => c.campaign], ['direction', (c) => c.direction], ['customer', (c) => c.customer],
-    ['agent', (c) => c.agent], ['phase', (c) => c.phase], ['since', (c) => c.started],
-  ], o.calls, 'no calls in progress'));
+    ['campaign', (c) => c.campaign, 'campaign'], ['direction', (c) => c.direction], ['customer', (c) => c.customer],
+    ['agent', (c) => c.agent], ['phase', (c) => c.phase], ['since', (c) => when(c.started)],
+  ], o.calls));
+  // Newest call first by the time shown: the first leg's calldate, when the call began.
   fill('cdrs', table([
-    ['call', (c) => el('span', { class: 'code', title: c.guid }, c.guid)], ['date', (c) => c.calldate],
-    ['campaign', (c) => c.campaign], ['direction', (c) => c.direction], ['from', (c) => c.src], ['to', (c) => c.dst],
+    ['call', (c) => el('span', { class: 'code', title: c.guid }, c.guid)],
+    [['calldate ↓', "when the call began: its first leg's calldate; the newest call first"], (c) => when(c.calldate)],
+    ['campaign', (c) => c.campaign, 'campaign'], ['direction', (c) => c.direction], ['from', (c) => c.src], ['to', (c) => c.dst],
     ['legs', (c) => c.legs.map((l) => `${l.peeraccount || '-'} ${l.disposition} ${l.billsec}s`).join(' · ')],
     ['note', (c) => c.note ?? ''], ['recording', recordingCell],
-  ], o.cdrs, 'no calls yet'));
-  const list = (id, o, columns) => fill(id,
-    el('p', { class: 'note' }, Object.entries(o.counts).map(([k, n]) => `${n} ${k}`).join(' · ') || 'empty'),
-    table(columns, o.newest));
-  list('spool', o.spool, [['id', (s) => s.id, 'num'], ['campaign', (s) => s.campaign], ['destination', (s) => s.destination],
+  ], o.cdrs));
+  const shown = new Set(o.cdrs.map((c) => c.recording?.mp3 && recordingUrl(c.recording, c.recording.mp3)));
+  for (const [src, audio] of players) {
+    if (shown.has(src)) continue;
+    onScreen.unobserve(audio);
+    players.delete(src);
+  }
+  const list = (id, o, columns) => {
+    const counts = Object.entries(o.counts).map(([k, n]) => `${n} ${k}`).join(' · ');
+    fill(id, ...(o.newest.length ? [el('p', { class: 'note' }, counts), table(columns, o.newest)] : [empty()]));
+  };
+  list('spool', o.spool, [['id', (s) => s.id, 'num'], ['campaign', (s) => s.campaign, 'campaign'], ['destination', (s) => s.destination],
     ['priority', (s) => s.priority, 'num'], ['retries', (s) => s.retries, 'num'], ['state', (s) => s.state], ['source', (s) => s.source]]);
-  list('schedules', o.schedules, [['id', (s) => s.id, 'num'], ['date', (s) => s.calldate], ['campaign', (s) => s.campaign],
+  list('schedules', o.schedules, [['id', (s) => s.id, 'num'], ['date', (s) => when(s.calldate)], ['campaign', (s) => s.campaign, 'campaign'],
     ['destination', (s) => s.destination], ['state', (s) => s.state]]);
-  list('tasks', o.tasks, [['id', (t) => t.id, 'num'], ['mode', (t) => t.mode], ['campaign', (t) => t.campaign],
+  list('tasks', o.tasks, [['id', (t) => t.id, 'num'], ['mode', (t) => t.mode], ['campaign', (t) => t.campaign, 'campaign'],
     ['destination', (t) => t.destination], ['agent', (t) => t.agent], ['state', (t) => t.state]]);
   fill('uploads', table([
-    ['id', (u) => u.id, 'num'], ['file', (u) => u.filename], ['campaign', (u) => u.campaign], ['status', (u) => u.status],
+    ['id', (u) => u.id, 'num'], ['file', (u) => u.filename], ['campaign', (u) => u.campaign, 'campaign'], ['status', (u) => u.status],
     ['read', (u) => u.read, 'num'], ['accepted', (u) => u.accepted, 'num'], ['rejected', (u) => u.rejected, 'num'],
     ['report', (u) => (u.rejections ?? []).map((r) => `line ${r.line}: ${r.reason}`).join('; ') || u.note || ''],
-  ], o.uploads, 'no uploads'));
+  ], o.uploads));
 }
 
 async function refresh() {

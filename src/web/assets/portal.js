@@ -2,7 +2,7 @@
 // integrator's page in a named iframe and answers its porthole.js messages. Each message is one JSON
 // string {data, sourceOrigin, targetOrigin, sourceWindowName, targetWindowName}; only messages from
 // the frame, naming the frame as their source window, are answered, in the order they came.
-import { api, badge, el, live } from '/assets/ui.js';
+import { api, badge, el, empty, live } from '/assets/ui.js';
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(location.search);
@@ -19,7 +19,12 @@ function fail(error) {
   $('#error').textContent = String(error.message ?? error);
 }
 
+// The message log says it is empty as every empty list does, until the first message.
+const noMessages = empty();
+$('#log').before(noMessages);
+
 function log(direction, text) {
+  noMessages.hidden = true;
   $('#log').prepend(el('li', {}, el('b', {}, direction), ' ', el('span', { class: 'code' }, text)));
   while ($('#log').children.length > 50) $('#log').lastChild.remove();
 }
@@ -32,7 +37,7 @@ function show(view) {
   const cti = view.CTI;
   $('#hangup').hidden = !cti;
   if (!cti) {
-    $('#call').replaceChildren(el('p', { class: 'empty' }, 'no call'));
+    $('#call').replaceChildren(empty());
     return;
   }
   // The real portal keeps the answered call's CTI object in the page's localStorage.
@@ -40,7 +45,7 @@ function show(view) {
   const rows = [['guid', cti.Guid], ['campaign', cti.Campaign], ['customer', cti.Callerid], ['phase', view.phase],
     ['answered', cti.Answer], ['data', cti.ParAndValues]];
   if (cti.Dialer) rows.push(['contact', cti.Dialer.contact], ['alternatives', cti.Dialer.alternatives]);
-  $('#call').replaceChildren(el('dl', {}, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '')])));
+  $('#call').replaceChildren(el('dl', {}, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { class: k === 'campaign' ? 'campaign' : undefined }, v ?? '')])));
 }
 
 async function refresh() {

@@ -45,11 +45,22 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-/** A table of `rows` with `columns` ([heading, row => cell, 'num'?]), or a note when empty. */
-export function table(columns, rows, empty = 'none') {
-  if (!rows.length) return el('p', { class: 'empty' }, empty);
+/** What every empty list, table or slot says, in the one muted style (`.empty`). */
+export const EMPTY = 'none yet';
+
+/** The empty-state label: `el('p')` for a panel, `empty('span')` inside a cell. */
+export function empty(tag = 'p') {
+  return el(tag, { class: 'empty' }, EMPTY);
+}
+
+/** A table of `rows` with `columns` ([heading, row => cell, class?]), or the empty label. The class
+ * goes on the column's cells: 'num' (right-aligned), 'campaign' (never broken). A
+ * heading may be [text, title]. */
+export function table(columns, rows) {
+  if (!rows.length) return empty();
+  const head = (heading) => (Array.isArray(heading) ? heading : [heading]);
   return el('div', { class: 'scroll' }, el('table', {},
-    el('thead', {}, el('tr', {}, columns.map(([heading, , kind]) => el('th', { class: kind }, heading)))),
+    el('thead', {}, el('tr', {}, columns.map(([heading, , kind]) => el('th', { class: kind, title: head(heading)[1] }, head(heading)[0])))),
     el('tbody', {}, rows.map((row) => el('tr', {}, columns.map(([, cell, kind]) => el('td', { class: kind }, cell(row))))))));
 }
 
