@@ -327,10 +327,10 @@ fn main() {
 
     if wanted("startup") {
         // 1. Start-up. Each round starts the bare server and then the mock three ways, so the ratios
-        // are taken within a round (this machine's speed drifts). The target is read as the start of
-        // a server over its data: the first start over a new database also makes the world (the
-        // schema and some 900 rows of history and demo lists, most of that time SQLite's own
-        // writing), a one-time cost printed in two rows of its own, with no target.
+        // are taken within a round (this machine's speed drifts): over an existing data file (target
+        // 5x); `--db :memory:` with the CI flags, whose world's image the first start made and later
+        // ones read (target 3x); and a new data file under the real clock, whose world is made at
+        // each first start (its history is dated from the moment of the start), with no target.
         let existing = dir.path().join("existing.db");
         let existing_db = existing.to_str().unwrap();
         startup(&mock, &mock_args(existing_db, &[]));
@@ -354,15 +354,17 @@ fn main() {
         );
         for (column, what) in [
             (1, "start-up, the demo world in its data file"),
-            (2, "first start: a new data file (the world made first)"),
-            (3, "first start: --db :memory: (the world made first)"),
+            (2, "first start: a new data file, real clock (the world made first)"),
+            (3, "fresh start: --db :memory:, the CI setting (the world's image read)"),
         ] {
             let value = median(rounds.iter().map(|r| r[column]).collect());
             let ratio = median(rounds.iter().map(|r| r[column] / r[0]).collect());
-            let verdict = match (column, ratio <= 5.0) {
-                (1, true) => "<= 5x: met",
-                (1, false) => "<= 5x: NOT met",
-                _ => "(no target: the world's creation)",
+            let verdict = match (column, ratio) {
+                (1, r) if r <= 5.0 => "<= 5x: met",
+                (1, _) => "<= 5x: NOT met",
+                (3, r) if r <= 3.0 => "<= 3x: met",
+                (3, _) => "<= 3x: NOT met",
+                _ => "(no target: a real clock's world is made at each first start)",
             };
             row(what, format!("{:.1} ms", value * 1e3), format!("{ratio:.2}x"), verdict.into());
         }
