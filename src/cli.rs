@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::AuthMode;
 use crate::clock::ClockMode;
-use crate::world::vendor_date::VendorDate;
+use crate::model::vendor_date::VendorDate;
 
 #[derive(Debug, Parser)]
 #[command(name = "ucontact-mock", version, args_override_self = true)]

@@ -11,7 +11,7 @@ use std::time::Instant;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::world::vendor_date::VendorDate;
+use crate::model::vendor_date::VendorDate;
 
 /// Milliseconds since the Unix epoch: the engine's time.
 pub type Millis = i64;

@@ -24,6 +24,8 @@ pub mod http;
 pub mod instances;
 /// The request journal of an instance: what clients sent and what they were answered.
 pub mod journal;
+/// Plain data every layer shares: vendor dates, configuration, calls, CDRs, forms.
+pub mod model;
 /// The vendor's routes, one module per path segment; thin handlers.
 pub mod routes;
 /// Starting the server: world, listeners, banner.

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::error;
 use crate::http::Instance;
+use crate::model::vendor_date::VendorDate;
 use crate::world::World;
 use crate::world::error::Failure;
-use crate::world::vendor_date::VendorDate;
 
 /// The most one move may advance: 31 days.
 const MAX_ADVANCE_S: i64 = 31 * 24 * 3600;

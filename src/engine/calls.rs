@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use super::dialer::{Lead, LeadSource};
 use super::queues::Queue;
 use crate::clock::{Millis, local_naive};
-use crate::world::legs::{FinishedCall, Leg, Origin, Outcome, Party};
+use crate::model::call::{FinishedCall, Leg, Origin, Outcome, Party};
 
 /// Where a call is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,8 @@
 use super::calls::Phase;
 use super::{Engine, Event};
 use crate::clock::Millis;
-use crate::world::config::CampaignKind;
-use crate::world::legs::{Origin, Outcome};
+use crate::model::call::{Origin, Outcome};
+use crate::model::config::CampaignKind;
 
 /// Where a lead came from, so its outcome can be written back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ impl Engine {
                 .filter(|&a| self.agents[a].call.is_none())
                 .or_else(|| self.queues[q].members.iter().map(|m| m.agent).find(|&a| self.agents[a].is_available()));
             if let Some(a) = agent {
-                let request = super::CallRequest {
+                let request = crate::model::agent_call::CallRequest {
                     callerid: self.queues[q].callerid.clone(),
                     agent: self.agents[a].username.clone(),
                     phone: self.agents[a].phone.clone(),

@@ -15,55 +15,17 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::entropy::Entropy;
-use crate::world::legs::{FinishedCall, Origin, Outcome};
+use crate::model::agent_call::CallRequest;
+use crate::model::call::{FinishedCall, Origin, Outcome};
+use crate::model::config::CallSettings;
 use agents::{Agent, status};
 pub use calls::Call;
 use calls::Phase;
 use dialer::{Attempt, Lead, Need};
 use queues::Queue;
-
-/// How calls behave: talk times, ring times, and the customer leg's outcomes (docs/design.md, "The world").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CallSettings {
-    /// Mean talk time in seconds (exponential).
-    pub talk_mean: f64,
-    /// Seconds an agent's phone rings before it answers.
-    pub ring: f64,
-    /// Weights of the customer leg's outcomes of outbound calls.
-    pub outcomes: Outcomes,
-    /// The share of conversations in which the agent puts the customer on hold for a while.
-    #[serde(default = "default_hold_share")]
-    pub hold_share: f64,
-}
-
-fn default_hold_share() -> f64 {
-    0.1
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Outcomes {
-    pub answered: u32,
-    pub no_answer: u32,
-    pub busy: u32,
-    pub failed: u32,
-}
-
-impl Default for CallSettings {
-    fn default() -> Self {
-        Self {
-            talk_mean: 180.0,
-            ring: 3.0,
-            outcomes: Outcomes { answered: 80, no_answer: 10, busy: 7, failed: 3 },
-            hold_share: default_hold_share(),
-        }
-    }
-}
 
 /// A call the engine finished, for the world to store.
 #[derive(Debug, Clone)]
@@ -106,20 +68,6 @@ pub const MAX_WAITING: usize = 10_000;
 
 /// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
 pub type Refusal = String;
-
-/// The parameters of `Agents/AgentCall` and `AgentCallwithData` (docs/contract.md, section 3).
-#[derive(Debug, Clone, Default)]
-pub struct CallRequest {
-    pub callerid: String,
-    pub agent: String,
-    pub phone: String,
-    pub tech: String,
-    pub context: String,
-    pub outqueue: String,
-    pub destination: String,
-    pub data: Option<String>,
-    pub form: Option<String>,
-}
 
 /// One simulated contact center.
 #[derive(Debug)]
@@ -593,7 +541,7 @@ impl Engine {
             ("destination", &r.destination),
         ];
         let fields = fields.map(|(name, value)| (name, value.as_str()));
-        if let Some(reason) = crate::world::error::missing(&fields) {
+        if let Some(reason) = crate::model::required::missing(&fields) {
             return Err(reason);
         }
         let agent = self
@@ -670,7 +618,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::config::CampaignKind;
+    use crate::model::config::CampaignKind;
 
     #[test]
     fn an_event_due_by_now_means_the_engine_is_not_caught_up() {

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::agents::Agent;
 use crate::entropy::Entropy;
-use crate::world::config::CampaignKind;
+use crate::model::config::CampaignKind;
 
 /// A queue member and its per-queue counters (Asterisk keeps them per member).
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use super::Engine;
 use super::agents::{Agent, status};
 use super::queues::{DayStats, Queue};
 use crate::clock::{Millis, local_naive};
-use crate::world::vendor_date::VendorDate;
+use crate::model::vendor_date::VendorDate;
 
 impl Engine {
     /// `Supervisor/queuesummary`: one object per campaign, then the closing object, as JSON text

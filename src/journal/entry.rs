@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::clock::Millis;
-use crate::world::auth::mask_tokens;
+use crate::model::token::mask_tokens;
 
 /// The longest value kept whole (form fields, headers, answers); longer ones are clipped.
 pub const CLIP: usize = 4_096;
@@ -245,7 +245,7 @@ impl Recorded {
             answer,
             reason: self.reason.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
             wall_time: wall.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            clock_time: crate::world::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock))
+            clock_time: crate::model::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock))
                 .to_string(),
         }
     }

@@ -37,7 +37,7 @@ impl Pattern {
         };
         for key in ["since", "until"] {
             if let Some(t) = text(key)? {
-                t.parse::<crate::world::vendor_date::VendorDate>().map_err(|e| format!("{key}: {e}"))?;
+                t.parse::<crate::model::vendor_date::VendorDate>().map_err(|e| format!("{key}: {e}"))?;
             }
         }
         Ok(Self { path: text("path")?, method: text("method")?, form, since: text("since")?, until: text("until")? })

@@ -4,9 +4,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::engine::CallRequest;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
+use crate::model::agent_call::CallRequest;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

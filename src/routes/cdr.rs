@@ -6,7 +6,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::world::cdr::{CdrFilter, Page};
+use crate::model::cdr::{CdrFilter, Page};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_records))

@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::world::dispositions::DispositionRequest;
+use crate::model::disposition::DispositionRequest;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(disposition_call))

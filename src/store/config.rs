@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Either, Row, SqliteConnection, SqlitePool};
 
 use super::{StoreError, insert_many};
-use crate::world::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, User};
+use crate::model::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, User};
 
 pub async fn insert(conn: &mut SqliteConnection, config: &Config) -> Result<(), StoreError> {
     insert_many(conn, "INSERT INTO users (username, password, name, profile, phone)", &config.users, |v, u| {

@@ -5,7 +5,7 @@ use sqlx::SqlitePool;
 
 use super::StoreError;
 use super::dialer::{ScheduleRow, SpoolRow, TaskRow, UploadRow};
-use crate::world::cdr::Cdr;
+use crate::model::cdr::Cdr;
 
 /// How many of each list the dashboard shows.
 pub const SHOWN: i64 = 25;

@@ -4,8 +4,8 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
-use crate::world::cdr::{Cdr, CdrFilter, Page};
-use crate::world::dispositions::DispositionRequest;
+use crate::model::cdr::{Cdr, CdrFilter, Page};
+use crate::model::disposition::DispositionRequest;
 
 // CDRs ---------------------------------------------------------------------------------------------
 

@@ -3,11 +3,11 @@
 //! looks: the spool (its lists), schedules, and tasks.
 
 use super::World;
-use super::config::{Campaign, CampaignKind};
 use super::dispositions::DEFAULT_PRIORITY;
 use super::error::{Failure, refuse, require};
 use super::json::{self, Object};
-use super::vendor_date::{VendorDate, is_null_date};
+use crate::model::config::{Campaign, CampaignKind};
+use crate::model::vendor_date::{VendorDate, is_null_date};
 use crate::store::dialer::{self, ScheduleRow, SpoolRow, TaskRow};
 
 /// The largest contact id, retry count or priority a client may send (room to count on from there).

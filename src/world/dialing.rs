@@ -11,10 +11,10 @@ use super::World;
 use super::error::Failure;
 use crate::clock::{Millis, local_naive};
 use crate::engine::dialer::{Attempt, Lead, LeadSource, Need};
+use crate::model::call::Outcome;
+use crate::model::config::{Campaign, CampaignKind};
+use crate::model::vendor_date::{TimeOfDay, VendorDate};
 use crate::store::dialer::{self, SpoolRow, Table};
-use crate::world::config::{Campaign, CampaignKind};
-use crate::world::legs::Outcome;
-use crate::world::vendor_date::{TimeOfDay, VendorDate};
 
 /// Attempts of one number before the dialer moves to its alternatives.
 pub const MAX_RETRIES: i64 = 3;

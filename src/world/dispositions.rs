@@ -5,32 +5,15 @@
 use sqlx::SqliteConnection;
 
 use super::World;
-use super::config::Action;
 use super::error::Failure;
-use super::vendor_date::VendorDate;
+use crate::model::config::Action;
+use crate::model::disposition::DispositionRequest;
+use crate::model::vendor_date::VendorDate;
 use crate::store::dialer::{self, ScheduleRow, SpoolRow};
 use crate::store::records::{self, BlacklistRow, DispositionRow};
 
 /// Priority of spool entries that did not say (lower is called first; 1 is for schedules).
 pub const DEFAULT_PRIORITY: i64 = 100;
-
-/// The parameters of a DispositionCall, absent ones empty.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, sqlx::FromRow)]
-pub struct DispositionRequest {
-    pub campaign: String,
-    pub agent: String,
-    pub callerid: String,
-    pub guid: String,
-    pub l1: String,
-    pub l2: String,
-    pub l3: String,
-    pub d1: String,
-    pub d2: String,
-    pub comment: String,
-    pub schedule: String,
-    pub camptoreschedule: String,
-    pub tag: String,
-}
 
 impl World {
     /// Records the disposition and runs its action; answers the `txtcode`.
@@ -52,7 +35,7 @@ impl World {
                 .iter()
                 .map(|(value, _, reason)| (reason.trim_end_matches(" is empty"), value.as_str()))
                 .collect();
-            return Err(invalid(key, &super::error::missing(&fields).unwrap_or_default()));
+            return Err(invalid(key, &crate::model::required::missing(&fields).unwrap_or_default()));
         }
         let Some(option) = self.config().disposition(&r.campaign, &r.l1, &r.l2, &r.l3) else {
             let message =
@@ -65,7 +48,7 @@ impl World {
             if r.schedule.is_empty() {
                 return Err(invalid("schedule_empty", "RESCHEDULE needs a schedule date"));
             }
-            let date: VendorDate = r.schedule.parse().map_err(|e: super::vendor_date::NotAVendorDate| {
+            let date: VendorDate = r.schedule.parse().map_err(|e: crate::model::vendor_date::NotAVendorDate| {
                 Failure::Invalid { message: self.catalog().render("schedule_format", &[]), reason: e.to_string() }
             })?;
             Some(date)

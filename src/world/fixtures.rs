@@ -7,10 +7,12 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::catalog::Catalog;
-use super::config::{Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, STRATEGIES, User};
 use super::recordings::{Policy, valid_guid};
-use super::vendor_date::{TimeOfDay, VendorDate};
-use crate::engine::CallSettings;
+use crate::model::config::CallSettings;
+use crate::model::config::{
+    Action, Agent, Campaign, CampaignKind, Config, DispositionOption, Member, STRATEGIES, User,
+};
+use crate::model::vendor_date::{TimeOfDay, VendorDate};
 
 const WORLD: &str = include_str!("../../fixtures/world.json");
 

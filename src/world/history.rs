@@ -4,11 +4,11 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::config::{CampaignKind, Config};
 use super::fixtures::{ExampleCall, History};
-use super::legs::{FinishedCall, Leg, Origin, Outcome, Party};
-use super::vendor_date::midnight;
 use crate::entropy::Entropy;
+use crate::model::call::{FinishedCall, Leg, Origin, Outcome, Party};
+use crate::model::config::{CampaignKind, Config};
+use crate::model::vendor_date::midnight;
 use crate::store::dialer::SpoolRow;
 
 /// Invents the history before `start`, oldest first.
@@ -147,7 +147,7 @@ fn one_call(
 pub fn example(config: &Config, call: &ExampleCall) -> Option<FinishedCall> {
     let campaign = config.campaign(&call.campaign)?;
     let agent = config.agents.iter().find(|a| a.username == call.agent)?;
-    let start = call.start.parse::<super::vendor_date::VendorDate>().ok()?.naive();
+    let start = call.start.parse::<crate::model::vendor_date::VendorDate>().ok()?.naive();
     let answered = start + Duration::seconds(call.ring);
     let leg = Leg {
         party: Party::Agent { username: agent.username.clone(), phone: agent.phone.clone() },
@@ -196,7 +196,9 @@ pub fn demo_lists(config: &Config, rng: &Entropy, now: &str) -> Vec<SpoolRow> {
             .collect();
         for i in 0..count {
             let agentphone = match campaign.kind {
-                super::config::CampaignKind::Progressive if !phones.is_empty() => phones[i % phones.len()].to_string(),
+                crate::model::config::CampaignKind::Progressive if !phones.is_empty() => {
+                    phones[i % phones.len()].to_string()
+                }
                 _ => String::new(),
             };
             let destination = format!("09{:07}", rng.between(0, 9_999_999));

@@ -4,13 +4,14 @@
 use tokio::sync::MutexGuard;
 
 use super::World;
-use super::config::Config;
 use super::error::{Failure, refuse};
 use crate::clock::{Clock, Millis};
+use crate::engine::Engine;
 use crate::engine::agents::Agent;
 use crate::engine::queues::{Member, Queue};
-use crate::engine::{CallRequest, Engine};
 use crate::entropy::Entropy;
+use crate::model::agent_call::CallRequest;
+use crate::model::config::Config;
 use crate::store::records;
 
 /// The engine of a configured world, at the clock's current time.

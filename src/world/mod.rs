@@ -4,9 +4,9 @@
 pub mod auth;
 pub mod base_file;
 pub mod blacklist;
+pub mod call_rows;
 pub mod catalog;
 pub mod cdr;
-pub mod config;
 pub mod dialer;
 pub mod dialing;
 pub mod dispositions;
@@ -15,14 +15,12 @@ pub mod events;
 pub mod fixtures;
 pub mod history;
 pub mod json;
-pub mod legs;
 pub mod live;
 pub mod overview;
 pub mod portal;
 pub mod recordings;
 pub mod state;
 pub mod upload;
-pub mod vendor_date;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,12 +31,12 @@ use chrono_tz::Tz;
 use crate::clock::{Clock, ClockMode};
 use crate::engine::Engine;
 use crate::entropy::Entropy;
+use crate::model::config::Config;
+use crate::model::vendor_date::VendorDate;
 use crate::store::{self, Location, Store, StoreError};
+use call_rows::Numbering;
 use catalog::Catalog;
-use config::Config;
 use fixtures::FixtureSet;
-use legs::Numbering;
-use vendor_date::VendorDate;
 
 /// What an instance is made from.
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::World;
 use super::error::{Failure, refuse};
-use crate::engine::CallRequest;
 use crate::engine::calls::{Call, Phase};
 use crate::engine::dialer::{Lead, LeadSource};
+use crate::model::agent_call::CallRequest;
 
 /// A porthole action's reply (`data` of the answer envelope) and, for a refusal, why.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +62,7 @@ fn current_call(engine: &crate::engine::Engine, user: &str) -> Option<(Call, Str
 }
 
 impl World {
-    fn portal_agent(&self, user: &str) -> Result<&super::config::Agent, Failure> {
+    fn portal_agent(&self, user: &str) -> Result<&crate::model::config::Agent, Failure> {
         match self.config().agents.iter().find(|a| a.username == user) {
             Some(agent) => Ok(agent),
             None => refuse(format!("no agent {user:?}")),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::World;
 use super::error::Failure;
-use super::vendor_date::VendorDate;
+use crate::model::vendor_date::VendorDate;
 use crate::store::{dialer, records};
 
 /// The tables `GET /_mock/state/<table>` knows.
@@ -80,7 +80,7 @@ impl World {
                         .fetch_all(pool)
                         .await?;
                 rows.into_iter()
-                    .map(|(token, user, created, ended)| json!({"token": super::auth::mask_token(&token), "user": user, "created_at": created, "ended_at": ended}))
+                    .map(|(token, user, created, ended)| json!({"token": crate::model::token::mask_token(&token), "user": user, "created_at": created, "ended_at": ended}))
                     .collect()
             }
             "dispositions" => rows(records::all_dispositions(pool).await?),

@@ -2,11 +2,12 @@
 //! no abandonment and no wrap-up, the simulated service level and average wait agree with the
 //! Erlang C formula. The engine runs alone, without the HTTP layer.
 
+use ucontact_mock::engine::Engine;
 use ucontact_mock::engine::agents::Agent;
 use ucontact_mock::engine::queues::{Member, Queue};
-use ucontact_mock::engine::{CallSettings, Engine};
 use ucontact_mock::entropy::Entropy;
-use ucontact_mock::world::config::CampaignKind;
+use ucontact_mock::model::config::CallSettings;
+use ucontact_mock::model::config::CampaignKind;
 
 const TALK_MEAN_S: f64 = 180.0;
 const THRESHOLD_S: i64 = 20;

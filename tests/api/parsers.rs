@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
+use ucontact_mock::model::vendor_date::VendorDate;
 use ucontact_mock::world::base_file::{self, BaseRecord};
-use ucontact_mock::world::vendor_date::VendorDate;
 
 use crate::helpers::TestApp;
 

@@ -15,10 +15,10 @@ pub use place::{Folder, Format, Host, Pin, Place, Policy, Spread, valid_guid};
 
 use crate::audio::cache::{Audio, Key, Refused};
 use crate::audio::{RATE, gsm, mp3, synth};
+use crate::model::vendor_date::VendorDate;
 use crate::store::recordings::{self as store, CallAudio};
 use crate::world::World;
 use crate::world::error::{Failure, refuse};
-use crate::world::vendor_date::VendorDate;
 
 pub use crate::audio::MAX_SECONDS;
 

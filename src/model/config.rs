@@ -169,7 +169,7 @@ pub struct Config {
     /// (campaign, option)
     pub dispositions: Vec<(String, DispositionOption)>,
     /// How calls behave (talk and ring times, outcomes).
-    pub calls: crate::engine::CallSettings,
+    pub calls: crate::model::config::CallSettings,
 }
 
 impl Config {
@@ -196,5 +196,44 @@ impl Config {
 
     pub fn dispositions_of<'a>(&'a self, campaign: &'a str) -> impl Iterator<Item = &'a DispositionOption> + 'a {
         self.dispositions.iter().filter(move |(c, _)| c == campaign).map(|(_, o)| o)
+    }
+}
+
+/// How calls behave: talk times, ring times, and the customer leg's outcomes (docs/design.md, "The world").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSettings {
+    /// Mean talk time in seconds (exponential).
+    pub talk_mean: f64,
+    /// Seconds an agent's phone rings before it answers.
+    pub ring: f64,
+    /// Weights of the customer leg's outcomes of outbound calls.
+    pub outcomes: Outcomes,
+    /// The share of conversations in which the agent puts the customer on hold for a while.
+    #[serde(default = "default_hold_share")]
+    pub hold_share: f64,
+}
+
+fn default_hold_share() -> f64 {
+    0.1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    pub answered: u32,
+    pub no_answer: u32,
+    pub busy: u32,
+    pub failed: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        Self {
+            talk_mean: 180.0,
+            ring: 3.0,
+            outcomes: Outcomes { answered: 80, no_answer: 10, busy: 7, failed: 3 },
+            hold_share: default_hold_share(),
+        }
     }
 }

@@ -1,105 +1,12 @@
-//! How a finished call becomes CDR rows (docs/contract.md, section 10): one row per leg, `sequence` from 0,
-//! `uniqueid` `<epoch>.<n>`, `linkedid` the first leg's, channels `SIP/<ext>-<8 hex>`. The fixture
-//! history uses it today; the engine's calls will use it too.
+//! How a finished call becomes CDR rows (docs/contract.md, section 10): one row per leg, `sequence`
+//! from 0, `uniqueid` `<epoch>.<n>`, `linkedid` the first leg's, channels `SIP/<ext>-<8 hex>`. The
+//! invented history and the engine's calls both go through it.
 
 use chrono::NaiveDateTime;
 
-use super::cdr::Cdr;
-use super::vendor_date::VendorDate;
-
-/// Where a call came from, which decides `accountcode`, `direction` and the legs' apps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A caller reached a queue.
-    Inbound,
-    /// An agent placed it (AgentCall): the agent's phone first, then the customer.
-    Outbound,
-    /// The dialer placed it: the customer first, then an agent.
-    Dialer,
-}
-
-/// How a leg ended (the CDR `disposition`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Answered,
-    NoAnswer,
-    Busy,
-    Failed,
-}
-
-impl Origin {
-    /// The CDR `direction` of calls of this origin.
-    pub fn direction(self) -> &'static str {
-        if self == Self::Inbound { "inbound" } else { "outbound" }
-    }
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Answered => "ANSWERED",
-            Self::NoAnswer => "NO ANSWER",
-            Self::Busy => "BUSY",
-            Self::Failed => "FAILED",
-        }
-    }
-
-    /// The Q.850 cause Asterisk records for it.
-    fn cause(self) -> &'static str {
-        match self {
-            Self::Answered => "16",
-            Self::NoAnswer => "19",
-            Self::Busy => "17",
-            Self::Failed => "34",
-        }
-    }
-}
-
-/// Who a leg rang.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Party {
-    /// An agent's phone (`phone`), agent `username`.
-    Agent { username: String, phone: String },
-    /// The customer's number.
-    Customer,
-    /// Nobody: a caller who hung up while waiting in the queue.
-    Queue,
-}
-
-/// One leg: who it rang, when it started, when (if) it was answered, when it ended.
-#[derive(Debug, Clone)]
-pub struct Leg {
-    pub party: Party,
-    pub start: NaiveDateTime,
-    pub answered: Option<NaiveDateTime>,
-    pub end: NaiveDateTime,
-    pub outcome: Outcome,
-}
-
-/// A finished call, as much as its CDR needs.
-#[derive(Debug, Clone)]
-pub struct FinishedCall {
-    pub guid: String,
-    pub campaign: String,
-    pub origin: Origin,
-    /// The customer's number.
-    pub customer: String,
-    /// The number shown: the customer's for inbound calls, the campaign's callerid for outbound.
-    pub callerid: String,
-    /// The number dialled in: the campaign's DID for inbound calls.
-    pub did: String,
-    /// The agent the call was delivered to (`peeraccount`), empty when none.
-    pub agent: String,
-    /// The dial context an AgentCall named (`dcontext`), when one did.
-    pub context: Option<String>,
-    pub legs: Vec<Leg>,
-    pub note: Option<String>,
-    pub rating: i64,
-    pub contact: Option<String>,
-    pub dialerbase: Option<String>,
-    pub parandvalues: Option<String>,
-    pub alternatives: Option<String>,
-}
+use crate::model::call::{FinishedCall, Origin, Outcome, Party};
+use crate::model::cdr::Cdr;
+use crate::model::vendor_date::VendorDate;
 
 /// Counters Asterisk keeps: channel numbers and the `n` of `uniqueid`.
 #[derive(Debug, Default)]
