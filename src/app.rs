@@ -8,37 +8,9 @@ use axum::middleware;
 use tower_http::normalize_path::NormalizePath;
 use tower_http::trace::TraceLayer;
 
-use crate::instances::Instances;
+use crate::state::AppState;
 use crate::world::recordings::Host;
 use crate::{control, http, routes};
-
-/// Whether Integra routes need a live token (`--auth`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuthMode {
-    /// Every route but `auth/*` needs `Authorization: Basic <token>`.
-    Strict,
-    /// Every request is accepted without a token.
-    Off,
-}
-
-/// Server-wide settings that shape answers.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub auth: AuthMode,
-    /// Origins allowed by CORS; empty allows every origin.
-    pub cors: Vec<String>,
-    /// The bearer token `/_mock` needs, when set.
-    pub control_token: Option<String>,
-    /// The backup recordings host's port, for the pages' links to its files.
-    pub backup_port: u16,
-}
-
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub instances: Arc<Instances>,
-    pub settings: Arc<Settings>,
-}
 
 /// What a listener serves: its router behind CORS and the control token, with trailing slashes
 /// trimmed (JAX-RS, which serves the vendor's routes, matches `queuesummary/` as `queuesummary`).

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::AuthMode;
 use crate::clock::ClockMode;
 use crate::model::vendor_date::VendorDate;
+use crate::state::AuthMode;
 
 #[derive(Debug, Parser)]
 #[command(name = "ucontact-mock", version, args_override_self = true)]

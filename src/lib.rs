@@ -30,6 +30,8 @@ pub mod model;
 pub mod routes;
 /// Starting the server: world, listeners, banner.
 pub mod server;
+/// What every handler can reach: the instances and the server-wide settings.
+pub mod state;
 /// SQLite storage (sqlx), one module per group of tables.
 pub mod store;
 /// HTTPS: certificates from files or made at start (rustls).
@@ -39,5 +41,6 @@ pub mod web;
 /// One simulated contact center: configuration and every business rule.
 pub mod world;
 
-pub use app::{AppState, app};
+pub use app::app;
 pub use server::{Running, start};
+pub use state::AppState;

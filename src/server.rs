@@ -8,13 +8,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::app::{AppState, app, backup_app};
+use crate::app::{app, backup_app};
 use crate::audio::cache::Cache;
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
 use crate::http::serve::{self, Connections, Timeouts};
 use crate::instances::{self, Instances};
+use crate::state::AppState;
 use crate::store::Location;
 use crate::world::WorldOptions;
 use crate::world::fixtures::FixtureSet;
@@ -72,7 +73,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     }
     let state = AppState {
         instances: Arc::new(Instances::new(options, args.max_instances)),
-        settings: Arc::new(crate::app::Settings {
+        settings: Arc::new(crate::state::Settings {
             auth: args.auth,
             cors: args.cors.clone(),
             control_token: args.control_token.clone().filter(|t| !t.is_empty()),

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::error;
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::instances::valid_name;
+use crate::state::AppState;
 use crate::world::catalog::Catalog;
 use crate::world::fixtures::FixtureSet;
 

@@ -18,9 +18,9 @@ mod requests;
 mod scenario;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::http::Instance;
-use crate::world::state::TABLES;
+use crate::state::AppState;
+use crate::world::tables::TABLES;
 
 /// The control routes about the request's instance, with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {

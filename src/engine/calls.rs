@@ -3,7 +3,7 @@
 
 use chrono_tz::Tz;
 
-use super::dialer::{Lead, LeadSource};
+use super::dialing::{Lead, LeadSource};
 use super::queues::Queue;
 use crate::clock::{Millis, local_naive};
 use crate::model::call::{FinishedCall, Leg, Origin, Outcome, Party};

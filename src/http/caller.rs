@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 
 use super::answer::Answer;
 use super::instance::Instance;
-use crate::app::{AppState, AuthMode};
+use crate::state::{AppState, AuthMode};
 
 /// Who is calling: the token's user (`None` only under `--auth off` without a live token).
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The router `S` behind CORS and the control token. A service around the whole router rather than
 /// a layer of it: a layer is cloned into every request with the route it wraps.

@@ -134,7 +134,7 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             .map(|v| v.as_bytes().trim_ascii_start())
             .is_some_and(|v| v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/"));
         let query = request.uri().query().map(str::to_string);
-        let slot = request.extensions().get::<super::record::FormSlot>().cloned();
+        let slot = request.extensions().get::<super::integra::FormSlot>().cloned();
         // Read into one buffer of the declared size: collecting the pieces and joining them after
         // would hold a big body twice.
         let mut raw = Vec::with_capacity(declared.unwrap_or(0) as usize);

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::control::error;
 use crate::instances::{BadName, DEFAULT, valid_name};
+use crate::state::AppState;
 use crate::world::World;
 
 /// The instance a request names.

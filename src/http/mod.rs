@@ -6,7 +6,7 @@ pub mod caller;
 pub mod cors;
 pub mod form;
 pub mod instance;
-pub mod record;
+pub mod integra;
 pub mod serve;
 
 pub use answer::Answer;

@@ -3,10 +3,10 @@
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::agent_call::CallRequest;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

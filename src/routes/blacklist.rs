@@ -4,9 +4,9 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
+use crate::state::AppState;
 use crate::world::blacklist::Shape;
 use crate::world::error::{Failure, refuse};
 

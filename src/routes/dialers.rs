@@ -3,11 +3,11 @@
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
+use crate::state::AppState;
 use crate::world::error::Failure;
-use crate::world::upload::UploadRequest;
+use crate::world::uploads::UploadRequest;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -5,10 +5,10 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::disposition::DispositionRequest;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(disposition_call))

@@ -20,9 +20,9 @@ use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::http::answer::refusal;
-use crate::http::record::IntegraLayer;
+use crate::http::integra::IntegraLayer;
+use crate::state::AppState;
 
 /// The base path of every Integra route.
 pub const BASE: &str = "/Integra/resources";

@@ -13,11 +13,11 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::audio::cache::Audio;
 use crate::http::Answer;
 use crate::http::Instance;
 use crate::http::answer::refusal;
+use crate::state::AppState;
 use crate::world::World;
 use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
 

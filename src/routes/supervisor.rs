@@ -4,9 +4,9 @@
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status)).routes(routes!(convert))

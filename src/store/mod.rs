@@ -4,13 +4,17 @@
 //! writers queue in the pool instead of meeting `database is locked`.
 
 pub mod config;
-pub mod dialer;
 pub mod group;
 pub mod image;
+pub mod lists;
 pub mod overview;
 pub mod recordings;
 pub mod records;
+pub mod schedules;
 pub mod sessions;
+pub mod spool;
+pub mod tasks;
+pub mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -163,6 +167,12 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// A `meta` entry of a new world, in its transaction.
+pub async fn insert_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)").bind(key).bind(value).execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Most rows per multi-row `INSERT`: 256 rows of up to 127 columns stay under SQLite's 32,766

@@ -4,7 +4,10 @@
 use sqlx::SqlitePool;
 
 use super::StoreError;
-use super::dialer::{ScheduleRow, SpoolRow, TaskRow, UploadRow};
+use super::schedules::ScheduleRow;
+use super::spool::SpoolRow;
+use super::tasks::TaskRow;
+use super::uploads::UploadRow;
 use crate::model::cdr::Cdr;
 
 /// How many of each list the dashboard shows.

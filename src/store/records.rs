@@ -214,3 +214,9 @@ pub async fn all_dispositions(pool: &SqlitePool) -> Result<Vec<DispositionRow>, 
 pub async fn count_cdrs(pool: &SqlitePool) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(pool).await
 }
+
+/// Tags the CDR rows of call `guid` (`note`; a later tag replaces it).
+pub async fn set_note(pool: &SqlitePool, guid: &str, note: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cdrs SET note = ? WHERE guid = ?").bind(note).bind(guid).execute(pool).await?;
+    Ok(())
+}

@@ -32,3 +32,8 @@ pub async fn end(pool: &SqlitePool, token: &str, username: &str, now: &str) -> R
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Every session, oldest first: token, user, created and ended (if it did).
+pub async fn all(pool: &SqlitePool) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
+    sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid").fetch_all(pool).await
+}

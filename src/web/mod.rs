@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// porthole.js 1.0.0 as the npm package `porthole-proxy@0.0.1` carries it (byte-identical to the
 /// CDN's); its two MIT licences are in `porthole.LICENSE` beside it.

@@ -9,8 +9,10 @@ use super::error::Failure;
 use crate::model::config::Action;
 use crate::model::disposition::DispositionRequest;
 use crate::model::vendor_date::VendorDate;
-use crate::store::dialer::{self, ScheduleRow, SpoolRow};
 use crate::store::records::{self, BlacklistRow, DispositionRow};
+use crate::store::schedules::ScheduleRow;
+use crate::store::spool::SpoolRow;
+use crate::store::{schedules, spool};
 
 /// Priority of spool entries that did not say (lower is called first; 1 is for schedules).
 pub const DEFAULT_PRIORITY: i64 = 100;
@@ -98,22 +100,22 @@ impl World {
     /// RESPOOL: the number goes back to the campaign's spool with one more retry.
     async fn respool_callerid(&self, conn: &mut SqliteConnection, r: &DispositionRequest) -> Result<String, Failure> {
         let now = self.clock().stamp();
-        match dialer::spool_by_destination(conn, &r.campaign, &r.callerid).await? {
+        match spool::spool_by_destination(conn, &r.campaign, &r.callerid).await? {
             Some(mut entry) => {
                 entry.retries = entry.retries.saturating_add(1);
                 entry.state = "pending".into();
                 entry.updated_at = now;
-                dialer::update_spool(conn, &entry).await?;
+                spool::update_spool(conn, &entry).await?;
                 Ok(format!("spool entry {} respooled, retries {}", entry.id, entry.retries))
             }
             None => {
-                let contact = dialer::next_contact(conn).await?;
+                let contact = spool::next_contact(conn).await?;
                 let entry = SpoolRow {
                     contact,
                     retries: 1,
                     ..SpoolRow::new(&r.campaign, &r.callerid, DEFAULT_PRIORITY, "disposition", &now)
                 };
-                let id = dialer::insert_spool(conn, &entry).await?;
+                let id = spool::insert_spool(conn, &entry).await?;
                 Ok(format!("spool entry {id} created, retries 1"))
             }
         }
@@ -121,7 +123,7 @@ impl World {
 
     /// RESPOOLALTERNATIVE: the first alternative becomes the main number, retries start over.
     async fn next_alternative(&self, conn: &mut SqliteConnection, r: &DispositionRequest) -> Result<String, Failure> {
-        let Some(mut entry) = dialer::spool_by_destination(conn, &r.campaign, &r.callerid).await? else {
+        let Some(mut entry) = spool::spool_by_destination(conn, &r.campaign, &r.callerid).await? else {
             return Ok(format!("no spool entry of {} in {}: recorded only", r.callerid, r.campaign));
         };
         let mut alternatives = entry.alternatives.split(':').filter(|a| !a.is_empty());
@@ -133,7 +135,7 @@ impl World {
         entry.retries = 0;
         entry.state = "pending".into();
         entry.updated_at = self.clock().stamp();
-        dialer::update_spool(conn, &entry).await?;
+        spool::update_spool(conn, &entry).await?;
         Ok(format!("spool entry {} now calls {}", entry.id, entry.destination))
     }
 
@@ -145,7 +147,7 @@ impl World {
         at: VendorDate,
     ) -> Result<String, Failure> {
         let campaign = if r.camptoreschedule.is_empty() { r.campaign.clone() } else { r.camptoreschedule.clone() };
-        let entry = dialer::spool_by_destination(conn, &r.campaign, &r.callerid).await?;
+        let entry = spool::spool_by_destination(conn, &r.campaign, &r.callerid).await?;
         let row = ScheduleRow {
             id: 0,
             calldate: at.to_string(),
@@ -159,7 +161,7 @@ impl World {
             created_at: self.clock().stamp(),
             last_result: None,
         };
-        let id = dialer::insert_schedule(conn, &row).await?;
+        let id = schedules::insert_schedule(conn, &row).await?;
         Ok(format!("schedule {id} at {at} in {}", row.campaign))
     }
 }

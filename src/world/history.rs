@@ -9,7 +9,7 @@ use crate::entropy::Entropy;
 use crate::model::call::{FinishedCall, Leg, Origin, Outcome, Party};
 use crate::model::config::{CampaignKind, Config};
 use crate::model::vendor_date::midnight;
-use crate::store::dialer::SpoolRow;
+use crate::store::spool::SpoolRow;
 
 /// Invents the history before `start`, oldest first.
 pub fn invent(config: &Config, history: History, start: NaiveDateTime, rng: &Entropy) -> Vec<FinishedCall> {

@@ -1,26 +1,28 @@
 //! One simulated contact center (an instance): its configuration, its clock and seed, and every
 //! business rule of the vendor's routes. Handlers parse and answer; the world decides.
 
+pub mod agents;
 pub mod auth;
 pub mod base_file;
 pub mod blacklist;
+pub mod call_lists;
 pub mod call_rows;
 pub mod catalog;
 pub mod cdr;
-pub mod dialer;
-pub mod dialing;
+pub mod dialers;
 pub mod dispositions;
 pub mod error;
 pub mod events;
 pub mod fixtures;
 pub mod history;
 pub mod json;
-pub mod live;
 pub mod overview;
 pub mod portal;
 pub mod recordings;
-pub mod state;
-pub mod upload;
+pub mod simulation;
+pub mod supervisor;
+pub mod tables;
+pub mod uploads;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -167,8 +169,8 @@ impl World {
             Self::load_fixtures(&store, &options, &clock, &entropy).await?;
             meta = store.meta_all().await?;
         } else {
-            store::dialer::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
-            store::dialer::release_dialing(store.writer()).await?;
+            store::uploads::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
+            store::lists::release_dialing(store.writer()).await?;
         }
         let config = store::config::load(store.writer()).await?;
         let recording_seed = match meta.get("recording_seed").and_then(|s| s.parse::<u64>().ok()) {
@@ -199,7 +201,7 @@ impl World {
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, generation);
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
-        let engine = live::build_engine(&config, &clock, engine_rng, options.traffic);
+        let engine = simulation::build_engine(&config, &clock, engine_rng, options.traffic);
         let journal = crate::journal::Journal::new(&options.name, options.zone, options.journal_bytes);
         Self {
             name: options.name,
@@ -240,7 +242,7 @@ impl World {
         store::records::insert_cdrs(&mut tx, &rows).await?;
         if options.traffic {
             let lists = history::demo_lists(&options.fixtures.config, entropy, &clock.stamp());
-            store::dialer::insert_spool_many(&mut tx, &lists).await?;
+            store::spool::insert_spool_many(&mut tx, &lists).await?;
         }
         let policy = &options.fixtures.recordings;
         for pin in &policy.pinned {
@@ -261,7 +263,7 @@ impl World {
             ("recording_seed", options.seed.to_string()),
             ("recordings", serde_json::to_string(&policy).unwrap_or_default()),
         ] {
-            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)").bind(key).bind(value).execute(&mut *tx).await?;
+            store::insert_meta(&mut tx, key, &value).await?;
         }
         tx.commit().await?;
         Ok(())

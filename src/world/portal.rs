@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::World;
 use super::error::{Failure, refuse};
 use crate::engine::calls::{Call, Phase};
-use crate::engine::dialer::{Lead, LeadSource};
+use crate::engine::dialing::{Lead, LeadSource};
 use crate::model::agent_call::CallRequest;
 
 /// A porthole action's reply (`data` of the answer envelope) and, for a refusal, why.
@@ -127,19 +127,12 @@ impl World {
     async fn dialer_part(&self, call: &Call, campaign: &str, lead: &Lead) -> Result<Value, Failure> {
         let pool = self.store().reader();
         let (retries, priority): (i64, i64) = match lead.source {
-            LeadSource::Spool(id) => sqlx::query_as("SELECT retries, priority FROM spool WHERE id = ?")
-                .bind(id)
-                .fetch_optional(pool)
+            LeadSource::Spool(id) => crate::store::spool::retries_and_priority(pool, id)
                 .await?
                 .unwrap_or((0, super::dispositions::DEFAULT_PRIORITY)),
-            LeadSource::Task(id) => (
-                0,
-                sqlx::query_scalar("SELECT priority FROM tasks WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
-                    .unwrap_or(super::dispositions::DEFAULT_PRIORITY),
-            ),
+            LeadSource::Task(id) => {
+                (0, crate::store::tasks::priority(pool, id).await?.unwrap_or(super::dispositions::DEFAULT_PRIORITY))
+            }
             // Priority 1 is the schedules' (docs/contract.md, section 7).
             LeadSource::Schedule(_) => (0, 1),
         };

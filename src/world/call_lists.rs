@@ -10,11 +10,13 @@ use sqlx::SqliteConnection;
 use super::World;
 use super::error::Failure;
 use crate::clock::{Millis, local_naive};
-use crate::engine::dialer::{Attempt, Lead, LeadSource, Need};
+use crate::engine::dialing::{Attempt, Lead, LeadSource, Need};
 use crate::model::call::Outcome;
 use crate::model::config::{Campaign, CampaignKind};
 use crate::model::vendor_date::{TimeOfDay, VendorDate};
-use crate::store::dialer::{self, SpoolRow, Table};
+use crate::store::lists::Table;
+use crate::store::spool::SpoolRow;
+use crate::store::{lists, schedules, spool, tasks};
 
 /// Attempts of one number before the dialer moves to its alternatives.
 pub const MAX_RETRIES: i64 = 3;
@@ -31,7 +33,7 @@ impl World {
         let want = need.capacity as i64;
         let pool = self.store().writer();
         let mut candidates: Vec<(Lead, Option<String>)> = Vec::new();
-        for s in dialer::due_schedules(pool, &campaign.name, &stamp, want).await? {
+        for s in schedules::due_schedules(pool, &campaign.name, &stamp, want).await? {
             let lead = Lead {
                 source: LeadSource::Schedule(s.id),
                 destination: s.destination,
@@ -45,7 +47,7 @@ impl World {
             };
             candidates.push((lead, None));
         }
-        for t in dialer::due_tasks(pool, &campaign.name, &stamp, want).await? {
+        for t in tasks::due_tasks(pool, &campaign.name, &stamp, want).await? {
             let lead = Lead {
                 source: LeadSource::Task(t.id),
                 destination: t.destination,
@@ -59,7 +61,7 @@ impl World {
             };
             candidates.push((lead, None));
         }
-        for s in dialer::due_spool(pool, &campaign.name, &stamp, want * 4 + 16).await? {
+        for s in spool::due_spool(pool, &campaign.name, &stamp, want * 4 + 16).await? {
             let lead = Lead {
                 source: LeadSource::Spool(s.id),
                 destination: s.destination,
@@ -81,8 +83,8 @@ impl World {
                 break;
             }
             let (table, id) = table_of(lead.source);
-            if dialer::is_blacklisted(&mut tx, &campaign.name, &lead.destination).await? {
-                dialer::mark(&mut tx, table, id, "skipped", Some("BLACKLISTED")).await?;
+            if lists::is_blacklisted(&mut tx, &campaign.name, &lead.destination).await? {
+                lists::mark(&mut tx, table, id, "skipped", Some("BLACKLISTED")).await?;
                 continue;
             }
             let zone = zone.and_then(|z| z.parse::<Tz>().ok()).unwrap_or(self.clock().zone());
@@ -95,14 +97,14 @@ impl World {
                 later = true;
                 continue;
             }
-            dialer::mark(&mut tx, table, id, "dialing", None).await?;
+            lists::mark(&mut tx, table, id, "dialing", None).await?;
             taken.push(lead);
         }
         tx.commit().await?;
         if !taken.is_empty() {
             return Ok((taken, None));
         }
-        let next = dialer::next_due(pool, &campaign.name, &stamp).await?.and_then(|d| d.parse::<VendorDate>().ok());
+        let next = lists::next_due(pool, &campaign.name, &stamp).await?.and_then(|d| d.parse::<VendorDate>().ok());
         let next = next.map(|d| self.clock().instant(d.naive()));
         let soon = later.then_some(now + LOOK_AGAIN_MINUTES * 60_000);
         Ok((taken, [next, soon].into_iter().flatten().min()))
@@ -122,13 +124,13 @@ impl World {
             Attempt::NotReached(outcome) => outcome.as_str(),
         };
         match lead.source {
-            LeadSource::Schedule(id) => dialer::mark(conn, Table::Schedules, id, "done", Some(result)).await?,
-            LeadSource::Task(id) => dialer::mark(conn, Table::Tasks, id, "done", Some(result)).await?,
+            LeadSource::Schedule(id) => lists::mark(conn, Table::Schedules, id, "done", Some(result)).await?,
+            LeadSource::Task(id) => lists::mark(conn, Table::Tasks, id, "done", Some(result)).await?,
             LeadSource::Spool(id) => {
-                if let Some(mut entry) = dialer::spool_by_id(conn, id).await? {
+                if let Some(mut entry) = spool::spool_by_id(conn, id).await? {
                     self.next_try(&mut entry, attempt, at);
                     entry.last_result = Some(result.to_string());
-                    dialer::after_attempt(conn, &entry).await?;
+                    spool::after_attempt(conn, &entry).await?;
                 }
             }
         }
@@ -169,7 +171,7 @@ impl World {
     /// A lead the engine could not dial goes back to the list as it was.
     pub(super) async fn put_back(&self, conn: &mut SqliteConnection, lead: &Lead) -> Result<(), Failure> {
         let (table, id) = table_of(lead.source);
-        dialer::mark(conn, table, id, "pending", None).await?;
+        lists::mark(conn, table, id, "pending", None).await?;
         Ok(())
     }
 }

@@ -8,7 +8,10 @@ use super::error::{Failure, refuse, require};
 use super::json::{self, Object};
 use crate::model::config::{Campaign, CampaignKind};
 use crate::model::vendor_date::{VendorDate, is_null_date};
-use crate::store::dialer::{self, ScheduleRow, SpoolRow, TaskRow};
+use crate::store::schedules::ScheduleRow;
+use crate::store::spool::SpoolRow;
+use crate::store::tasks::TaskRow;
+use crate::store::{schedules, spool, tasks};
 
 /// The largest contact id, retry count or priority a client may send (room to count on from there).
 pub const MAX_NUMBER: i64 = 1 << 40;
@@ -74,7 +77,7 @@ impl World {
         let status = o.integer_in("status", -MAX_NUMBER..=MAX_NUMBER)?;
         let mut tx = self.store().writer().begin().await?;
         let existing = match contact {
-            Some(c) => dialer::spool_by_contact(&mut tx, &campaign, c).await?,
+            Some(c) => spool::spool_by_contact(&mut tx, &campaign, c).await?,
             None => None,
         };
         match existing {
@@ -88,12 +91,12 @@ impl World {
                 entry.agentphone = agentphone.unwrap_or(entry.agentphone);
                 entry.state = "pending".into();
                 entry.updated_at = now;
-                dialer::update_spool(&mut tx, &entry).await?;
+                spool::update_spool(&mut tx, &entry).await?;
             }
             None => {
                 let contact = match contact {
                     Some(c) => c,
-                    None => dialer::next_contact(&mut tx).await?,
+                    None => spool::next_contact(&mut tx).await?,
                 };
                 let priority = priority.unwrap_or(DEFAULT_PRIORITY);
                 let entry = SpoolRow {
@@ -106,7 +109,7 @@ impl World {
                     agentphone: agentphone.unwrap_or_default(),
                     ..SpoolRow::new(&campaign, &destination, priority, "respool", &now)
                 };
-                dialer::insert_spool(&mut tx, &entry).await?;
+                spool::insert_spool(&mut tx, &entry).await?;
             }
         }
         tx.commit().await?;
@@ -140,7 +143,7 @@ impl World {
             last_result: None,
         };
         let mut conn = self.store().writer().acquire().await?;
-        dialer::insert_schedule(&mut conn, &row).await?;
+        schedules::insert_schedule(&mut conn, &row).await?;
         drop(conn);
         self.wake_dialer(&row.campaign).await;
         Ok(())
@@ -192,11 +195,11 @@ impl World {
             let entry = SpoolRow {
                 data: o.text_or_empty("data")?,
                 alternatives: o.text_or_empty("alternatives")?,
-                contact: dialer::next_contact(&mut tx).await?,
+                contact: spool::next_contact(&mut tx).await?,
                 agentphone,
                 ..SpoolRow::new(&campaign.name, &destination, DEFAULT_PRIORITY, &source, &now)
             };
-            dialer::insert_spool(&mut tx, &entry).await?;
+            spool::insert_spool(&mut tx, &entry).await?;
         } else {
             let task = TaskRow {
                 id: 0,
@@ -218,7 +221,7 @@ impl World {
                 created_at: now,
                 last_result: None,
             };
-            dialer::insert_task(&mut tx, &task).await?;
+            tasks::insert_task(&mut tx, &task).await?;
         }
         tx.commit().await?;
         self.wake_dialer(&campaign.name).await;
@@ -230,7 +233,7 @@ impl World {
         require(&[("campaign", campaign), ("number", number)])?;
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
-        let removed = dialer::delete_spool_number(&mut conn, campaign, number).await?;
+        let removed = spool::delete_spool_number(&mut conn, campaign, number).await?;
         self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)
     }
@@ -254,7 +257,7 @@ impl World {
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
         let removed =
-            dialer::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?;
+            schedules::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?;
         self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)
     }

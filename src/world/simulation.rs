@@ -1,16 +1,16 @@
-//! The world's live side: the engine brought up to the clock before every use, its finished calls
-//! stored as CDRs, and the routes that drive it (docs/contract.md, sections 3 and 8).
+//! The simulation behind the world: the engine built from the configuration, brought up to the
+//! clock before every use (the dialer fed, the finished calls stored as CDRs), the clock moved by
+//! hand, and the control API's scenario actions on it.
 
 use tokio::sync::MutexGuard;
 
 use super::World;
-use super::error::{Failure, refuse};
+use super::error::Failure;
 use crate::clock::{Clock, Millis};
 use crate::engine::Engine;
 use crate::engine::agents::Agent;
 use crate::engine::queues::{Member, Queue};
 use crate::entropy::Entropy;
-use crate::model::agent_call::CallRequest;
 use crate::model::config::Config;
 use crate::store::records;
 
@@ -90,7 +90,7 @@ impl World {
     }
 
     /// Stores the calls the engine finished (CDRs) and their leads' outcomes, in one transaction.
-    async fn store_finished(&self, engine: &mut Engine) -> Result<(), Failure> {
+    pub(super) async fn store_finished(&self, engine: &mut Engine) -> Result<(), Failure> {
         let finished = engine.take_finished();
         let returned = engine.take_returned();
         self.publish_engine(engine, &finished);
@@ -131,44 +131,6 @@ impl World {
         Ok(())
     }
 
-    /// `Agents/AgentCall` and `AgentCallwithData`: the new call's guid.
-    pub async fn agent_call(&self, request: CallRequest) -> Result<String, Failure> {
-        if !request.outqueue.is_empty() && self.config().campaign(&request.outqueue).is_none() {
-            return refuse(format!("outqueue {:?} is not a known campaign", request.outqueue));
-        }
-        let mut engine = self.engine().await?;
-        let guid = engine.agent_call(request).map_err(Failure::Refused)?;
-        self.publish_engine(&engine, &[]);
-        Ok(guid)
-    }
-
-    /// `Agents/HangupPhone`.
-    pub async fn hangup(&self, phone: &str) -> Result<(), Failure> {
-        if phone.is_empty() {
-            return refuse("phone is required");
-        }
-        let mut engine = self.engine().await?;
-        if !engine.hangup(phone) {
-            return refuse(format!("phone {phone:?} is not in a call"));
-        }
-        self.store_finished(&mut engine).await
-    }
-
-    /// `Agents/TagRecord`: the note of a live call, or of a finished call's CDR rows.
-    pub async fn tag(&self, guid: &str, data: &str) -> Result<(), Failure> {
-        let mut engine = self.engine().await?;
-        if guid.is_empty() || engine.tag(guid, data) {
-            return Ok(());
-        }
-        drop(engine);
-        sqlx::query("UPDATE cdrs SET note = ? WHERE guid = ?")
-            .bind(data)
-            .bind(guid)
-            .execute(self.store().writer())
-            .await?;
-        Ok(())
-    }
-
     /// A scenario action on an agent (control API).
     pub async fn agent_action(
         &self,
@@ -192,15 +154,5 @@ impl World {
         let guid = engine.inject(campaign, customer).map_err(Failure::Refused)?;
         self.publish_engine(&engine, &[]);
         Ok(guid)
-    }
-
-    /// `Supervisor/queuesummary`.
-    pub async fn queue_summary(&self) -> Result<String, Failure> {
-        Ok(self.engine().await?.queue_summary())
-    }
-
-    /// `Supervisor/campaignstatus`.
-    pub async fn campaign_status(&self, queue: &str) -> Result<serde_json::Value, Failure> {
-        Ok(self.engine().await?.campaign_status(queue))
     }
 }

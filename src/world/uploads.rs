@@ -12,7 +12,9 @@ use super::World;
 use super::base_file;
 use super::dispositions::DEFAULT_PRIORITY;
 use super::error::{Failure, refuse, require};
-use crate::store::dialer::{self, Rejection, SpoolRow, UploadRow};
+use crate::store::spool::SpoolRow;
+use crate::store::uploads::{Rejection, UploadRow};
+use crate::store::{spool, uploads};
 
 /// Records written per transaction: big enough to be fast, small enough not to hold the writer long.
 const BATCH: usize = 5_000;
@@ -69,7 +71,7 @@ impl World {
             rejections: Vec::new(),
         };
         let mut conn = self.store().writer().acquire().await?;
-        let id = dialer::insert_upload(&mut conn, &upload).await?;
+        let id = uploads::insert_upload(&mut conn, &upload).await?;
         drop(conn);
         let world = Arc::clone(&self);
         self.spawn_background(async move {
@@ -80,7 +82,8 @@ impl World {
             world.wake_dialer(&upload.campaign).await;
             world.publish("upload", serde_json::json!({"id": id, "status": status, "note": note}));
             if let Err(e) =
-                dialer::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp()).await
+                uploads::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp())
+                    .await
             {
                 tracing::error!(upload = id, error = %e, "could not finish the upload's report");
             }
@@ -96,7 +99,7 @@ impl World {
         while lines.peek().is_some() {
             let now = self.clock().stamp();
             let mut tx = self.store().writer().begin().await?;
-            let mut contact = dialer::next_contact(&mut tx).await?;
+            let mut contact = spool::next_contact(&mut tx).await?;
             let (mut batch_read, mut accepted, mut batch_rejected, mut listed) = (0i64, 0i64, 0i64, Vec::new());
             let mut entries = Vec::with_capacity(BATCH);
             for (line, text) in lines.by_ref().take(BATCH) {
@@ -137,8 +140,8 @@ impl World {
                     }
                 }
             }
-            dialer::insert_spool_many(&mut tx, &entries).await?;
-            dialer::add_progress(&mut tx, id, batch_read, accepted, batch_rejected, &listed).await?;
+            spool::insert_spool_many(&mut tx, &entries).await?;
+            uploads::add_progress(&mut tx, id, batch_read, accepted, batch_rejected, &listed).await?;
             tx.commit().await?;
             read += batch_read;
             rejected += batch_rejected;

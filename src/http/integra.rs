@@ -22,9 +22,9 @@ use tower_service::Service;
 
 use super::answer::{REASON, TEXT, reason_value};
 use super::instance::{Absent, Found};
-use crate::app::{AppState, AuthMode};
 use crate::faults::Hit;
 use crate::journal::{FormRecord, Recorded};
+use crate::state::{AppState, AuthMode};
 use crate::world::World;
 
 /// Where the form extractor leaves what it read, for the journal.

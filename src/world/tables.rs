@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::World;
 use super::error::Failure;
 use crate::model::vendor_date::VendorDate;
-use crate::store::{dialer, records};
+use crate::store::records;
+use crate::store::{schedules, spool, tasks, uploads};
 
 /// The tables `GET /_mock/state/<table>` knows.
 pub const TABLES: [&str; 13] = [
@@ -75,20 +76,18 @@ impl World {
                 .map(|u| json!({"user": u.username, "name": u.name, "profile": u.profile, "phone": u.phone}))
                 .collect(),
             "sessions" => {
-                let rows: Vec<(String, String, String, Option<String>)> =
-                    sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid")
-                        .fetch_all(pool)
-                        .await?;
-                rows.into_iter()
+                crate::store::sessions::all(pool)
+                    .await?
+                    .into_iter()
                     .map(|(token, user, created, ended)| json!({"token": crate::model::token::mask_token(&token), "user": user, "created_at": created, "ended_at": ended}))
                     .collect()
             }
             "dispositions" => rows(records::all_dispositions(pool).await?),
             "blacklist" => rows(records::all_blacklist(pool).await?),
-            "spool" => rows(dialer::all_spool(pool).await?),
-            "schedules" => rows(dialer::all_schedules(pool).await?),
-            "tasks" => rows(dialer::all_tasks(pool).await?),
-            "uploads" => rows(dialer::all_uploads(pool).await?),
+            "spool" => rows(spool::all_spool(pool).await?),
+            "schedules" => rows(schedules::all_schedules(pool).await?),
+            "tasks" => rows(tasks::all_tasks(pool).await?),
+            "uploads" => rows(uploads::all_uploads(pool).await?),
             "cdrs" => rows(records::all_cdrs(pool).await?),
             "recordings" => self.recordings_table().await?,
             _ => return Ok(None),

@@ -1,0 +1,201 @@
+//! SQL of the spool: the dialer's lists of numbers, filled by Respool, DialerTask's list mode,
+//! uploads and the demo lists, read by the dialer and written back after each attempt.
+
+use serde::Serialize;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::StoreError;
+
+/// A spool entry; the vendor's callspool keys first, then the mock's bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SpoolRow {
+    pub id: i64,
+    pub campaign: String,
+    pub destination: String,
+    pub dialerbase: Option<String>,
+    pub status: i64,
+    pub data: String,
+    pub alternatives: String,
+    pub contact: i64,
+    pub retries: i64,
+    pub priority: i64,
+    pub agentphone: String,
+    pub timezone: Option<String>,
+    pub source: String,
+    #[serde(rename = "upload")]
+    pub upload_id: Option<i64>,
+    pub state: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// When the dialer may try the entry again.
+    pub not_before: Option<String>,
+    /// How the dialer's last attempt ended (`ANSWERED`, `NO ANSWER`, `BUSY`, `FAILED`, `ABANDONED`, `BLACKLISTED`).
+    pub last_result: Option<String>,
+}
+
+impl SpoolRow {
+    /// A new, enabled, pending entry of `campaign` for `destination`, made at `now` by `source`;
+    /// everything else empty (retries 0, `priority` as given).
+    pub fn new(campaign: &str, destination: &str, priority: i64, source: &str, now: &str) -> Self {
+        Self {
+            id: 0,
+            campaign: campaign.to_string(),
+            destination: destination.to_string(),
+            dialerbase: None,
+            status: 1,
+            data: String::new(),
+            alternatives: String::new(),
+            contact: 0,
+            retries: 0,
+            priority,
+            agentphone: String::new(),
+            timezone: None,
+            source: source.to_string(),
+            upload_id: None,
+            state: "pending".into(),
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            not_before: None,
+            last_result: None,
+        }
+    }
+}
+
+pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
+    insert_spool_many(conn, std::slice::from_ref(s)).await?;
+    sqlx::query_scalar("SELECT last_insert_rowid()").fetch_one(&mut *conn).await
+}
+
+/// Inserts many entries with a few multi-row statements (an upload's batch).
+pub async fn insert_spool_many(conn: &mut SqliteConnection, rows: &[SpoolRow]) -> Result<(), StoreError> {
+    super::insert_many(
+        conn,
+        "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, dialerbase, \
+         agentphone, timezone, source, upload_id, state, created_at, updated_at)",
+        rows,
+        |v, s| {
+            v.push_bind(&s.campaign)
+                .push_bind(&s.destination)
+                .push_bind(&s.alternatives)
+                .push_bind(&s.data)
+                .push_bind(s.status)
+                .push_bind(s.retries)
+                .push_bind(s.priority)
+                .push_bind(s.contact)
+                .push_bind(&s.dialerbase)
+                .push_bind(&s.agentphone)
+                .push_bind(&s.timezone)
+                .push_bind(&s.source)
+                .push_bind(s.upload_id)
+                .push_bind(&s.state)
+                .push_bind(&s.created_at)
+                .push_bind(&s.updated_at);
+        },
+    )
+    .await
+}
+
+/// Rewrites the fields a respool may change (the rest stay as they were).
+pub async fn update_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE spool SET destination = ?, alternatives = ?, data = ?, retries = ?, priority = ?, agentphone = ?,
+           state = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(&s.data)
+    .bind(s.retries)
+    .bind(s.priority)
+    .bind(&s.agentphone)
+    .bind(&s.state)
+    .bind(&s.updated_at)
+    .bind(s.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn spool_by_contact(
+    conn: &mut SqliteConnection,
+    campaign: &str,
+    contact: i64,
+) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE campaign = ? AND contact = ? ORDER BY id DESC LIMIT 1")
+        .bind(campaign)
+        .bind(contact)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The newest entry of `campaign` whose main number is `destination`.
+pub async fn spool_by_destination(
+    conn: &mut SqliteConnection,
+    campaign: &str,
+    destination: &str,
+) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE campaign = ? AND destination = ? ORDER BY id DESC LIMIT 1")
+        .bind(campaign)
+        .bind(destination)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The next free contact id.
+pub async fn next_contact(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT max(contact) FROM spool").fetch_one(&mut *conn).await?;
+    Ok(max.unwrap_or(0).saturating_add(1))
+}
+
+pub async fn delete_spool_number(conn: &mut SqliteConnection, campaign: &str, number: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM spool WHERE campaign = ? AND destination = ?")
+        .bind(campaign)
+        .bind(number)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn all_spool(pool: &SqlitePool) -> Result<Vec<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool ORDER BY id").fetch_all(pool).await
+}
+
+/// Enabled, pending spool entries of `campaign` that may be tried at `now`, by priority.
+pub async fn due_spool(pool: &SqlitePool, campaign: &str, now: &str, limit: i64) -> Result<Vec<SpoolRow>, StoreError> {
+    sqlx::query_as(
+        "SELECT * FROM spool WHERE campaign = ? AND state = 'pending' AND status <> 0 AND (not_before IS NULL OR not_before <= ?)
+         ORDER BY priority, id LIMIT ?",
+    )
+    .bind(campaign)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Rewrites a spool entry after an attempt: number, alternatives, retries, state, when to retry.
+pub async fn after_attempt(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE spool SET destination = ?, alternatives = ?, retries = ?, state = ?, not_before = ?, last_result = ?,
+           updated_at = ? WHERE id = ?",
+    )
+    .bind(&s.destination)
+    .bind(&s.alternatives)
+    .bind(s.retries)
+    .bind(&s.state)
+    .bind(&s.not_before)
+    .bind(&s.last_result)
+    .bind(&s.updated_at)
+    .bind(s.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn spool_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<SpoolRow>, StoreError> {
+    sqlx::query_as("SELECT * FROM spool WHERE id = ?").bind(id).fetch_optional(&mut *conn).await
+}
+
+/// The retries and priority of spool entry `id`.
+pub async fn retries_and_priority(pool: &SqlitePool, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    sqlx::query_as("SELECT retries, priority FROM spool WHERE id = ?").bind(id).fetch_optional(pool).await
+}
