@@ -20,6 +20,7 @@ mod helpers;
 mod hostile;
 mod instances;
 mod journal;
+mod layers;
 mod newcomer;
 mod openapi;
 mod parsers;
