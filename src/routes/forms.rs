@@ -193,27 +193,14 @@ pub struct Upload {
     pub username: Option<String>,
 }
 
-/// `Dialers/uploadbasewithtimezone`.
+/// `Dialers/uploadbasewithtimezone`: uploadbase's fields, plus the records' time zone.
 #[derive(ToSchema)]
 pub struct UploadWithTimezone {
-    /// The file's name (kept as the entries' `dialerbase`).
-    #[schema(example = "base.txt")]
-    pub filename: String,
-    /// The file in base64 (see `Dialers/uploadbase`).
-    #[schema(example = "cHJ1ZWJhMTswOTgzNDQ0ODQ7dmFyMT12YWwxOnZhcjI9dmFsMjswOTkxMjQ0ODQ6MDk5MTExMTExOzk5OTk7MTAwMQ==")]
-    pub fileb64: String,
-    /// The campaign every record must name.
-    #[schema(example = "prueba1")]
-    pub campaign: String,
+    #[serde(flatten)]
+    pub upload: Upload,
     /// The records' time zone (IANA), for their calling hours.
     #[schema(example = "America/Montevideo")]
     pub timezone: String,
-    /// How many records the file holds.
-    #[schema(example = "1")]
-    pub cant: Option<String>,
-    /// Who uploads it (default: the token's user).
-    #[schema(example = "admin")]
-    pub username: Option<String>,
 }
 
 /// `Agents/AgentCall`: every field required.
@@ -245,27 +232,8 @@ pub struct AgentCall {
 /// `Agents/AgentCallwithData`: AgentCall's fields, plus data for the workflow.
 #[derive(ToSchema)]
 pub struct AgentCallWithData {
-    /// The number the call is made from (shown to the customer).
-    #[schema(example = "24001234")]
-    pub callerid: String,
-    /// The agent placing the call.
-    #[schema(example = "Agente1")]
-    pub agent: String,
-    /// The agent's phone, which rings first.
-    #[schema(example = "1001")]
-    pub phone: String,
-    /// The phone's technology.
-    #[schema(example = "SIP")]
-    pub tech: String,
-    /// The agent's context.
-    #[schema(example = "agentes")]
-    pub context: String,
-    /// The campaign the call counts in.
-    #[schema(example = "test->")]
-    pub outqueue: String,
-    /// The customer's number.
-    #[schema(example = "099123456")]
-    pub destination: String,
+    #[serde(flatten)]
+    pub call: AgentCall,
     /// Data for the workflow and forms (the CTI's `ParAndValues`, the CDRs' `parandvalues`).
     #[schema(example = "idcustomer=7:name=Seba")]
     pub data: Option<String>,
