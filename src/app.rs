@@ -12,9 +12,10 @@ use crate::state::AppState;
 use crate::world::recordings::Host;
 use crate::{control, http, routes};
 
-/// What a listener serves: its router behind CORS and the control token, with trailing slashes
-/// trimmed (JAX-RS, which serves the vendor's routes, matches `queuesummary/` as `queuesummary`).
-pub type App = http::cors::Cors<NormalizePath<Router>>;
+/// What a listener serves: its path normalised first (a trailing slash trimmed, as JAX-RS, which
+/// serves the vendor's routes, matches `queuesummary/` as `queuesummary`; repeated slashes folded),
+/// so CORS and the control token judge the path the router will route; then its router behind them.
+pub type App = NormalizePath<http::cors::Cors<Router>>;
 
 /// The main listener's router.
 pub fn app(state: AppState) -> App {
@@ -37,7 +38,7 @@ pub fn app(state: AppState) -> App {
         .merge(openapi)
         .merge(crate::web::router())
         .fallback(routes::not_found);
-    http::cors::Cors::new(state.clone(), NormalizePath::trim_trailing_slash(traced(router).with_state(state)))
+    NormalizePath::trim_trailing_slash(http::cors::Cors::new(state.clone(), traced(router).with_state(state)))
 }
 
 /// Request logs (`RUST_LOG=tower_http=debug`) when the log filter asks for them: the layer costs
@@ -58,5 +59,5 @@ pub fn backup_app(state: AppState) -> App {
         .route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing))
         .merge(control::health_router().split_for_parts().0)
         .fallback(routes::not_found);
-    http::cors::Cors::new(state.clone(), NormalizePath::trim_trailing_slash(traced(router).with_state(state)))
+    NormalizePath::trim_trailing_slash(http::cors::Cors::new(state.clone(), traced(router).with_state(state)))
 }

@@ -70,7 +70,7 @@ pub struct ServeArgs {
     #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64, value_parser = at_least_one)]
     pub max_instances: usize,
     /// Megabytes of made recordings kept in memory, those being read included (they are remade
-    /// when asked for again); at least 36, one two-hour MP3.
+    /// when asked for again); at least 46, a two-hour GSM recording and its MP3.
     #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]
     pub recording_cache_mb: usize,
     /// Megabytes of request journal kept per instance (the oldest requests go first).

@@ -100,6 +100,23 @@ impl Instances {
         }
     }
 
+    /// [`Instances::existing`] for a request that needs a live token: an instance an earlier run left
+    /// on disk is opened only when `token` is live in it (read from its file without opening it), so
+    /// a refused request changes nothing there.
+    pub async fn existing_for_token(&self, name: &str, token: Option<&str>) -> Result<Option<Arc<World>>, StoreError> {
+        if let Some(world) = self.recent_named(name) {
+            return Ok(Some(world));
+        }
+        if self.live.lock().await.worlds.contains_key(name) {
+            return self.get(name).await.map(Some);
+        }
+        let (Location::File(path), Some(token)) = (self.location(name), token) else { return Ok(None) };
+        if !path.exists() || crate::store::sessions::live_user_at(&path, token).await?.is_none() {
+            return Ok(None);
+        }
+        self.get(name).await.map(Some)
+    }
+
     /// Instance `name` for a login of `user` with `password`: one that does not exist yet is
     /// created only when the fixtures it would start from have that account.
     pub async fn for_login(&self, name: &str, user: &str, password: &str) -> Result<Arc<World>, Failure> {
@@ -139,7 +156,7 @@ impl Instances {
             else {
                 break;
             };
-            self.forget(&mut live, &oldest);
+            self.forget(&mut live, &oldest).await;
             live.evicted.push_back(oldest);
             if live.evicted.len() > EVICTED {
                 live.evicted.pop_front();
@@ -169,12 +186,18 @@ impl Instances {
         Ok(world)
     }
 
-    /// Forgets instance `name`: its world, its own fixtures and its database files. Requests still
-    /// holding the world finish on it (an unlinked file lives until its last connection closes).
-    fn forget(&self, live: &mut Live, name: &str) -> bool {
+    /// Forgets instance `name`: its world, its own fixtures and its database files. Its connections
+    /// are closed first (waiting for those in use): SQLite deletes a database's WAL files by name
+    /// when its last connection closes, which would hit a new instance's files of the same name.
+    /// Requests still holding the world fail from then on.
+    async fn forget(&self, live: &mut Live, name: &str) -> bool {
         live.recency.retain(|n| n != name);
         live.fixtures.remove(name);
-        let existed = live.worlds.remove(name).is_some();
+        let world = live.worlds.remove(name);
+        let existed = world.is_some();
+        if let Some(world) = world {
+            world.store().close().await;
+        }
         let mut recent = self.recent();
         if recent.as_ref().is_some_and(|(n, _)| n == name) {
             *recent = None;
@@ -208,7 +231,7 @@ impl Instances {
         let mut live = self.live.lock().await;
         let evicted = live.evicted.iter().any(|n| n == name);
         live.evicted.retain(|n| n != name);
-        self.forget(&mut live, name) || evicted
+        self.forget(&mut live, name).await || evicted
     }
 
     /// Replaces instance `name` with a fresh world from its fixtures.
@@ -216,7 +239,7 @@ impl Instances {
         {
             let mut live = self.live.lock().await;
             let own = live.fixtures.remove(name);
-            self.forget(&mut live, name);
+            self.forget(&mut live, name).await;
             if let Some(own) = own {
                 live.fixtures.insert(name.to_string(), own);
             }
@@ -228,7 +251,7 @@ impl Instances {
     pub async fn load(&self, name: &str, fixtures: FixtureSet) -> Result<Arc<World>, StoreError> {
         {
             let mut live = self.live.lock().await;
-            self.forget(&mut live, name);
+            self.forget(&mut live, name).await;
             live.fixtures.insert(name.to_string(), fixtures);
         }
         match self.get(name).await {

@@ -78,6 +78,11 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
             cors: args.cors.clone(),
             control_token: args.control_token.clone().filter(|t| !t.is_empty()),
             backup_port: backup_addr.port(),
+            listen_hosts: [&args.listen, &args.backup_listen]
+                .iter()
+                .filter_map(|a| a.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']']).to_string()))
+                .filter(|h| !matches!(h.as_str(), "" | "0.0.0.0" | "::"))
+                .collect(),
         }),
     };
     // The routers are built on another thread while the default instance opens (that is mostly
@@ -103,7 +108,11 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         header: Duration::from_secs(args.header_timeout.max(1)),
         idle: Duration::from_secs(args.idle_timeout.max(1)),
     };
-    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit()));
+    // Descriptors kept from connections: the process's own, and each instance's database files
+    // (the writer and up to four readers, with the WAL's files) when it has them.
+    let per_instance = if args.db == ":memory:" { 0 } else { 8 };
+    let reserved = 128 + per_instance * args.max_instances as u64;
+    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit(), reserved));
     let task = tokio::spawn(async move {
         tokio::join!(
             serve::serve(main, acceptor.clone(), main_app, Arc::clone(&connections), timeouts),

@@ -24,6 +24,9 @@ pub struct Settings {
     pub control_token: Option<String>,
     /// The backup recordings host's port, for the pages' links to its files.
     pub backup_port: u16,
+    /// The host names of `--listen` and `--backup-listen` (not `0.0.0.0`): a page served under one
+    /// of them is the server's own (see `http::cors`).
+    pub listen_hosts: Vec<String>,
 }
 
 /// What every handler can reach.

@@ -41,8 +41,8 @@ pub enum Refused {
     Failed(String),
 }
 
-/// A file being made: its result, once there is one.
-type Making = tokio::sync::watch::Receiver<Option<Result<Audio, Refused>>>;
+/// A file being made: where its result will be sent (requests for it subscribe).
+type Making = Arc<tokio::sync::watch::Sender<Option<Result<Audio, Refused>>>>;
 
 /// Files by key, least recently used out first once `capacity` bytes are held.
 #[derive(Debug)]
@@ -59,7 +59,7 @@ pub struct Cache {
 struct Inner {
     files: HashMap<Key, (Audio, u64)>,
     /// Files being made now, so a second request waits for the first's result, with the bytes
-    /// set aside for each.
+    /// set aside for each once its making began (none while it waits for its lane).
     making: HashMap<Key, (Making, usize)>,
     /// Bytes of the kept files, and set aside for those being made.
     bytes: usize,
@@ -76,9 +76,19 @@ impl Inner {
         })
     }
 
-    /// Drops the least recently used files no response holds until `wanted` more bytes fit;
-    /// answers whether they do.
+    /// Bytes that are not the cache's to drop: files being read, files being made.
+    fn held(&self) -> usize {
+        let evictable: usize =
+            self.files.values().filter(|(audio, _)| Arc::strong_count(audio) == 1).map(|(audio, _)| audio.len()).sum();
+        self.bytes.saturating_sub(evictable)
+    }
+
+    /// Drops the least recently used files no response holds until `wanted` more bytes fit, when
+    /// they can be made to (nothing is dropped otherwise); answers whether they fit.
     fn make_room(&mut self, capacity: usize, wanted: usize) -> bool {
+        if self.held() + wanted > capacity {
+            return false;
+        }
         while self.bytes + wanted > capacity {
             let oldest = self
                 .files
@@ -96,7 +106,7 @@ impl Inner {
 }
 
 impl Cache {
-    /// A cache of `capacity` bytes (at least [`Cache::MIN`]: the largest file must fit).
+    /// A cache of `capacity` bytes (at least [`Cache::MIN`]: the largest making must fit).
     pub fn new(capacity: usize) -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         Self {
@@ -108,8 +118,9 @@ impl Cache {
         }
     }
 
-    /// The smallest capacity: the largest file, a two-hour MP3.
-    pub const MIN: usize = super::mp3::len_of(super::MAX_SECONDS as usize * super::RATE as usize);
+    /// The smallest capacity: what the largest making holds, a two-hour GSM converted to MP3.
+    pub const MIN: usize = super::mp3::len_of(super::MAX_SECONDS as usize * super::RATE as usize)
+        + super::gsm::len_of(super::MAX_SECONDS as usize * super::RATE as usize);
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -120,53 +131,79 @@ impl Cache {
     }
 
     /// The file of `key`, `len` bytes long: from the cache, or from the making already under way,
-    /// or made now by `make` on a blocking thread (in its lane) once it fits. The making goes on
-    /// when the requests that wanted it go away, so the room set aside for it is always given back.
+    /// or made now by `make` on a blocking thread in its lane. Room for it is set aside when its
+    /// making begins; `Busy` when it would not fit beside the files being read and made. A making
+    /// nobody waits for any more when its turn comes is dropped.
     pub async fn get_or_make(
         self: &Arc<Self>,
         key: Key,
         len: usize,
         make: impl FnOnce() -> Result<Bytes, String> + Send + 'static,
     ) -> Result<Audio, Refused> {
-        let mut making = {
+        let mut waiting = {
             let mut inner = self.lock();
             if let Some(audio) = inner.get(&key) {
                 return Ok(audio);
             }
             match inner.making.get(&key) {
-                Some((making, _)) => making.clone(),
+                Some((making, _)) => making.subscribe(),
                 None => {
-                    if !inner.make_room(self.capacity, len) {
-                        return Err(Refused::Busy(format!(
-                            "recordings being read hold the cache ({} of {} bytes): try again when they are done",
-                            inner.bytes, self.capacity
-                        )));
+                    if inner.held() + len > self.capacity {
+                        return Err(self.busy(&inner));
                     }
-                    inner.bytes += len;
-                    let (done, making) = tokio::sync::watch::channel(None);
-                    inner.making.insert(key.clone(), (making.clone(), len));
-                    tokio::spawn(Arc::clone(self).make(key, make, done));
-                    making
+                    let (done, waiting) = tokio::sync::watch::channel(None);
+                    let making = Arc::new(done);
+                    inner.making.insert(key.clone(), (Arc::clone(&making), 0));
+                    tokio::spawn(Arc::clone(self).make(key, len, make, making));
+                    waiting
                 }
             }
         };
-        match making.wait_for(Option::is_some).await {
+        match waiting.wait_for(Option::is_some).await {
             Ok(result) => result.clone().unwrap_or_else(|| Err(Refused::Failed("no result".into()))),
             Err(_) => Err(Refused::Failed("the audio task ended without a result".into())),
         }
     }
 
-    /// Makes the file of `key` in its lane, keeps it, and tells the requests waiting for it.
+    fn busy(&self, inner: &Inner) -> Refused {
+        Refused::Busy(format!(
+            "recordings being read or made hold the cache ({} of {} bytes): try again when they are done",
+            inner.held(),
+            self.capacity
+        ))
+    }
+
+    /// Makes the file of `key` in its lane once it fits, keeps it, and tells the requests waiting.
     async fn make(
         self: Arc<Self>,
         key: Key,
+        len: usize,
         make: impl FnOnce() -> Result<Bytes, String> + Send + 'static,
-        done: tokio::sync::watch::Sender<Option<Result<Audio, Refused>>>,
+        done: Making,
     ) {
         let lane = if key.seconds > LONG_SECONDS { &self.long } else { &self.short };
-        let result = match lane.acquire().await {
-            Err(e) => Err(Refused::Failed(e.to_string())),
-            Ok(_permit) => {
+        let permit = lane.acquire().await;
+        let ready = {
+            let mut inner = self.lock();
+            if done.receiver_count() == 0 {
+                // Everybody who asked went away while it waited for its lane.
+                inner.making.remove(&key);
+                return;
+            }
+            if inner.make_room(self.capacity, len) {
+                inner.bytes += len;
+                if let Some(entry) = inner.making.get_mut(&key) {
+                    entry.1 = len;
+                }
+                Ok(())
+            } else {
+                Err(self.busy(&inner))
+            }
+        };
+        let result = match (permit, ready) {
+            (Err(e), _) => Err(Refused::Failed(e.to_string())),
+            (_, Err(busy)) => Err(busy),
+            (Ok(_permit), Ok(())) => {
                 self.made.fetch_add(1, Ordering::Relaxed);
                 match tokio::task::spawn_blocking(make).await {
                     Ok(Ok(bytes)) => Ok(Arc::new(bytes)),
@@ -298,5 +335,50 @@ mod tests {
         }
         assert_eq!(made.load(Ordering::SeqCst), 1);
         assert!(cache.get(&key(7, 60)).is_some());
+    }
+
+    #[tokio::test]
+    async fn room_is_made_only_when_it_suffices() {
+        let cache = Arc::new(Cache::new(0));
+        let third = Cache::MIN / 3;
+        let read = file(&cache, 1, third).await.unwrap();
+        drop(file(&cache, 2, third).await.unwrap());
+        // Two thirds held, one of them read: a file one byte more than the rest cannot fit, and
+        // evicts nothing.
+        assert!(matches!(file(&cache, 3, Cache::MIN - third + 1).await, Err(Refused::Busy(_))));
+        assert!(cache.get(&key(2, 60)).is_some(), "nothing was dropped for a refusal");
+        drop(read);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_making_nobody_waits_for_is_dropped() {
+        let cache = Arc::new(Cache::new(0));
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move {
+                cache
+                    .get_or_make(key(1, 7200), 5, move || {
+                        wait.recv().ok();
+                        Ok(Bytes::from_static(b"first"))
+                    })
+                    .await
+            })
+        };
+        while cache.made() == 0 {
+            tokio::task::yield_now().await;
+        }
+        // A second long file waits for the lane; its client goes away.
+        let second = {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.get_or_make(key(2, 7200), 5, || Ok(Bytes::from_static(b"second"))).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        second.abort();
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(cache.made(), 1, "the second file was not made");
+        assert!(cache.get(&key(2, 7200)).is_none());
     }
 }

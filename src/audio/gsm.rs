@@ -29,7 +29,7 @@ impl Drop for Codec {
 }
 
 /// The length of the GSM file of `samples` samples (its last frame padded).
-pub fn len_of(samples: usize) -> usize {
+pub const fn len_of(samples: usize) -> usize {
     samples.div_ceil(FRAME_SAMPLES) * FRAME_BYTES
 }
 

@@ -96,7 +96,11 @@ async fn state_table(Instance(world): Instance, Path(table): Path<String>) -> Re
 /// Whether `path` is a control route that can read or change an instance: every `/_mock` route but
 /// health.
 pub fn is_guarded(path: &str) -> bool {
-    path.starts_with("/_mock/") && path != "/_mock/health"
+    // By segments, so no spelling of the path (`//_mock//reset`) slips past.
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    segments.next() == Some("_mock")
+        && segments.clone().next().is_some()
+        && !matches!(segments.collect::<Vec<_>>()[..], ["health"])
 }
 
 /// `--control-token`: every `/_mock` route but health needs `Authorization: Bearer <token>`. The

@@ -71,7 +71,7 @@ pub async fn list(Instance(world): Instance, Query(query): Query<HashMap<String,
     }
 }
 
-/// Entries rendered into one piece of the answer: the answer is written as it is read, so a full
+/// Entries read into one piece of the answer: the answer is written as it is read, so a full
 /// journal never stands in memory twice.
 const PIECE: usize = 64;
 
@@ -79,7 +79,9 @@ const PIECE: usize = 64;
 struct Cursor {
     world: Arc<World>,
     pattern: Pattern,
-    records: std::vec::IntoIter<Arc<crate::journal::Recorded>>,
+    /// The last entry looked at, and the last one recorded when the request came.
+    seen: u64,
+    until: u64,
     /// How many more entries may be written.
     left: usize,
     opened: bool,
@@ -88,9 +90,11 @@ struct Cursor {
 }
 
 /// The matching entries after `after` as a JSON array, rendered piece by piece as the client reads.
+/// Each piece reads the journal afresh from where the last one stopped (entries evicted meanwhile
+/// are skipped), so a slow reader holds no more than a piece of it.
 fn streamed(world: Arc<World>, pattern: Pattern, after: u64, limit: usize) -> Response {
-    let records = world.journal().after(after).into_iter();
-    let cursor = Cursor { world, pattern, records, left: limit, opened: false, any: false, closed: false };
+    let until = world.journal().last();
+    let cursor = Cursor { world, pattern, seen: after, until, left: limit, opened: false, any: false, closed: false };
     let pieces = futures_util::stream::unfold(cursor, |mut c| async move {
         if c.closed {
             return None;
@@ -100,14 +104,13 @@ fn streamed(world: Arc<World>, pattern: Pattern, after: u64, limit: usize) -> Re
             piece.push(b'[');
             c.opened = true;
         }
-        let mut rendered = 0;
-        while c.left > 0 && rendered < PIECE {
-            let Some(record) = c.records.next() else {
-                c.left = 0;
-                break;
-            };
-            let entry = c.world.journal().render(&record);
-            if !c.pattern.matches(&entry) {
+        let records = if c.left > 0 && c.seen < c.until { c.world.journal().page(c.seen, PIECE) } else { Vec::new() };
+        let records: Vec<_> = records.into_iter().take_while(|r| r.seq() <= c.until).collect();
+        let exhausted = records.is_empty();
+        for record in &records {
+            c.seen = record.seq();
+            let entry = c.world.journal().render(record);
+            if c.left == 0 || !c.pattern.matches(&entry) {
                 continue;
             }
             if c.any {
@@ -115,9 +118,9 @@ fn streamed(world: Arc<World>, pattern: Pattern, after: u64, limit: usize) -> Re
             }
             // An entry is strings and numbers: it always serialises.
             let _ = serde_json::to_writer(&mut piece, &entry);
-            (c.any, c.left, rendered) = (true, c.left - 1, rendered + 1);
+            (c.any, c.left) = (true, c.left - 1);
         }
-        if c.left == 0 {
+        if exhausted || c.left == 0 || c.seen >= c.until {
             piece.push(b']');
             c.closed = true;
         }

@@ -1,5 +1,5 @@
 //! A call in progress: its phase and the moments of each leg, and how it becomes the record the
-//! world stores (docs/contract.md, section 10, through `world::legs`).
+//! world stores (docs/contract.md, section 10, through `world::call_rows`).
 
 use chrono_tz::Tz;
 

@@ -44,7 +44,7 @@ pub fn unauthorized(headers: &axum::http::HeaderMap) -> Answer {
 }
 
 /// The token of `Authorization: Basic <token>`.
-fn basic_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+pub(crate) fn basic_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

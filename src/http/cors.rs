@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
-use crate::state::AppState;
+use crate::state::{AppState, Settings};
 
 /// The router `S` behind CORS and the control token. A service around the whole router rather than
 /// a layer of it: a layer is cloned into every request with the route it wraps.
@@ -49,7 +49,7 @@ where
         let origin = headers.get(header::ORIGIN);
         let control = crate::control::is_guarded(request.uri().path());
         let allowed = if control {
-            own_or_listed(&self.state.settings.cors, origin, headers.get(header::HOST))
+            own_or_listed(&self.state.settings, origin, headers.get(header::HOST))
         } else {
             allowed_origin(&self.state.settings.cors, origin)
         };
@@ -102,13 +102,34 @@ fn allowed_origin(list: &[String], origin: Option<&HeaderValue>) -> Option<Heade
 
 /// The allow-origin value of a control request: its origin when that is the server's own (the
 /// `Host` the browser sent it to) or one `--cors` names; `None` otherwise, and without an `Origin`.
-fn own_or_listed(list: &[String], origin: Option<&HeaderValue>, host: Option<&HeaderValue>) -> Option<HeaderValue> {
+///
+/// A page's origin equal to the `Host` is the server's own only under a name no other site can
+/// take: an IP address, `localhost` and its subdomains, or the `--listen` host. Any other name could
+/// be a site whose DNS was pointed at this machine after its page loaded (DNS rebinding); such a
+/// name is allowed by naming its origin in `--cors`.
+fn own_or_listed(settings: &Settings, origin: Option<&HeaderValue>, host: Option<&HeaderValue>) -> Option<HeaderValue> {
     let text = origin?.to_str().ok()?;
     let authority = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
-    let own =
+    let same =
         matches!((authority, host.and_then(|h| h.to_str().ok())), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h));
-    let listed = list.iter().any(|allowed| allowed == text || allowed == "*");
+    let own = same && authority.is_some_and(|a| unrebindable(a, &settings.listen_hosts));
+    let listed = settings.cors.iter().any(|allowed| allowed == text || allowed == "*");
     (own || listed).then(|| origin.cloned()).flatten()
+}
+
+/// Whether the host of `authority` (`host[:port]`) is one DNS rebinding cannot use.
+fn unrebindable(authority: &str, listen_hosts: &[String]) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority }),
+    };
+    let host = host.to_ascii_lowercase();
+    host.parse::<std::net::IpAddr>().is_ok()
+        || host == "localhost"
+        || host.ends_with(".localhost")
+        || listen_hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
 }
 
 /// The refusal of a control request sent from another site's page.

@@ -18,6 +18,10 @@ pub const MIB: usize = 1024 * 1024;
 /// A body value longer than this as sent is decoded only when a handler reads it as text, so an
 /// upload's `fileb64` is never held decoded beside the body it came in.
 const DECODED_AT_ONCE: usize = 64 * 1024;
+/// The most fields a form keeps (a vendor form has fewer than twenty): the others are not read.
+pub const MAX_FIELDS: usize = 1_024;
+/// Bytes of a body received before room for all it declared is set aside.
+const DECLARED_AFTER: usize = 64 * 1024;
 
 /// A vendor form with a body limit of `MAX` bytes.
 #[derive(Debug, Default)]
@@ -77,7 +81,7 @@ impl<const MAX: usize> VendorForm<MAX> {
 
     fn parse(raw: Bytes, query: Option<&str>, multipart: bool) -> Self {
         let query = query
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<HashMap<_, _>>())
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().take(MAX_FIELDS).collect::<HashMap<_, _>>())
             .unwrap_or_default();
         let mut body = HashMap::new();
         if !multipart {
@@ -91,11 +95,14 @@ impl<const MAX: usize> VendorForm<MAX> {
                         Some(i) => (&pair[..i], start + i + 1..end),
                         None => (pair, end..end),
                     };
-                    let field = Field { text: OnceLock::new(), at };
-                    if field.at.len() <= DECODED_AT_ONCE {
-                        let _ = field.text.set(decode(&raw[field.at.clone()]));
+                    let name = decode(name);
+                    if body.len() < MAX_FIELDS || body.contains_key(&name) {
+                        let field = Field { text: OnceLock::new(), at };
+                        if field.at.len() <= DECODED_AT_ONCE {
+                            let _ = field.text.set(decode(&raw[field.at.clone()]));
+                        }
+                        body.insert(name, field);
                     }
-                    body.insert(decode(name), field);
                 }
                 start = end + 1;
             }
@@ -135,9 +142,10 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             .is_some_and(|v| v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/"));
         let query = request.uri().query().map(str::to_string);
         let slot = request.extensions().get::<super::integra::FormSlot>().cloned();
-        // Read into one buffer of the declared size: collecting the pieces and joining them after
-        // would hold a big body twice.
-        let mut raw = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        // Read into one buffer of the declared size (collecting the pieces and joining them after
+        // would hold a big body twice), set aside once the body has begun to arrive in earnest.
+        let declared = declared.unwrap_or(0) as usize;
+        let mut raw = Vec::with_capacity(declared.min(DECLARED_AFTER));
         let mut body = request.into_body();
         while let Some(frame) = body.frame().await {
             let frame = match frame {
@@ -150,6 +158,9 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             if let Ok(data) = frame.into_data() {
                 if raw.len() + data.len() > MAX {
                     return Err(too_large());
+                }
+                if raw.len() < DECLARED_AFTER && raw.len() + data.len() >= DECLARED_AFTER && declared > raw.capacity() {
+                    raw.reserve_exact(declared - raw.len());
                 }
                 raw.extend_from_slice(&data);
             }

@@ -57,7 +57,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
 /// The request's instance for the recording routes behind it: one that does not exist has no
 /// recordings, and is not made to find that out.
 pub async fn resolve_existing(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    match find(&state, request.headers()).await {
+    match find(&state, request.headers(), false).await {
         Ok(Found::World(world)) => {
             request.extensions_mut().insert(world);
             next.run(request).await
@@ -94,10 +94,16 @@ pub enum Found {
 }
 
 /// The instance a request with `headers` names if it exists, settled; or the answer that refuses
-/// the request.
-pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Found, Response> {
+/// the request. For a request that `needs_token`, an instance on disk counts only when its token is
+/// live there (see [`crate::instances::Instances::existing_for_token`]).
+pub async fn find(state: &AppState, headers: &HeaderMap, needs_token: bool) -> Result<Found, Response> {
     let name = name_of(headers).map_err(bad_name)?;
-    match state.instances.existing(&name).await.map_err(|e| not_opened(&name, e))? {
+    let existing = if needs_token {
+        state.instances.existing_for_token(&name, super::caller::basic_token(headers)).await
+    } else {
+        state.instances.existing(&name).await
+    };
+    match existing.map_err(|e| not_opened(&name, e))? {
         Some(world) => {
             world.settle().await;
             Ok(Found::World(world))

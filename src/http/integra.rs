@@ -115,7 +115,8 @@ async fn found<S>(state: AppState, public: bool, mut request: Request, inner: S)
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let name = match super::instance::find(&state, request.headers()).await {
+    let needs_token = !public && state.settings.auth == AuthMode::Strict;
+    let name = match super::instance::find(&state, request.headers(), needs_token).await {
         Ok(Found::World(world)) => return journaled(world, request, inner).await,
         Ok(Found::Absent(name)) => name,
         Err(refusal) => return refusal,
@@ -137,7 +138,8 @@ where
     request.extensions_mut().insert(slot.clone());
     request.extensions_mut().insert(Absent(name.clone()));
     let answer = run(inner, request).await;
-    match state.instances.recent_named(&name) {
+    // The login made it, or it was made meanwhile: either way it is live now, if it exists at all.
+    match state.instances.existing(&name).await.ok().flatten() {
         Some(world) => {
             let recorded = Recorded::new(method, &path, &headers, world.clock().now_millis());
             record(&world, recorded, slot, answer).await

@@ -5,17 +5,18 @@
 //!   that sends no new request within it is closed (hyper's header-read timer covers both).
 //! - A connection on which no byte moves either way for `--idle-timeout` (120 s) is closed, even
 //!   in the middle of a request (a body that stops arriving, an answer nobody reads).
-//! - At most [`Connections::limit`] connections are kept: about three quarters of the open-file
-//!   limit (raised to its hard limit at start). Past it, and whenever the process runs out of file
-//!   descriptors, the connection idle the longest (no request in progress) is closed to make room,
-//!   so a crowd of idle connections cannot keep new clients out.
+//! - At most [`Connections::limit`] connections are kept: the open-file limit (raised to its hard
+//!   limit at start) less what the databases need, and no more than three quarters of it. Past it,
+//!   and whenever the process runs out of file descriptors, the connection idle the longest (no
+//!   request in progress) is closed to make room, so a crowd of idle connections cannot keep new
+//!   clients out. When every connection is busy a new one waits in the kernel's queue.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -60,6 +61,8 @@ struct Connection {
     /// Milliseconds since [`Connections::started`] of the last byte in either direction.
     last: AtomicU64,
     close: Notify,
+    /// Chosen to make room: it no longer counts, and is not chosen again.
+    closing: AtomicBool,
 }
 
 impl Connections {
@@ -68,11 +71,12 @@ impl Connections {
         Self { limit: limit.max(16), next: AtomicU64::new(0), open: Mutex::default(), started: Instant::now() }
     }
 
-    /// Room for about three quarters of the open-file limit: the rest is for databases and the
-    /// process itself.
-    pub fn for_open_file_limit(files: u64) -> Self {
+    /// Room within an open-file limit of `files`, of which `reserved` are kept for the databases
+    /// and the process itself (and at least a quarter).
+    pub fn for_open_file_limit(files: u64, reserved: u64) -> Self {
         let files = usize::try_from(files).unwrap_or(usize::MAX);
-        Self::new((files / 4 * 3).max(files.saturating_sub(256)))
+        let reserved = usize::try_from(reserved).unwrap_or(usize::MAX);
+        Self::new((files / 4 * 3).min(files.saturating_sub(reserved)))
     }
 
     /// The most connections kept at once.
@@ -80,9 +84,9 @@ impl Connections {
         self.limit
     }
 
-    /// Connections open now.
+    /// Connections open now (those being closed to make room not counted).
     pub fn open(&self) -> usize {
-        self.lock().len()
+        self.lock().values().filter(|c| !c.closing.load(Ordering::Relaxed)).count()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Connection>>> {
@@ -99,6 +103,7 @@ impl Connections {
             in_flight: AtomicUsize::new(0),
             last: AtomicU64::new(self.now()),
             close: Notify::new(),
+            closing: AtomicBool::new(false),
         });
         self.lock().insert(id, Arc::clone(&connection));
         Registered { connections: Arc::clone(self), id, connection }
@@ -109,10 +114,11 @@ impl Connections {
         let open = self.lock();
         let idlest = open
             .values()
-            .filter(|c| c.in_flight.load(Ordering::Relaxed) == 0)
+            .filter(|c| !c.closing.load(Ordering::Relaxed) && c.in_flight.load(Ordering::Relaxed) == 0)
             .min_by_key(|c| c.last.load(Ordering::Relaxed));
         match idlest {
             Some(connection) => {
+                connection.closing.store(true, Ordering::Relaxed);
                 connection.close.notify_one();
                 true
             }
@@ -134,7 +140,7 @@ impl Drop for Registered {
     }
 }
 
-/// Serves `app` on `listener` until the listener fails.
+/// Serves `app` on `listener` for as long as the process lives.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -142,19 +148,20 @@ pub async fn serve(
     connections: Arc<Connections>,
     timeouts: Timeouts,
 ) {
+    let mut warned: Option<Instant> = None;
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            Err(e) if out_of_files(&e) => {
-                // The listener's next connection waits in the kernel's queue: make room, try again.
-                if !connections.close_idlest() {
-                    tracing::warn!(error = %e, "out of file descriptors with no idle connection to close");
+            Err(e) => {
+                // Out of descriptors: make room and try again soon; the client waits in the kernel's
+                // queue. Any other failure: a short pause, so a failure that persists cannot spin.
+                if !(out_of_files(&e) && connections.close_idlest())
+                    && warned.is_none_or(|at| at.elapsed() > Duration::from_secs(10))
+                {
+                    tracing::warn!(error = %e, "accepting connections failed (every connection busy?)");
+                    warned = Some(Instant::now());
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "a connection failed before it was accepted");
                 continue;
             }
         };
@@ -182,11 +189,17 @@ async fn connection(stream: TcpStream, tls: Option<TlsAcceptor>, app: App, regis
     let service = Tracked { app, connection: Arc::clone(&registered.connection) };
     match tls {
         None => drive(TokioIo::new(watched), service, &registered, timeouts).await,
-        Some(acceptor) => match tokio::time::timeout(timeouts.header, acceptor.accept(watched)).await {
-            Ok(Ok(secured)) => drive(TokioIo::new(secured), service, &registered, timeouts).await,
-            Ok(Err(e)) => tracing::debug!(error = %e, "a TLS handshake failed"),
-            Err(_) => tracing::debug!("a TLS handshake took longer than --header-timeout"),
-        },
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(timeouts.header, acceptor.accept(watched));
+            tokio::select! {
+                secured = handshake => match secured {
+                    Ok(Ok(secured)) => drive(TokioIo::new(secured), service, &registered, timeouts).await,
+                    Ok(Err(e)) => tracing::debug!(error = %e, "a TLS handshake failed"),
+                    Err(_) => tracing::debug!("a TLS handshake took longer than --header-timeout"),
+                },
+                () = registered.connection.close.notified() => {}
+            }
+        }
     }
 }
 
@@ -209,7 +222,13 @@ where
                 }
                 return;
             }
-            () = registered.connection.close.notified() => return,
+            () = registered.connection.close.notified() => {
+                // Chosen while idle; a request that began since is answered first.
+                if registered.connection.in_flight.load(Ordering::Relaxed) == 0 {
+                    return;
+                }
+                served.as_mut().graceful_shutdown();
+            }
             () = tokio::time::sleep(left) => {
                 if left.is_zero() {
                     tracing::debug!("a connection idled past --idle-timeout");

@@ -24,6 +24,11 @@ pub const RAW_BODY: usize = 16 * 1024;
 pub const LONG_FORM: usize = 16 * 1024;
 /// A value longer than this as sent is not decoded whole: its first [`CLIP`] bytes are.
 const DECODED_WHOLE: usize = 64 * 1024;
+/// What is kept past [`CLIP`] so a token that starts before the clip is masked whole (a token is
+/// shorter than this), before the value is clipped.
+const MARGIN: usize = 256;
+/// What a kept field costs besides its name and value (the map's node, the strings' headers).
+const FIELD_COST: usize = 64;
 
 /// One recorded request and its answer, as `GET /_mock/requests` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,7 +94,7 @@ impl FormRecord {
                 continue;
             }
             let (name, value) = (decode_clipped(name), decode_clipped(value));
-            kept += name.len() + value.len();
+            kept += name.len() + value.len() + FIELD_COST;
             fields.insert(name, value);
         }
         let digest = BodyDigest { bytes: body.len(), sha256: sha256_hex(body), fields_dropped: dropped };
@@ -102,7 +107,7 @@ impl FormRecord {
             Self::Raw { query, body, multipart } => {
                 let query = query.as_deref().map(|q| form_urlencoded::parse(q.as_bytes())).into_iter().flatten();
                 let body = (!*multipart).then(|| form_urlencoded::parse(body)).into_iter().flatten();
-                let fields = query.chain(body).map(|(k, v)| (k.into_owned(), clip(&mask_tokens(&v)))).collect();
+                let fields = query.chain(body).map(|(k, v)| (k.into_owned(), clip(&mask_value(&v)))).collect();
                 (fields, None)
             }
             Self::Long { fields, digest } => {
@@ -118,27 +123,36 @@ impl FormRecord {
             Self::Unread => 0,
             Self::Raw { query, body, .. } => query.as_ref().map_or(0, |q| q.len()) + body.len(),
             Self::Long { fields, digest } => {
-                digest.sha256.len() + fields.iter().map(|(k, v)| k.len() + v.len() + 64).sum::<usize>()
+                digest.sha256.len() + fields.iter().map(|(k, v)| k.len() + v.len() + FIELD_COST).sum::<usize>()
             }
         }
     }
 }
 
-/// A form name or value decoded (`+` is a space) and clipped, without decoding more than its
-/// first [`CLIP`] bytes when it is long.
+/// A form name or value decoded (`+` is a space), its tokens masked, and clipped, without
+/// decoding more than its first [`CLIP`] bytes (and a margin) when it is long.
 fn decode_clipped(raw: &[u8]) -> String {
     if raw.len() <= DECODED_WHOLE {
         let decoded: String = form_urlencoded::parse(&[b"v=", raw].concat()).map(|(_, v)| v.into_owned()).collect();
-        return clip(&decoded);
+        return clip(&mask_value(&decoded));
     }
     // Three bytes as sent make at least one decoded byte: this prefix decodes to more than CLIP.
     let prefix: String =
-        form_urlencoded::parse(&[b"v=", &raw[..3 * CLIP + 3]].concat()).map(|(_, v)| v.into_owned()).collect();
-    let mut end = CLIP.min(prefix.len());
-    while !prefix.is_char_boundary(end) {
-        end -= 1;
+        form_urlencoded::parse(&[b"v=", &raw[..3 * (CLIP + MARGIN)]].concat()).map(|(_, v)| v.into_owned()).collect();
+    let prefix = mask_value(&prefix);
+    format!("{}... ({} bytes as sent)", &prefix[..floor_char_boundary(&prefix, CLIP)], raw.len())
+}
+
+/// A form value with its tokens masked, also a token sent without encoding (its `+` read as spaces).
+fn mask_value(value: &str) -> String {
+    let masked = mask_tokens(value);
+    if matches!(masked, std::borrow::Cow::Borrowed(_)) && value.contains(' ') {
+        let plus = value.replace(' ', "+");
+        if let std::borrow::Cow::Owned(masked) = mask_tokens(&plus) {
+            return masked;
+        }
     }
-    format!("{}... ({} bytes as sent)", &prefix[..end], raw.len())
+    masked.into_owned()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -194,10 +208,15 @@ impl Recorded {
         self.status = status;
         self.reason = reason;
         self.answer = body.map(|b| {
-            // A copy, so the journal keeps no spare capacity alive. A char that starts before CLIP
-            // ends within CLIP + 3 bytes: that prefix renders the same as the whole.
-            (Bytes::copy_from_slice(&b[..b.len().min(CLIP + 3)]), b.len())
+            // A copy, so the journal keeps no spare capacity alive. A char or a token that starts
+            // before CLIP ends within the margin: that prefix renders the same as the whole.
+            (Bytes::copy_from_slice(&b[..b.len().min(CLIP + MARGIN)]), b.len())
         });
+    }
+
+    /// Its place in the journal (1 for the first request an instance was sent).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// About how many bytes this entry keeps alive (what the journal's byte bound counts).
@@ -226,9 +245,8 @@ impl Recorded {
             None => "(connection dropped)".to_string(),
             Some((kept, len)) if *len == kept.len() => clip(&mask_tokens(&String::from_utf8_lossy(kept))),
             Some((kept, len)) => {
-                let text = String::from_utf8_lossy(kept);
-                let end = floor_char_boundary(&text, CLIP);
-                format!("{}... ({len} bytes)", mask_tokens(&text[..end]))
+                let text = mask_tokens(&String::from_utf8_lossy(kept)).into_owned();
+                format!("{}... ({len} bytes)", &text[..floor_char_boundary(&text, CLIP)])
             }
         };
         let (form, body) = self.form.render();
@@ -303,5 +321,24 @@ mod tests {
         // A value too long to decode whole is decoded as far as the clip needs.
         let huge = FormRecord::of(None, format!("huge={}", "%41".repeat(100_000)).as_bytes(), false).render().0;
         assert_eq!(huge["huge"], format!("{}... (300000 bytes as sent)", "A".repeat(CLIP)));
+    }
+
+    #[test]
+    fn tokens_are_masked_across_the_clip_and_sent_unencoded() {
+        use base64::Engine;
+        // A token whose base64 has a `+` (a `~` at a group's end makes one: user `ab~`), sent in a
+        // form without encoding, so the server reads its `+` as a space.
+        let token = base64::engine::general_purpose::STANDARD.encode("ab~:9835c525-3567-4b82-a0af-ccd23e08c707");
+        assert!(token.contains('+'), "{token}");
+        let masked = crate::model::token::mask_token(&token);
+        let record = FormRecord::of(None, format!("user=admin&token={token}").as_bytes(), false);
+        assert_eq!(record.render().0["token"], masked);
+        // An answer whose token straddles the clip.
+        let mut recorded = Recorded::new(Method::POST, "/a", &HeaderMap::new(), 0);
+        let answer = format!("[\"{}\",\"{token}\",\"{}\"]", "x".repeat(CLIP - 26), "y".repeat(1000));
+        recorded.answered(200, Some(&Bytes::from(answer)), None);
+        let shown = recorded.render("default", chrono_tz::UTC).answer;
+        assert!(!shown.contains(&token[..20]), "{shown}");
+        assert!(shown.contains(&masked[..8]));
     }
 }

@@ -98,9 +98,19 @@ impl Journal {
 
     /// The entries recorded after `seq`, oldest first (shared, not copied).
     pub fn after(&self, seq: u64) -> Vec<Arc<Recorded>> {
+        self.page(seq, usize::MAX)
+    }
+
+    /// At most `max` entries recorded after `seq`, oldest first.
+    pub fn page(&self, seq: u64, max: usize) -> Vec<Arc<Recorded>> {
         let inner = self.lock();
-        let newer = inner.entries.iter().rev().take_while(|r| r.seq > seq).count();
-        inner.entries.iter().skip(inner.entries.len() - newer).cloned().collect()
+        let start = inner.entries.partition_point(|r| r.seq <= seq);
+        inner.entries.range(start..).take(max).cloned().collect()
+    }
+
+    /// The `seq` of the last entry recorded.
+    pub fn last(&self) -> u64 {
+        self.lock().last
     }
 
     /// An entry as `GET /_mock/requests` shows it.

@@ -1,38 +1,42 @@
 //! Fresh worlds' database images, kept on disk between runs. Making a world (its schema, some 900
 //! rows of invented history and demo lists) is most of a new instance's start; the same fixtures,
 //! seed and clock make the same image, so a start that has made one before reads it instead.
-//! Images live in the temporary folder (`ucontact-mock-images/`), named by a key that covers all
-//! they are made from, this build of the binary included; the newest few are kept.
+//! Images live in the user's cache folder (`$XDG_CACHE_HOME/ucontact-mock/images`, else
+//! `~/.cache/ucontact-mock/images`, made private to the user), named by a key that covers all they
+//! are made from, this build of the binary included; the newest few are kept. Without a cache folder,
+//! or when this build cannot be told apart, nothing is kept.
 
 use std::path::PathBuf;
 
 /// How many images the folder keeps (the newest).
 const KEPT: usize = 16;
 
-/// The folder of the images.
-fn folder() -> PathBuf {
-    std::env::temp_dir().join("ucontact-mock-images")
+/// The folder of the images, when the user has a cache folder.
+fn folder() -> Option<PathBuf> {
+    let cache = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(cache) => PathBuf::from(cache),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    Some(cache.join("ucontact-mock").join("images"))
 }
 
 /// This build of the running program: its path, size and modification time. Any rebuild changes
-/// it, so no image outlives the code that made it.
-pub fn build_identity() -> &'static str {
-    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    IDENTITY.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap_or_default();
-        let meta = std::fs::metadata(&exe).ok();
-        let modified = meta
-            .as_ref()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        format!("{} {} {modified} {}", exe.display(), meta.map_or(0, |m| m.len()), env!("CARGO_PKG_VERSION"))
-    })
+/// it, so no image outlives the code that made it. `None` when it cannot be read.
+pub fn build_identity() -> Option<&'static str> {
+    static IDENTITY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let meta = std::fs::metadata(&exe).ok()?;
+            let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+            Some(format!("{} {} {modified} {}", exe.display(), meta.len(), env!("CARGO_PKG_VERSION")))
+        })
+        .as_deref()
 }
 
 /// The image stored under `key`, when there is a whole one.
 pub fn load(key: &str) -> Option<Vec<u8>> {
-    let bytes = std::fs::read(folder().join(format!("{key}.db"))).ok()?;
+    let bytes = std::fs::read(folder()?.join(format!("{key}.db"))).ok()?;
     // A SQLite database: its header, and whole pages of the size the header gives.
     let page = u16::from_be_bytes([*bytes.get(16)?, *bytes.get(17)?]);
     let page = if page == 1 { 65_536 } else { usize::from(page) };
@@ -42,8 +46,12 @@ pub fn load(key: &str) -> Option<Vec<u8>> {
 
 /// Keeps `image` under `key` (written whole, then renamed into place; failures only cost speed).
 pub fn save(key: &str, image: &[u8]) {
-    let folder = folder();
-    if std::fs::create_dir_all(&folder).is_err() {
+    let Some(folder) = folder() else { return };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    if builder.create(&folder).is_err() {
         return;
     }
     let part = folder.join(format!("{key}.{}.part", std::process::id()));

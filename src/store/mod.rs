@@ -125,6 +125,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Closes every connection, waiting for those in use to be given back.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
     /// The whole database as bytes (an in-memory database's image), to start other instances from.
     pub async fn image(&self) -> Result<Vec<u8>, StoreError> {
         let mut conn = self.writer.acquire().await?;

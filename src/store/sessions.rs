@@ -1,6 +1,6 @@
 //! SQL of login sessions (tokens). They live in the database so a token survives a restart.
 
-use sqlx::SqlitePool;
+use sqlx::{Connection, SqlitePool};
 
 use super::StoreError;
 
@@ -36,4 +36,46 @@ pub async fn end(pool: &SqlitePool, token: &str, username: &str, now: &str) -> R
 /// Every session, oldest first: token, user, created and ended (if it did).
 pub async fn all(pool: &SqlitePool) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
     sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid").fetch_all(pool).await
+}
+
+/// The user of a live token in the database file at `path`, read over a connection of its own
+/// that changes nothing (the instance is not opened for it).
+pub async fn live_user_at(path: &std::path::Path, token: &str) -> Result<Option<String>, StoreError> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let user = sqlx::query_scalar("SELECT username FROM sessions WHERE token = ? AND ended_at IS NULL")
+        .bind(token)
+        .fetch_optional(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    user
+}
+
+/// Forgets all but the newest `kept` sessions; answers the forgotten tokens.
+pub async fn keep_newest(pool: &SqlitePool, kept: usize) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar(
+        "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions ORDER BY rowid DESC LIMIT -1 OFFSET ?) \
+         RETURNING token",
+    )
+    .bind(i64::try_from(kept).unwrap_or(i64::MAX))
+    .fetch_all(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{Location, Store};
+
+    #[tokio::test]
+    async fn only_the_newest_sessions_are_kept() {
+        let store = Store::open(&Location::Memory, None).await.unwrap();
+        for n in 0..30 {
+            super::insert(store.writer(), &format!("t{n}"), "admin", "2026-01-05 09:00:00").await.unwrap();
+        }
+        let forgotten = super::keep_newest(store.writer(), 10).await.unwrap();
+        assert_eq!(forgotten.len(), 20);
+        assert!(forgotten.contains(&"t0".to_string()) && !forgotten.contains(&"t29".to_string()));
+        assert_eq!(super::live_user(store.writer(), "t29").await.unwrap().as_deref(), Some("admin"));
+        assert_eq!(super::live_user(store.writer(), "t0").await.unwrap(), None);
+    }
 }

@@ -21,11 +21,21 @@ pub fn account<'a>(config: &'a Config, user: &str, password: &str) -> Result<&'a
         .ok_or_else(|| Failure::Refused(format!("no user {user:?} with that password")))
 }
 
+/// The most sessions an instance keeps (live or ended): past it, the oldest are forgotten, so logins
+/// with the demo's public credentials cannot grow its memory and database without end. A client
+/// whose token is forgotten gets 401 and logs in again, as after a session expires.
+pub const MAX_SESSIONS: usize = 10_000;
+
+/// Logins between two prunings of the sessions past [`MAX_SESSIONS`].
+const PRUNE_EVERY: u64 = 256;
+
 /// The tokens this process has seen live, and those it has seen end.
 #[derive(Debug, Default)]
 pub struct Tokens {
     live: HashMap<String, String>,
     ended: HashSet<String>,
+    /// Logins so far (the sessions are pruned every [`PRUNE_EVERY`]).
+    logins: u64,
 }
 
 impl World {
@@ -34,7 +44,23 @@ impl World {
         let account = account(self.config(), user, password)?;
         let token = STANDARD.encode(format!("{}:{}", account.username, self.entropy().guid()));
         sessions::insert(self.store().writer(), &token, &account.username, &self.clock().stamp()).await?;
-        self.tokens().live.insert(token.clone(), account.username.clone());
+        let prune = {
+            let mut tokens = self.tokens();
+            tokens.live.insert(token.clone(), account.username.clone());
+            tokens.logins += 1;
+            tokens.logins.is_multiple_of(PRUNE_EVERY)
+        };
+        if prune {
+            let forgotten = sessions::keep_newest(self.store().writer(), MAX_SESSIONS).await?;
+            let mut tokens = self.tokens();
+            for gone in forgotten {
+                tokens.live.remove(&gone);
+            }
+            // Only a guard for reads in flight: the database says which sessions ended.
+            if tokens.ended.len() > MAX_SESSIONS {
+                tokens.ended.clear();
+            }
+        }
         let phone = match &account.phone {
             Some(phone) => {
                 let tech = self.config().agent_by_phone(phone).map(|a| a.tech.as_str()).unwrap_or("SIP");

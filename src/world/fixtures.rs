@@ -176,9 +176,12 @@ impl FixtureSet {
             if !STRATEGIES.contains(&c.strategy.as_str()) {
                 return Err(format!("campaign {:?}: unknown strategy {:?}", c.name, c.strategy));
             }
-            for m in &c.members {
+            for (i, m) in c.members.iter().enumerate() {
                 if !file.agents.iter().any(|a| a.username == m.agent) {
                     return Err(format!("campaign {:?}: member {:?} is not an agent", c.name, m.agent));
+                }
+                if c.members[..i].iter().any(|other| other.agent == m.agent) {
+                    return Err(format!("campaign {:?}: member {:?} is listed twice", c.name, m.agent));
                 }
             }
             campaigns.push(Campaign {
@@ -197,9 +200,16 @@ impl FixtureSet {
             });
         }
         let mut dispositions = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for group in file.dispositions {
             for campaign in &group.campaigns {
                 for o in &group.options {
+                    if !seen.insert((campaign.clone(), o.l1.clone(), o.l2.clone(), o.l3.clone())) {
+                        return Err(format!(
+                            "campaign {campaign:?}: the disposition {:?}/{:?}/{:?} is given twice",
+                            o.l1, o.l2, o.l3
+                        ));
+                    }
                     let option =
                         DispositionOption { l1: o.l1.clone(), l2: o.l2.clone(), l3: o.l3.clone(), action: o.action };
                     dispositions.push((campaign.clone(), option));

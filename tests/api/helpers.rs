@@ -292,6 +292,11 @@ impl Binary {
         Self { child, base, backup, stderr }
     }
 
+    /// Starts its peak of resident memory (`VmHWM`) over from what it holds now.
+    pub fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").expect("/proc clear_refs");
+    }
+
     /// A line of `/proc/<pid>/status` in bytes (`VmRSS`, `VmHWM`).
     pub fn memory(&self, key: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
