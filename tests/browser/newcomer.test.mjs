@@ -22,7 +22,9 @@ async function dashboard(browser, instance, width = 1280, height = 800) {
 }
 
 /** `[section id, scrollWidth, clientWidth]` of every panel's scrolling table. */
-const widths = (page) => page.$$eval('main section', (sections) => sections.flatMap((s) =>
+// Measured in one evaluation: the pages redraw their panels as the world changes, and an element found
+// by one call (`$eval`'s query) may be detached by the time another measures it (no layout, no style).
+const widths = (page) => page.evaluate(() => [...document.querySelectorAll('main section')].flatMap((s) =>
   [...s.querySelectorAll('.scroll')].map((scroll) => [s.id, scroll.scrollWidth, scroll.clientWidth])));
 
 test('the calls and spool panels show every column at 1280 and at 1024 wide', async () => {
@@ -68,12 +70,20 @@ test('the calls and spool panels show every column at 1280 and at 1024 wide', as
 });
 
 /** How many lines each `selector` element's text takes, and its computed white-space. */
-const lines = (page, selector) => page.$$eval(selector, (cells) => cells.map((cell) => {
+const lines = (page, selector) => page.evaluate((selector) => [...document.querySelectorAll(selector)].map((cell) => {
   const range = document.createRange();
   range.selectNodeContents(cell);
   const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
   return { text: cell.textContent, lines: tops.size, whiteSpace: getComputedStyle(cell).whiteSpace };
-}));
+}), selector);
+
+/** The text and look of the element `selector` names (`previous`: of the element before it). */
+const look = (page, selector, previous = false) => page.evaluate(([selector, previous]) => {
+  let node = document.querySelector(selector);
+  if (previous) node = node.previousElementSibling;
+  const style = getComputedStyle(node);
+  return { text: node.textContent.trim(), color: style.color, fontStyle: style.fontStyle, fontSize: style.fontSize };
+}, [selector, previous]);
 
 test('campaign names are never broken inside', async () => {
   const instance = 'newcomer-campaigns';
@@ -118,15 +128,11 @@ test('every empty list says the same thing in the same style', async () => {
   try {
     const { page, errors } = await dashboard(browser, instance);
     const panels = ['calls', 'uploads', 'spool', 'schedules', 'tasks'];
-    const look = (node) => {
-      const style = getComputedStyle(node);
-      return { text: node.textContent.trim(), color: style.color, fontStyle: style.fontStyle, fontSize: style.fontSize };
-    };
     const seen = [];
     for (const id of panels) {
       // The panel holds the empty label and nothing else.
       assert.equal((await page.$eval(`#${id} > div`, (div) => div.textContent)).trim(), 'none yet', `#${id}`);
-      seen.push(await page.$eval(`#${id} > div > .empty`, look));
+      seen.push(await look(page, `#${id} > div > .empty`));
     }
     // A call without a recording says it the same way.
     const noRecording = await page.$$eval('#cdrs td .empty', (nodes) => nodes.map((n) => n.textContent));
@@ -139,13 +145,9 @@ test('every empty list says the same thing in the same style', async () => {
     const portal = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await portal.goto(`${origin(mock.main, instance)}/portal?agent=Agente3`);
     await portal.waitForFunction(() => document.querySelector('#call .empty'));
-    seen.push(await portal.$eval('#call .empty', look));
-    seen.push(await portal.$eval('#log', (log) => {
-      const label = log.previousElementSibling;
-      const style = getComputedStyle(label);
-      return { text: label.textContent.trim(), color: style.color, fontStyle: style.fontStyle, fontSize: style.fontSize };
-    }));
-    for (const label of seen) assert.deepEqual(label, seen[0]);
+    seen.push(await look(portal, '#call .empty'));
+    seen.push(await look(portal, '#log', true));
+    for (const [i, label] of seen.entries()) assert.deepEqual(label, seen[0], `label ${i} of ${JSON.stringify(seen)}`);
     assert.equal(seen[0].text, 'none yet');
     assert.equal(seen[0].fontStyle, 'italic');
     assert.deepEqual(errors, []);
