@@ -2,7 +2,8 @@
 //! measured in the same run. Run with `cargo bench --bench shipping` (it builds the release binary
 //! and the bare axum server of `benches/bare_axum.rs` first); `SHIPPING_RUNS=N` sets the runs per
 //! median (default 5), `SHIPPING_SOAK_S=N` the mixed-load soak (default 60 s), and
-//! `SHIPPING_ONLY=startup,throughput,getrecords,upload,memory` the sections measured.
+//! `SHIPPING_ONLY=startup,throughput,getrecords,upload,memory` the sections measured; `SHIPPING_MOCK=path` measures
+//! another build of the mock (an earlier commit's) beside the same reference.
 //!
 //! 1. Start-up to the first 200 of `/_mock/health` over an existing data file, against the bare
 //!    server (target: at most 5x); the first start over a new database (file or `:memory:`) too.
@@ -314,7 +315,11 @@ fn main() {
         .status()
         .expect("cargo");
     assert!(built.success(), "the release binaries build");
-    let mock = binaries.join("release/ucontact-mock");
+    // `SHIPPING_MOCK=path` measures another build of the mock (an earlier commit's, say) against the
+    // same reference.
+    let mock = std::env::var_os("SHIPPING_MOCK")
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| binaries.join("release/ucontact-mock"), PathBuf::from);
     let bare = binaries.join("release/examples/bare-axum");
     let dir = tempfile::tempdir().expect("a scratch folder");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
