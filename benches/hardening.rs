@@ -13,8 +13,9 @@
 //! 4. 200 instances made through the control API with `--max-instances 16`, file database: files
 //!    left on disk.
 //! 5. 1,100 idle connections under `ulimit -n 1024`: whether (and how fast) a new client is served.
-//! 6. 8 clients reading distinct 20-minute MP3s slowly with a 36 MB recording cache: what they
-//!    were answered and how much resident memory grew.
+//! 6. 8 clients reading distinct 20-minute MP3s slowly with `--recording-cache-mb 36` (a build that
+//!    keeps at least a two-hour GSM and its MP3 holds 46 MB): what they were answered and how much
+//!    resident memory grew.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -270,7 +271,7 @@ async fn idle(binary: &Path) -> String {
     }
 }
 
-/// 6. Eight slow readers of distinct 20-minute MP3s with a 36 MB cache.
+/// 6. Eight slow readers of distinct 20-minute MP3s with `--recording-cache-mb 36`.
 async fn readers(binary: &Path) -> String {
     let mut world: Value =
         serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/world.json"))).expect("JSON");
@@ -330,7 +331,7 @@ fn main() {
         ("instances", "200 tokenless requests naming new instances"),
         ("eviction", "200 instances, --max-instances 16"),
         ("idle", "1,100 idle connections, ulimit -n 1024"),
-        ("readers", "8 slow readers of 20-min MP3s, 36 MB cache"),
+        ("readers", "8 slow readers of 20-min MP3s, --recording-cache-mb 36"),
     ];
     for (key, label) in scenarios.into_iter().filter(|(key, _)| wanted(key)) {
         for (build, binary) in &binaries {
