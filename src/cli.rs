@@ -91,10 +91,10 @@ pub struct ServeArgs {
     pub tls_self_signed: bool,
     /// Seconds a client has to send a request's headers (and to start the next request on a
     /// kept-alive connection) before its connection is closed.
-    #[arg(long, env = "UCONTACT_MOCK_HEADER_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "UCONTACT_MOCK_HEADER_TIMEOUT", default_value_t = 30, value_parser = seconds)]
     pub header_timeout: u64,
     /// Seconds a connection may go without a byte either way, even within a request.
-    #[arg(long, env = "UCONTACT_MOCK_IDLE_TIMEOUT", default_value_t = 120)]
+    #[arg(long, env = "UCONTACT_MOCK_IDLE_TIMEOUT", default_value_t = 120, value_parser = seconds)]
     pub idle_timeout: u64,
     /// Log lines on stderr as `pretty` text or `json`.
     #[arg(long, env = "UCONTACT_MOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
@@ -142,6 +142,15 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
+fn seconds(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => {
+            Err(format!("{text:?}: give a whole number of seconds, 1 or more (0 would close every connection at once)"))
+        }
+    }
+}
+
 impl ServeArgs {
     /// The defaults with `args` applied, as from a command line (tests use it).
     pub fn from_args<I: IntoIterator<Item = &'static str>>(args: I) -> Result<Self, clap::Error> {
@@ -166,6 +175,8 @@ mod tests {
         assert!(refused(&["--backup-listen", "localhost"]).contains("such as 127.0.0.1:8085"));
         assert!(refused(&["--timezone", "Montevideo"]).contains("for example America/Montevideo"));
         assert!(refused(&["--max-instances", "0"]).contains("1 or more"));
+        assert!(refused(&["--header-timeout", "0"]).contains("seconds, 1 or more"));
+        assert!(refused(&["--idle-timeout", "0"]).contains("seconds, 1 or more"));
         let args = ServeArgs::from_args(["--listen", "0.0.0.0:9000", "--timezone", "UTC", "--max-instances", "1"]);
         let args = args.expect("valid flags");
         assert_eq!((args.listen.as_str(), args.timezone, args.max_instances), ("0.0.0.0:9000", chrono_tz::UTC, 1));

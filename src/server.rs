@@ -104,10 +104,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     let tls = tls(args)?;
     let certificate_pem = tls.as_ref().map(|t| t.certificate_pem.clone());
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
-    let timeouts = Timeouts {
-        header: Duration::from_secs(args.header_timeout.max(1)),
-        idle: Duration::from_secs(args.idle_timeout.max(1)),
-    };
+    let timeouts =
+        Timeouts { header: Duration::from_secs(args.header_timeout), idle: Duration::from_secs(args.idle_timeout) };
     // Descriptors kept from connections: the process's own, and each instance's database files
     // (the writer and up to four readers, with the WAL's files) when it has them.
     let per_instance = if args.db == ":memory:" { 0 } else { 8 };
