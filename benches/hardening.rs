@@ -14,7 +14,7 @@
 //!    left on disk.
 //! 5. 1,100 idle connections under `ulimit -n 1024`: whether (and how fast) a new client is served.
 //! 6. 8 clients reading distinct 20-minute MP3s slowly with `--recording-cache-mb 36` (a build that
-//!    keeps at least a two-hour GSM and its MP3 holds 46 MB): what they were answered and how much
+//!    keeps at least a two-hour GSM and its MP3 holds 46 MiB): what they were answered and how much
 //!    resident memory grew.
 
 use std::io::{BufRead, BufReader};

@@ -13,7 +13,7 @@ use crate::world::recordings::Host;
 use crate::{control, http, routes};
 
 /// What a listener serves: its path normalised first (a trailing slash trimmed, as JAX-RS, which
-/// serves the vendor's routes, matches `queuesummary/` as `queuesummary`; repeated slashes folded),
+/// serves the vendor's routes, matches `queuesummary/` as `queuesummary`; leading slashes folded into one),
 /// so CORS and the control token judge the path the router will route; then its router behind them.
 pub type App = NormalizePath<http::cors::Cors<Router>>;
 

@@ -38,7 +38,8 @@ pub struct ServeArgs {
     /// Address of the backup recordings host, `host:port`.
     #[arg(long, env = "UCONTACT_MOCK_BACKUP_LISTEN", default_value = "127.0.0.1:8086", value_parser = address)]
     pub backup_listen: String,
-    /// SQLite file of the world, or `:memory:` to keep nothing.
+    /// SQLite file of the world, or `:memory:` to keep no data (a manual clock's fresh world is
+    /// still cached as an image in the user's cache folder).
     #[arg(long, env = "UCONTACT_MOCK_DB", default_value = "data/mock.db")]
     pub db: String,
     /// A folder with `world.json` (and optionally `messages.json`); default: the embedded world.
@@ -114,6 +115,12 @@ pub enum LogFormat {
 }
 
 /// A listen address: `host:port`. A port alone is a common slip, answered with the address meant.
+/// The host of a listen address (`127.0.0.1:8085`, `[::1]:8085`), unless it names every interface.
+pub fn listen_host(address: &str) -> Option<&str> {
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host).trim_matches(['[', ']']);
+    (!matches!(host, "" | "0.0.0.0" | "::")).then_some(host)
+}
+
 fn address(text: &str) -> Result<String, String> {
     let port = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok();
     if port(text) {

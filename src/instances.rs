@@ -111,8 +111,17 @@ impl Instances {
             return self.get(name).await.map(Some);
         }
         let (Location::File(path), Some(token)) = (self.location(name), token) else { return Ok(None) };
-        if !path.exists() || crate::store::sessions::live_user_at(&path, token).await?.is_none() {
+        if !path.exists() {
             return Ok(None);
+        }
+        // A file that cannot be read for it holds no live token that can be proven: 401, not 500.
+        match crate::store::sessions::live_user_at(&path, token).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::warn!(instance = name, error = %e, "could not look a token up in an instance file");
+                return Ok(None);
+            }
         }
         self.get(name).await.map(Some)
     }
@@ -189,20 +198,22 @@ impl Instances {
     /// Forgets instance `name`: its world, its own fixtures and its database files. Its connections
     /// are closed first (waiting for those in use): SQLite deletes a database's WAL files by name
     /// when its last connection closes, which would hit a new instance's files of the same name.
-    /// Requests still holding the world fail from then on.
+    /// Requests still holding the world are answered 503 with `Retry-After` from then on.
     async fn forget(&self, live: &mut Live, name: &str) -> bool {
         live.recency.retain(|n| n != name);
         live.fixtures.remove(name);
         let world = live.worlds.remove(name);
         let existed = world.is_some();
+        // Out of the fast path first, so no new request reaches a store being closed.
+        {
+            let mut recent = self.recent();
+            if recent.as_ref().is_some_and(|(n, _)| n == name) {
+                *recent = None;
+            }
+        }
         if let Some(world) = world {
             world.store().close().await;
         }
-        let mut recent = self.recent();
-        if recent.as_ref().is_some_and(|(n, _)| n == name) {
-            *recent = None;
-        }
-        drop(recent);
         if let Location::File(path) = self.location(name) { existed | remove_database(&path) } else { existed }
     }
 

@@ -79,9 +79,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
             control_token: args.control_token.clone().filter(|t| !t.is_empty()),
             backup_port: backup_addr.port(),
             listen_hosts: [&args.listen, &args.backup_listen]
-                .iter()
-                .filter_map(|a| a.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']']).to_string()))
-                .filter(|h| !matches!(h.as_str(), "" | "0.0.0.0" | "::"))
+                .into_iter()
+                .filter_map(|a| crate::cli::listen_host(a).map(str::to_string))
                 .collect(),
         }),
     };
@@ -108,8 +107,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         Timeouts { header: Duration::from_secs(args.header_timeout), idle: Duration::from_secs(args.idle_timeout) };
     // Descriptors kept from connections: the process's own, and each instance's database files
     // (the writer and up to four readers, with the WAL's files) when it has them.
-    let per_instance = if args.db == ":memory:" { 0 } else { 8 };
-    let reserved = 128 + per_instance * args.max_instances as u64;
+    let per_instance: u64 = if args.db == ":memory:" { 0 } else { 8 };
+    let reserved = per_instance.saturating_mul(args.max_instances as u64).saturating_add(128);
     let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit(), reserved));
     let task = tokio::spawn(async move {
         tokio::join!(

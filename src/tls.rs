@@ -27,8 +27,9 @@ impl std::fmt::Debug for Tls {
 fn self_signed_names(listen: &[&str]) -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
     for address in listen {
-        let host = address.rsplit_once(':').map_or(*address, |(host, _)| host).trim_matches(['[', ']']);
-        if !host.is_empty() && host != "0.0.0.0" && host != "::" && !names.iter().any(|n| n == host) {
+        if let Some(host) = crate::cli::listen_host(address)
+            && !names.iter().any(|n| n == host)
+        {
             names.push(host.to_string());
         }
     }

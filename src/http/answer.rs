@@ -63,6 +63,11 @@ impl From<Failure> for Answer {
         match failure {
             Failure::Refused(reason) => Self::Zero(reason),
             Failure::Invalid { message, reason } => Self::BadRequest { message, reason },
+            // The instance was reset, deleted or evicted while the request used it: asked again,
+            // it reaches the instance as it is now.
+            Failure::Store(sqlx::Error::PoolClosed) => {
+                Self::Busy("the instance was reset, deleted or evicted during the request; ask again".into())
+            }
             Failure::Store(e) => {
                 tracing::error!(error = %e, "the database failed");
                 Self::Internal(format!("the mock's database failed: {e}"))

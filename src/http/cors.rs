@@ -1,4 +1,4 @@
-//! The outermost layer of both listeners. CORS (docs/contract.md, section 1): integrators call Integra from
+//! The outermost layer of both listeners but the path's normalising (src/app.rs). CORS (docs/contract.md, section 1): integrators call Integra from
 //! browser pages, so preflights answer 204 and every answer names the allowed origin: the request's
 //! (or `*`), or only those of `--cors`. The control API is another matter: a page on any site could
 //! otherwise reset the mock or read its journal from a visitor's browser, so `/_mock` allows the
@@ -104,7 +104,7 @@ fn allowed_origin(list: &[String], origin: Option<&HeaderValue>) -> Option<Heade
 /// `Host` the browser sent it to) or one `--cors` names; `None` otherwise, and without an `Origin`.
 ///
 /// A page's origin equal to the `Host` is the server's own only under a name no other site can
-/// take: an IP address, `localhost` and its subdomains, or the `--listen` host. Any other name could
+/// take: an IP address, `localhost` and its subdomains, or the `--listen` or `--backup-listen` host. Any other name could
 /// be a site whose DNS was pointed at this machine after its page loaded (DNS rebinding); such a
 /// name is allowed by naming its origin in `--cors`.
 fn own_or_listed(settings: &Settings, origin: Option<&HeaderValue>, host: Option<&HeaderValue>) -> Option<HeaderValue> {

@@ -3,15 +3,15 @@
 //!
 //! - A request's headers must arrive within `--header-timeout` (30 s), and a kept-alive connection
 //!   that sends no new request within it is closed. The connection's own timer covers both (and the
-//!   idle bound below): hyper's header-read timer arms and drops a timer for every request, which
-//!   cost a tenth of the keep-alive throughput.
+//!   idle bound below), re-armed only when it fires; hyper's header-read timer would arm and drop
+//!   one for every request.
 //! - A connection on which no byte moves either way for `--idle-timeout` (120 s) is closed, even
 //!   in the middle of a request (a body that stops arriving, an answer nobody reads).
 //! - At most [`Connections::limit`] connections are kept: the open-file limit (raised to its hard
 //!   limit at start) less what the databases need, and no more than three quarters of it. Past it,
 //!   and whenever the process runs out of file descriptors, the connection idle the longest (no
 //!   request in progress) is closed to make room, so a crowd of idle connections cannot keep new
-//!   clients out. When every connection is busy a new one waits in the kernel's queue.
+//!   clients out. When every connection is busy a new one is accepted and closed at once.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -181,9 +181,14 @@ pub async fn serve(
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
+            Err(e) if !out_of_resources(&e) => {
+                // A client that gave up before it was accepted, say.
+                tracing::debug!(error = %e, "a connection could not be accepted");
+                continue;
+            }
             Err(e) => {
                 // Out of descriptors: make room and try again soon; the client waits in the kernel's
-                // queue. Any other failure: a short pause, so a failure that persists cannot spin.
+                // queue. Out of memory: a short pause, so a failure that persists cannot spin.
                 if !(out_of_files(&e) && connections.close_idlest())
                     && warned.is_none_or(|at| at.elapsed() > Duration::from_secs(10))
                 {
@@ -208,6 +213,11 @@ pub async fn serve(
 /// Too many open files, in the process or the system.
 fn out_of_files(error: &io::Error) -> bool {
     matches!(error.raw_os_error(), Some(code) if code == 24 || code == 23) // EMFILE, ENFILE
+}
+
+/// Out of files or of memory for sockets: waiting may help, retrying at once would spin.
+fn out_of_resources(error: &io::Error) -> bool {
+    out_of_files(error) || matches!(error.raw_os_error(), Some(code) if code == 105 || code == 12) // ENOBUFS, ENOMEM
 }
 
 /// Serves one connection until it ends, idles out or is closed to make room.

@@ -89,7 +89,9 @@ impl Store {
             && !path.exists()
         {
             create_parent(path)?;
-            std::fs::write(path, image).map_err(StoreError::Io)?;
+            // Whole or not at all: a reader of the file (a token looked up) never sees half of it.
+            let part = path.with_extension("part");
+            std::fs::write(&part, image).and_then(|()| std::fs::rename(&part, path)).map_err(StoreError::Io)?;
         }
         let store = match location {
             Location::Memory => {

@@ -15,10 +15,10 @@ pub async fn insert(pool: &SqlitePool, token: &str, username: &str, now: &str) -
 }
 
 /// The user of a live token.
-pub async fn live_user(pool: &SqlitePool, token: &str) -> Result<Option<String>, StoreError> {
+pub async fn live_user<'c>(executor: impl sqlx::SqliteExecutor<'c>, token: &str) -> Result<Option<String>, StoreError> {
     sqlx::query_scalar("SELECT username FROM sessions WHERE token = ? AND ended_at IS NULL")
         .bind(token)
-        .fetch_optional(pool)
+        .fetch_optional(executor)
         .await
 }
 
@@ -43,10 +43,7 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<(String, String, String, Optio
 pub async fn live_user_at(path: &std::path::Path, token: &str) -> Result<Option<String>, StoreError> {
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
     let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-    let user = sqlx::query_scalar("SELECT username FROM sessions WHERE token = ? AND ended_at IS NULL")
-        .bind(token)
-        .fetch_optional(&mut conn)
-        .await;
+    let user = live_user(&mut conn, token).await;
     let _ = conn.close().await;
     user
 }

@@ -160,16 +160,36 @@ pub async fn all_spool(pool: &SqlitePool) -> Result<Vec<SpoolRow>, StoreError> {
 }
 
 /// Enabled, pending spool entries of `campaign` that may be tried at `now`, by priority.
-pub async fn due_spool(pool: &SqlitePool, campaign: &str, now: &str, limit: i64) -> Result<Vec<SpoolRow>, StoreError> {
+pub async fn due_spool(
+    pool: &SqlitePool,
+    campaign: &str,
+    now: &str,
+    limit: i64,
+    from: SourceFilter<'_>,
+) -> Result<Vec<SpoolRow>, StoreError> {
+    let (source, wanted) = match from {
+        SourceFilter::Only(source) => (source, true),
+        SourceFilter::Except(source) => (source, false),
+    };
     sqlx::query_as(
         "SELECT * FROM spool WHERE campaign = ? AND state = 'pending' AND status <> 0 AND (not_before IS NULL OR not_before <= ?)
+           AND (source = ?) = ?
          ORDER BY priority, id LIMIT ?",
     )
     .bind(campaign)
     .bind(now)
+    .bind(source)
+    .bind(wanted)
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// Which entries [`due_spool`] reads, by the `source` they were filed with.
+#[derive(Debug, Clone, Copy)]
+pub enum SourceFilter<'a> {
+    Only(&'a str),
+    Except(&'a str),
 }
 
 /// Rewrites a spool entry after an attempt: number, alternatives, retries, state, when to retry.

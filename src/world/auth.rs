@@ -51,14 +51,22 @@ impl World {
             tokens.logins.is_multiple_of(PRUNE_EVERY)
         };
         if prune {
-            let forgotten = sessions::keep_newest(self.store().writer(), MAX_SESSIONS).await?;
+            // Housekeeping: the login is done whether or not it succeeds.
+            let forgotten = match sessions::keep_newest(self.store().writer(), MAX_SESSIONS).await {
+                Ok(forgotten) => forgotten,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not forget the oldest sessions");
+                    Vec::new()
+                }
+            };
             let mut tokens = self.tokens();
-            for gone in forgotten {
-                tokens.live.remove(&gone);
-            }
             // Only a guard for reads in flight: the database says which sessions ended.
             if tokens.ended.len() > MAX_SESSIONS {
                 tokens.ended.clear();
+            }
+            for gone in forgotten {
+                tokens.live.remove(&gone);
+                tokens.ended.insert(gone);
             }
         }
         let phone = match &account.phone {

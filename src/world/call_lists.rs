@@ -1,7 +1,8 @@
 //! The dialer's rules (docs/contract.md, section 7, docs/design.md, "The engine"): which numbers a campaign calls next
 //! (due schedules, then dated tasks, then undated tasks, then the spool by priority), which it must
 //! skip (blacklisted for the campaign or `*`; outside calling hours in the record's zone; a
-//! progressive record whose agent is busy), and what an attempt's outcome does to its entry.
+//! progressive record whose agent is busy; a demo entry when no free agent takes traffic), and what
+//! an attempt's outcome does to its entry.
 
 use chrono::{Duration, Timelike};
 use chrono_tz::Tz;
@@ -9,13 +10,14 @@ use sqlx::SqliteConnection;
 
 use super::World;
 use super::error::Failure;
+use super::history::DEMO_SOURCE;
 use crate::clock::{Millis, local_naive};
 use crate::engine::dialing::{Attempt, Lead, LeadSource, Need};
 use crate::model::call::Outcome;
 use crate::model::config::{Campaign, CampaignKind};
 use crate::model::vendor_date::{TimeOfDay, VendorDate};
 use crate::store::lists::Table;
-use crate::store::spool::SpoolRow;
+use crate::store::spool::{SourceFilter, SpoolRow};
 use crate::store::{lists, schedules, spool, tasks};
 
 /// Attempts of one number before the dialer moves to its alternatives.
@@ -61,7 +63,13 @@ impl World {
             };
             candidates.push((lead, None));
         }
-        for s in spool::due_spool(pool, &campaign.name, &stamp, want * 4 + 16).await? {
+        // The demo lists apart: only the agents that take traffic dial them, and a long demo list
+        // ahead must not hide an integrator's entries from the agents that take none.
+        let window = want * 4 + 16;
+        let mut due = spool::due_spool(pool, &campaign.name, &stamp, window, SourceFilter::Except(DEMO_SOURCE)).await?;
+        due.extend(spool::due_spool(pool, &campaign.name, &stamp, window, SourceFilter::Only(DEMO_SOURCE)).await?);
+        due.sort_by_key(|s| (s.priority, s.id));
+        for s in due {
             let lead = Lead {
                 source: LeadSource::Spool(s.id),
                 destination: s.destination,
@@ -71,7 +79,7 @@ impl World {
                 contact: Some(s.contact),
                 dialerbase: s.dialerbase,
                 manual: false,
-                generated: s.source == super::history::DEMO_SOURCE,
+                generated: s.source == DEMO_SOURCE,
             };
             candidates.push((lead, s.timezone));
         }

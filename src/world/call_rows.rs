@@ -29,8 +29,10 @@ impl Numbering {
 impl FinishedCall {
     /// The CDR rows of this call (ids are given by the database).
     pub fn rows(&self, numbering: &mut Numbering, epoch: impl Fn(NaiveDateTime) -> i64) -> Vec<Cdr> {
-        let finish = self.legs.iter().map(|l| l.end).max().unwrap_or_else(|| self.legs[0].start);
-        let first = self.legs.first().map(|l| l.start).unwrap_or(finish);
+        let (Some(first), Some(finish)) = (self.legs.first().map(|l| l.start), self.legs.iter().map(|l| l.end).max())
+        else {
+            return Vec::new();
+        };
         let linkedid = format!("{}.{}", epoch(first), numbering.take());
         let (accountcode, direction, dcontext) = match self.origin {
             Origin::Inbound => ("Inbound", "inbound", "inbound"),

@@ -255,9 +255,11 @@ impl World {
             return refuse(format!("from ({from}) is after to ({to})"));
         }
         self.known_campaign(campaign)?;
-        let mut conn = self.store().writer().acquire().await?;
+        // Schedules and dated tasks go together or not at all.
+        let mut tx = self.store().writer().begin().await?;
         let removed =
-            schedules::delete_schedules(&mut conn, campaign, destination, &from.to_string(), &to.to_string()).await?;
+            schedules::delete_schedules(&mut tx, campaign, destination, &from.to_string(), &to.to_string()).await?;
+        tx.commit().await?;
         self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)
     }

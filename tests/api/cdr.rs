@@ -287,7 +287,7 @@ async fn no_filter_empty_filter_and_all_empty_fields_mean_any() {
     });
     assert_eq!(found(&app, &every_field_empty).await, all_ids);
     assert_eq!(found(&app, &json!({})).await, all_ids);
-    // the filter parameter left out, or sent empty (docs/contract.md is silent; the mock reads "no filter")
+    // the filter parameter left out, or sent empty (docs/contract.md, section 6: "empty is none")
     assert_eq!(page_ids(&getrecords(&app, &[("searchLimit", ALL)]).await), all_ids);
     assert_eq!(page_ids(&getrecords(&app, &[("searchLimit", ALL), ("filter", "")]).await), all_ids);
 }

@@ -423,8 +423,8 @@ async fn dialer_task_seed_example_with_a_date_is_a_scheduled_task() {
 
 #[tokio::test]
 async fn a_task_with_a_date_outranks_one_without() {
-    // docs/contract.md, section 7: "A task with a date outranks one without." and "Priority: lower number is called
-    // first; 1 is reserved for schedules". A dated task is a schedule: it must not rank below the
+    // docs/contract.md, section 7: "due schedules, then due tasks (dated first)" and "Lower priorities
+    // go first; 1 is the schedules'". A dated task is a schedule: it must not rank below the
     // undated task queued with priority 1.
     let app = TestApp::spawn().await;
     dialer_task(&app, &task(json!({}))).await.assert_one();

@@ -1,4 +1,5 @@
-//! What a newcomer meets first: the demo's own agents free for their calls, refusals that say all
+//! What a newcomer meets first: the demo's own agents free for their calls (and for the entries they
+//! queue behind the demo lists), refusals that say all
 //! that is missing, paths as JAX-RS matches them, a clock error that says which flag to use.
 
 use serde_json::{Value, json};
@@ -31,6 +32,22 @@ async fn the_traffic_leaves_the_agents_the_docs_use_free() {
     assert_eq!(by(&["Agente1", "Agente2"]), 0, "no generated call reached Agente1 or Agente2");
     let demo = ["Agente3", "Agente4", "Agente5", "Agente6", "Agente7", "Agente8"];
     assert!(by(&demo) > 10, "the demo agents took the traffic: {}", by(&demo));
+}
+
+#[tokio::test]
+async fn a_long_demo_list_does_not_hide_an_integrators_entry_from_the_free_agents() {
+    let app = TestApp::spawn_with(&["--traffic", "on"]).await;
+    // Power<-'s 300 demo entries are due and its demo agents busy with them; Agente1 and Agente2,
+    // members too, take none of them. An entry queued behind them, at the same priority, is theirs.
+    app.advance(60).await;
+    let entry = json!({"campaign": "Power<-", "destination": "099777888", "priority": 100});
+    app.post("Dialers/Respool", &[("callspool", &entry.to_string())]).await.assert_one();
+    app.advance(120).await;
+    let spool = app.state("spool").await;
+    let ours = spool.as_array().unwrap().iter().find(|r| r["destination"] == "099777888").expect("the entry");
+    let pending = spool.as_array().unwrap().iter().filter(|r| r["campaign"] == "Power<-" && r["state"] == "pending");
+    assert!(pending.count() > 100, "the demo list is still long");
+    assert_ne!(ours["state"], "pending", "{ours}");
 }
 
 #[tokio::test]
