@@ -97,6 +97,18 @@ pub struct ServeArgs {
     /// Seconds a connection may go without a byte either way, even within a request.
     #[arg(long, env = "UCONTACT_MOCK_IDLE_TIMEOUT", default_value_t = 120, value_parser = seconds)]
     pub idle_timeout: u64,
+    /// Seconds a request's body has to arrive, one more for every --body-min-rate bytes it sends;
+    /// a body past its time is answered 408 and its connection closed.
+    #[arg(long, env = "UCONTACT_MOCK_BODY_TIMEOUT", default_value_t = 20, value_parser = seconds)]
+    pub body_timeout: u64,
+    /// Bytes of a request's body that buy it one more second beyond --body-timeout (the slowest
+    /// rate a long body may keep up).
+    #[arg(long, env = "UCONTACT_MOCK_BODY_MIN_RATE", default_value_t = 500, value_parser = rate)]
+    pub body_min_rate: u64,
+    /// Megabytes of request bodies the server holds at once, every request together (at least
+    /// 257: the largest upload, 256 MiB, and a megabyte beside it); a body past it is answered 503.
+    #[arg(long, env = "UCONTACT_MOCK_BODY_MEMORY_MB", default_value_t = 512, value_parser = body_memory)]
+    pub body_memory_mb: usize,
     /// Log lines on stderr as `pretty` text or `json`.
     #[arg(long, env = "UCONTACT_MOCK_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
@@ -158,6 +170,26 @@ fn seconds(text: &str) -> Result<u64, String> {
     }
 }
 
+fn rate(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text:?}: give a whole number of bytes a second, 1 or more")),
+    }
+}
+
+/// The smallest `--body-memory-mb`: the largest body a route takes (an upload's 256 MiB), and the
+/// megabyte it held on the heap before it moved to its map (`http::body::Buffer`).
+pub const MIN_BODY_MEMORY_MB: usize = 257;
+
+fn body_memory(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= MIN_BODY_MEMORY_MB => Ok(n),
+        _ => Err(format!(
+            "{text:?}: give a whole number of megabytes, {MIN_BODY_MEMORY_MB} or more (an upload alone may be 256 MiB)"
+        )),
+    }
+}
+
 impl ServeArgs {
     /// The defaults with `args` applied, as from a command line (tests use it).
     pub fn from_args<I: IntoIterator<Item = &'static str>>(args: I) -> Result<Self, clap::Error> {
@@ -184,6 +216,9 @@ mod tests {
         assert!(refused(&["--max-instances", "0"]).contains("1 or more"));
         assert!(refused(&["--header-timeout", "0"]).contains("seconds, 1 or more"));
         assert!(refused(&["--idle-timeout", "0"]).contains("seconds, 1 or more"));
+        assert!(refused(&["--body-timeout", "0"]).contains("seconds, 1 or more"));
+        assert!(refused(&["--body-min-rate", "0"]).contains("bytes a second, 1 or more"));
+        assert!(refused(&["--body-memory-mb", "256"]).contains("257 or more"));
         let args = ServeArgs::from_args(["--listen", "0.0.0.0:9000", "--timezone", "UTC", "--max-instances", "1"]);
         let args = args.expect("valid flags");
         assert_eq!((args.listen.as_str(), args.timezone, args.max_instances), ("0.0.0.0:9000", chrono_tz::UTC, 1));

@@ -13,6 +13,7 @@ use crate::audio::cache::Cache;
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
+use crate::http::body::Pace;
 use crate::http::serve::{self, Connections, Timeouts};
 use crate::instances::{self, Instances};
 use crate::state::AppState;
@@ -103,13 +104,17 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
     let tls = tls(args)?;
     let certificate_pem = tls.as_ref().map(|t| t.certificate_pem.clone());
     let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
-    let timeouts =
-        Timeouts { header: Duration::from_secs(args.header_timeout), idle: Duration::from_secs(args.idle_timeout) };
+    let timeouts = Timeouts {
+        header: Duration::from_secs(args.header_timeout),
+        idle: Duration::from_secs(args.idle_timeout),
+        body: Pace { timeout: Duration::from_secs(args.body_timeout), min_rate: args.body_min_rate },
+    };
     // Descriptors kept from connections: the process's own, and each instance's database files
     // (the writer and up to four readers, with the WAL's files) when it has them.
     let per_instance: u64 = if args.db == ":memory:" { 0 } else { 8 };
     let reserved = per_instance.saturating_mul(args.max_instances as u64).saturating_add(128);
-    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit(), reserved));
+    let body_bytes = args.body_memory_mb.saturating_mul(1 << 20);
+    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit(), reserved, body_bytes));
     let task = tokio::spawn(async move {
         tokio::join!(
             serve::serve(main, acceptor.clone(), main_app, Arc::clone(&connections), timeouts),

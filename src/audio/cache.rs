@@ -375,6 +375,8 @@ mod tests {
         };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         second.abort();
+        // Gone for good (its receiver dropped) before the lane frees: an abort only asks.
+        assert!(second.await.unwrap_err().is_cancelled());
         release.send(()).unwrap();
         first.await.unwrap().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

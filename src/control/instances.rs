@@ -25,7 +25,7 @@ pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> 
     drop(world);
     match state.instances.reset(&name).await {
         Ok(world) => axum::Json(json!({"instance": name, "now": world.clock().stamp()})).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be renewed: {e}")),
+        Err(e) => super::store_failure(&format!("instance {name} could not be renewed"), e),
     }
 }
 
@@ -110,6 +110,6 @@ pub async fn load(
     };
     match state.instances.load(&name, fixtures).await {
         Ok(world) => axum::Json(json!({"instance": name, "campaigns": world.config().campaigns.len()})).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be made: {e}")),
+        Err(e) => super::store_failure(&format!("instance {name} could not be made"), e),
     }
 }

@@ -54,6 +54,24 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, axum::Json(json!({"error": message.into()}))).into_response()
 }
 
+/// The answer to a database failure under `what`: 503 with `Retry-After` when the machine lacks a
+/// resource for now (descriptors, memory; see [`crate::store::scarcity`]), else 500.
+pub fn store_failure(what: &str, e: crate::store::StoreError) -> Response {
+    match crate::store::scarcity(&e) {
+        Some(why) => {
+            tracing::warn!(error = %e, "{what}: {why}");
+            let mut response =
+                error(StatusCode::SERVICE_UNAVAILABLE, format!("{what}: {why}; ask again shortly ({e})"));
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+            response
+        }
+        None => {
+            tracing::error!(error = %e, "{what}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, format!("{what}: {e}"))
+        }
+    }
+}
+
 /// `GET /_mock/health`: 200 `{"status":"ok"}` once the world is open (it is, when we answer).
 /// With `?instance=<name>`, also whether that instance is live (created from its fixtures and ready).
 #[utoipa::path(

@@ -36,6 +36,9 @@ pub enum Answer {
     Internal(String),
     /// HTTP 503 with `Retry-After`: the mock is at one of its bounds for now.
     Busy(String),
+    /// A body refused part way (too slow: 408; over the server's budget of body bytes: 503 with
+    /// `Retry-After`): the rest of it is not read, so the connection is closed.
+    BodyCut(StatusCode, String),
 }
 
 impl Answer {
@@ -67,6 +70,11 @@ impl From<Failure> for Answer {
             // it reaches the instance as it is now.
             Failure::Store(sqlx::Error::PoolClosed) => {
                 Self::Busy("the instance was reset, deleted or evicted during the request; ask again".into())
+            }
+            Failure::Store(e) if crate::store::scarcity(&e).is_some() => {
+                let why = crate::store::scarcity(&e).unwrap_or_default();
+                tracing::warn!(error = %e, "a request was turned away: {why}");
+                Self::Busy(format!("{why}; ask again shortly ({e})"))
             }
             Failure::Store(e) => {
                 tracing::error!(error = %e, "the database failed");
@@ -102,6 +110,15 @@ impl IntoResponse for Answer {
             Self::Busy(reason) => {
                 let mut response = refusal(StatusCode::SERVICE_UNAVAILABLE, &reason);
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return response;
+            }
+            Self::BodyCut(status, reason) => {
+                let mut response = refusal(status, &reason);
+                let headers = response.headers_mut();
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                }
                 return response;
             }
             Self::Internal(reason) => (StatusCode::INTERNAL_SERVER_ERROR, String::new(), TEXT, Some(reason)),

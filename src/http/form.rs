@@ -12,6 +12,7 @@ use axum::http::{StatusCode, header};
 use http_body_util::BodyExt;
 
 use super::answer::Answer;
+use super::body::{self, Buffer, Grow, OverBudget, Ticket, TooSlow};
 
 pub const MIB: usize = 1024 * 1024;
 
@@ -29,6 +30,8 @@ pub struct VendorForm<const MAX: usize> {
     body: HashMap<String, Field>,
     query: HashMap<String, String>,
     raw: Bytes,
+    /// The body's share of the server's budget, held while the form lives.
+    _ticket: Option<Ticket>,
 }
 
 /// A body field: where its value stands in the body, and its text (decoded when first read).
@@ -107,7 +110,7 @@ impl<const MAX: usize> VendorForm<MAX> {
                 start = end + 1;
             }
         }
-        Self { body, query, raw }
+        Self { body, query, raw, _ticket: None }
     }
 }
 
@@ -142,36 +145,62 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             .is_some_and(|v| v.len() >= 10 && v[..10].eq_ignore_ascii_case(b"multipart/"));
         let query = request.uri().query().map(str::to_string);
         let slot = request.extensions().get::<super::integra::FormSlot>().cloned();
+        let ticket = request.extensions().get::<Ticket>().cloned();
+        let hold = |bytes: usize| ticket.as_ref().map_or(Ok(()), |t| t.hold(bytes)).map_err(cut);
         // Read into one buffer of the declared size (collecting the pieces and joining them after
-        // would hold a big body twice), set aside once the body has begun to arrive in earnest.
+        // would hold a big body twice), set aside once the body has begun to arrive in earnest;
+        // its room is held in the server's budget of body bytes before it is taken.
         let declared = declared.unwrap_or(0) as usize;
-        let mut raw = Vec::with_capacity(declared.min(DECLARED_AFTER));
+        hold(declared.min(DECLARED_AFTER))?;
+        let mut raw = Buffer::with_capacity(declared.min(DECLARED_AFTER));
         let mut body = request.into_body();
         while let Some(frame) = body.frame().await {
             let frame = match frame {
                 Ok(frame) => frame,
                 Err(e) if is_length_limit(&e) => return Err(too_large()),
-                Err(e) => {
-                    return Err(Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}")));
-                }
+                Err(e) => return Err(unread(&e)),
             };
             if let Ok(data) = frame.into_data() {
                 if raw.len() + data.len() > MAX {
                     return Err(too_large());
                 }
-                if raw.len() < DECLARED_AFTER && raw.len() + data.len() >= DECLARED_AFTER && declared > raw.capacity() {
-                    raw.reserve_exact(declared - raw.len());
+                let declared = if raw.len() + data.len() >= DECLARED_AFTER { declared } else { 0 };
+                match raw.extend(&data, declared, MAX, hold) {
+                    Ok(()) => {}
+                    Err(Grow::Refused(answer)) => return Err(answer),
+                    Err(Grow::NoMemory(e)) => {
+                        return Err(cut(OverBudget(format!("no memory for the body ({e}): try again shortly"))));
+                    }
                 }
-                raw.extend_from_slice(&data);
+                if let Some(ticket) = &ticket {
+                    ticket.release_to(raw.footprint().max(declared.min(DECLARED_AFTER)));
+                }
             }
         }
-        let form = Self::parse(Bytes::from(raw), query.as_deref(), multipart);
+        let raw = raw.into_bytes();
+        let form = Self::parse(raw, query.as_deref(), multipart);
         if let Some(slot) = slot {
             *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
                 crate::journal::FormRecord::of(query.as_deref(), &form.raw, multipart);
         }
-        Ok(form)
+        Ok(Self { _ticket: ticket, ..form })
     }
+}
+
+/// The answer to a body that could not be read to its end.
+fn unread(error: &axum::Error) -> Answer {
+    let error: &(dyn std::error::Error + 'static) = error;
+    if let Some(slow) = body::find::<TooSlow>(error) {
+        return Answer::BodyCut(StatusCode::REQUEST_TIMEOUT, slow.0.clone());
+    }
+    if let Some(over) = body::find::<OverBudget>(error) {
+        return cut(over.clone());
+    }
+    Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {error}"))
+}
+
+fn cut(over: OverBudget) -> Answer {
+    Answer::BodyCut(StatusCode::SERVICE_UNAVAILABLE, over.0)
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {

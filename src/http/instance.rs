@@ -120,8 +120,7 @@ fn bad_name(BadName(reason): BadName) -> Response {
 }
 
 fn not_opened(name: &str, e: crate::store::StoreError) -> Response {
-    tracing::error!(instance = name, error = %e, "an instance could not be opened");
-    error(StatusCode::INTERNAL_SERVER_ERROR, format!("instance {name} could not be opened: {e}"))
+    crate::control::store_failure(&format!("instance {name} could not be opened"), e)
 }
 
 /// The request's instance, for handlers behind [`resolve`], [`resolve_existing`] or the Integra

@@ -2,6 +2,7 @@
 //! extractor that reads bodies the way real clients send them, the token check, CORS.
 
 pub mod answer;
+pub mod body;
 pub mod caller;
 pub mod cors;
 pub mod form;

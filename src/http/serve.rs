@@ -36,6 +36,7 @@ use tokio::sync::Notify;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
+use super::body::{Budget, Pace, Ticket, Timed};
 use crate::app::App;
 
 /// How long a client may take.
@@ -45,12 +46,16 @@ pub struct Timeouts {
     pub header: Duration,
     /// With no byte moving either way.
     pub idle: Duration,
+    /// To send a request's body (`http::body`).
+    pub body: Pace,
 }
 
 /// The connections of both listeners.
 #[derive(Debug)]
 pub struct Connections {
     limit: usize,
+    /// The bytes of request bodies all connections may hold (`--body-memory-mb`).
+    bodies: Arc<Budget>,
     next: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Connection>>>,
     started: Instant,
@@ -70,20 +75,36 @@ struct Connection {
     close: Notify,
     /// Chosen to make room: it no longer counts, and is not chosen again.
     closing: AtomicBool,
+    /// An answer refused a body part way and closes the connection: what the client still sends
+    /// is read and dropped for a moment before the socket closes, so the client reads the answer
+    /// (a socket closed with bytes unread sends a reset, which can destroy the answer in transit).
+    linger: AtomicBool,
 }
 
 impl Connections {
     /// Room for `limit` connections at once.
-    pub fn new(limit: usize) -> Self {
-        Self { limit: limit.max(16), next: AtomicU64::new(0), open: Mutex::default(), started: Instant::now() }
+    /// Room for `limit` connections at once, whose request bodies hold at most `body_bytes`.
+    pub fn new(limit: usize, body_bytes: usize) -> Self {
+        Self {
+            limit: limit.max(16),
+            bodies: Arc::new(Budget::new(body_bytes)),
+            next: AtomicU64::new(0),
+            open: Mutex::default(),
+            started: Instant::now(),
+        }
     }
 
     /// Room within an open-file limit of `files`, of which `reserved` are kept for the databases
     /// and the process itself (and at least a quarter).
-    pub fn for_open_file_limit(files: u64, reserved: u64) -> Self {
+    pub fn for_open_file_limit(files: u64, reserved: u64, body_bytes: usize) -> Self {
         let files = usize::try_from(files).unwrap_or(usize::MAX);
         let reserved = usize::try_from(reserved).unwrap_or(usize::MAX);
-        Self::new((files / 4 * 3).min(files.saturating_sub(reserved)))
+        Self::new((files / 4 * 3).min(files.saturating_sub(reserved)), body_bytes)
+    }
+
+    /// Bytes of request bodies held now.
+    pub fn body_bytes(&self) -> usize {
+        self.bodies.held()
     }
 
     /// The most connections kept at once.
@@ -113,6 +134,7 @@ impl Connections {
             waiting: AtomicU64::new(self.now()),
             close: Notify::new(),
             closing: AtomicBool::new(false),
+            linger: AtomicBool::new(false),
         });
         self.lock().insert(id, Arc::clone(&connection));
         Registered { connections: Arc::clone(self), id, connection }
@@ -223,8 +245,13 @@ fn out_of_resources(error: &io::Error) -> bool {
 /// Serves one connection until it ends, idles out or is closed to make room.
 async fn connection(stream: TcpStream, tls: Option<TlsAcceptor>, app: App, registered: Registered, timeouts: Timeouts) {
     let _ = stream.set_nodelay(true);
-    let watched = Watched { inner: stream, at: registered.connection.clone() };
-    let service = Tracked { app, connection: Arc::clone(&registered.connection) };
+    let watched = Watched { inner: stream, at: registered.connection.clone(), lingering: None };
+    let service = Tracked {
+        app,
+        connection: Arc::clone(&registered.connection),
+        pace: timeouts.body,
+        bodies: Arc::clone(&registered.connections.bodies),
+    };
     match tls {
         None => drive(TokioIo::new(watched), service, &registered, timeouts).await,
         Some(acceptor) => {
@@ -283,11 +310,14 @@ where
 }
 
 /// The app as a connection's service: it counts the connection's requests in progress, from the
-/// request until its answer's body is done with.
+/// request until its answer's body is done with, and holds each request's body to its pace and
+/// to the server's budget of body bytes (`http::body`).
 #[derive(Clone)]
 struct Tracked {
     app: App,
     connection: Arc<Connection>,
+    pace: Pace,
+    bodies: Arc<Budget>,
 }
 
 impl Service<Request<Incoming>> for Tracked {
@@ -302,9 +332,21 @@ impl Service<Request<Incoming>> for Tracked {
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
         self.connection.in_flight.fetch_add(1, Ordering::Relaxed);
         let guard = InFlight(Arc::clone(&self.connection));
-        let answer = self.app.call(request.map(Body::new));
+        let request = if http_body::Body::is_end_stream(request.body()) {
+            request.map(Body::new)
+        } else {
+            let ticket = Ticket::new(Arc::clone(&self.bodies));
+            let mut request = request.map(|body| Body::new(Timed::new(body, self.pace, ticket.clone())));
+            request.extensions_mut().insert(ticket);
+            request
+        };
+        let answer = self.app.call(request);
+        let connection = Arc::clone(&self.connection);
         Box::pin(async move {
             let response = answer.await?;
+            if response.headers().get(axum::http::header::CONNECTION).is_some_and(|v| v == "close") {
+                connection.linger.store(true, Ordering::Relaxed);
+            }
             Ok(response.map(|body| TrackedBody { body, _guard: guard }))
         })
     }
@@ -346,10 +388,17 @@ impl http_body::Body for TrackedBody {
     }
 }
 
-/// A socket that notes when a byte last moved on it.
+/// How long a closing connection reads and drops what its client still sends (see
+/// `Connection::linger`).
+const LINGER: Duration = Duration::from_secs(2);
+
+/// A socket that notes when a byte last moved on it, and lingers when it closes after a refused
+/// body.
 struct Watched {
     inner: TcpStream,
     at: Arc<Connection>,
+    /// Set when the closing began to linger.
+    lingering: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Watched {
@@ -399,7 +448,25 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let shut = Pin::new(&mut self.inner).poll_shutdown(cx);
+        if !matches!(shut, Poll::Ready(Ok(()))) || !self.at.linger.load(Ordering::Relaxed) {
+            return shut;
+        }
+        // Our side is shut; read and drop the rest of the body until the client stops or LINGER
+        // passes.
+        let this = &mut *self;
+        let timer = this.lingering.get_or_insert_with(|| Box::pin(tokio::time::sleep(LINGER)));
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            let mut buffer = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut buffer) {
+                Poll::Ready(Ok(())) if !buffer.filled().is_empty() => continue,
+                Poll::Ready(_) => return Poll::Ready(Ok(())),
+                Poll::Pending => {
+                    return if timer.as_mut().poll(cx).is_ready() { Poll::Ready(Ok(())) } else { Poll::Pending };
+                }
+            }
+        }
     }
 }
 

@@ -95,15 +95,7 @@ impl Store {
         }
         let store = match location {
             Location::Memory => {
-                // One connection, kept forever: an in-memory database lives as long as it does.
-                let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options)
-                    .await?;
+                let pool = memory_pool().await?;
                 if let Some(image) = image {
                     let buffer = sqlx::sqlite::SqliteOwnedBuf::try_from(image)?;
                     pool.acquire().await?.deserialize(None, buffer, false).await?;
@@ -223,6 +215,58 @@ pub async fn insert_many_then<T>(
         query.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The pool of an in-memory database: one connection, never replaced.
+///
+/// An in-memory database lives exactly as long as its connection, and a pool that loses its
+/// connection opens a new one: a new, empty database where the world was. sqlx drops a connection
+/// when an `acquire` is cancelled while it pings the connection it took (a client that hangs up
+/// mid-request cancels its handler), so the ping is turned off: taking the idle connection is then
+/// immediate, with nothing to cancel. Should the connection be lost anyway (its worker thread
+/// gone), the pool's next connection fails at once ([`LOST`]) and requests are refused, instead of
+/// being answered from an empty world.
+async fn memory_pool() -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await?;
+    pool.set_connect_options(SqliteConnectOptions::new().filename(LOST).read_only(true).create_if_missing(false));
+    Ok(pool)
+}
+
+/// Where an in-memory pool would connect again: a path no file can have (`/dev/null` is not a
+/// folder), so the connection fails instead of opening an empty database.
+pub const LOST: &str = "/dev/null/in-memory-database-lost";
+
+/// Why a database error is the machine's lack of a resource (descriptors, memory, disk, the one
+/// connection busy for too long) rather than a fault of the mock: such a request is answered
+/// 503 with `Retry-After` and may succeed when asked again.
+pub fn scarcity(error: &StoreError) -> Option<&'static str> {
+    const EMFILE: i32 = 24;
+    const ENFILE: i32 = 23;
+    const ENOMEM: i32 = 12;
+    match error {
+        StoreError::PoolTimedOut => Some("the instance's database is busy"),
+        StoreError::Io(e) if matches!(e.raw_os_error(), Some(EMFILE | ENFILE)) => Some("out of file descriptors"),
+        StoreError::Io(e) if e.raw_os_error() == Some(ENOMEM) => Some("out of memory"),
+        StoreError::Database(e) => {
+            // SQLite's primary result codes: SQLITE_NOMEM, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+            let code = e.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+            match code {
+                Some(7) => Some("out of memory"),
+                Some(10) | Some(14) => Some("a file could not be opened or written (out of file descriptors?)"),
+                Some(13) => Some("the disk is full"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Gives a new database the schema of `schema.sql` and records the migrations it holds as applied,

@@ -14,6 +14,7 @@ mod dispositions;
 mod durability;
 mod erlang;
 mod events;
+mod exhaustion;
 mod faults;
 mod general;
 mod helpers;
