@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// How many instances may live at once; the least recently used beyond it are evicted.
     #[arg(long, env = "UCONTACT_MOCK_MAX_INSTANCES", default_value_t = 64, value_parser = at_least_one)]
     pub max_instances: usize,
+    /// How many `GET /_mock/events` streams stay open at once, every instance's together; past it
+    /// the oldest is ended (with an `event: shed`) to make room.
+    #[arg(long, env = "UCONTACT_MOCK_MAX_EVENT_STREAMS", default_value_t = 256, value_parser = at_least_one)]
+    pub max_event_streams: usize,
     /// Megabytes of made recordings kept in memory, those being read included (they are remade
     /// when asked for again); at least 46, a two-hour GSM recording and its MP3.
     #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]

@@ -9,6 +9,10 @@ use serde_json::Value;
 
 /// The longest latency a fault may add, in milliseconds.
 pub const MAX_LATENCY_MS: u64 = 60_000;
+/// The most faults an instance holds at once.
+pub const MAX_FAULTS: usize = 1_000;
+/// The longest forced answer and path, in bytes.
+pub const MAX_TEXT: usize = 64 * 1024;
 
 /// One fault rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +45,7 @@ impl Fault {
     pub fn from_json(value: &Value) -> Result<Self, String> {
         let Value::Object(map) = value else { return Err("send a JSON object".into()) };
         let path = match map.get("path") {
+            Some(Value::String(p)) if p.len() > MAX_TEXT => return Err(format!("path is over {MAX_TEXT} bytes")),
             Some(Value::String(p)) if p.starts_with('/') => p.clone(),
             _ => return Err("path must be a path starting with / (a trailing * matches a prefix)".into()),
         };
@@ -58,6 +63,7 @@ impl Fault {
         };
         let answer = match map.get("answer") {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.len() > MAX_TEXT => return Err(format!("answer is over {MAX_TEXT} bytes")),
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err("answer must be text (the body to answer)".into()),
         };
@@ -108,12 +114,18 @@ pub struct Faults {
 }
 
 impl Faults {
-    pub fn add(&self, mut fault: Fault) -> u64 {
+    /// Arms `fault`; answers its id, or why not: the instance holds [`MAX_FAULTS`] already.
+    pub fn add(&self, mut fault: Fault) -> Result<u64, String> {
         let mut guard = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.1.len() >= MAX_FAULTS {
+            return Err(format!(
+                "this instance holds {MAX_FAULTS} faults, the most it keeps: DELETE /_mock/faults clears them"
+            ));
+        }
         guard.0 += 1;
         fault.id = guard.0;
         guard.1.push(fault);
-        guard.0
+        Ok(guard.0)
     }
 
     pub fn list(&self) -> Vec<Fault> {
@@ -159,10 +171,12 @@ mod tests {
     #[test]
     fn a_counted_fault_hits_then_goes() {
         let faults = Faults::default();
-        faults.add(
-            Fault::from_json(&json!({"path": "/Integra/resources/Agents/AgentCall", "answer": "0", "times": 2}))
-                .unwrap(),
-        );
+        faults
+            .add(
+                Fault::from_json(&json!({"path": "/Integra/resources/Agents/AgentCall", "answer": "0", "times": 2}))
+                    .unwrap(),
+            )
+            .unwrap();
         let hit = |p: &str| faults.hit(p, || 0.5);
         assert_eq!(hit("/Integra/resources/Agents/AgentCall").unwrap().answer, Some((200, "0".into())));
         assert!(hit("/Integra/resources/Agents/HangupPhone").is_none());
@@ -173,10 +187,12 @@ mod tests {
     #[test]
     fn prefixes_probabilities_and_bad_rules() {
         let faults = Faults::default();
-        faults.add(
-            Fault::from_json(&json!({"path": "/Integra/resources/Dialers/*", "status": 503, "probability": 0.25}))
-                .unwrap(),
-        );
+        faults
+            .add(
+                Fault::from_json(&json!({"path": "/Integra/resources/Dialers/*", "status": 503, "probability": 0.25}))
+                    .unwrap(),
+            )
+            .unwrap();
         assert!(faults.hit("/Integra/resources/Dialers/Respool", || 0.9).is_none());
         assert_eq!(
             faults.hit("/Integra/resources/Dialers/Respool", || 0.1).unwrap().answer,
@@ -191,6 +207,7 @@ mod tests {
             json!({"path": "/a", "drop": true, "times": 0}),
             json!({"path": "/a", "drop": true, "probability": 2}),
             json!({"path": "/a", "status": 99}),
+            json!({"path": "/a", "answer": "x".repeat(MAX_TEXT + 1)}),
         ] {
             assert!(Fault::from_json(&bad).is_err(), "{bad}");
         }

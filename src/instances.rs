@@ -212,7 +212,7 @@ impl Instances {
             }
         }
         if let Some(world) = world {
-            world.store().close().await;
+            world.close().await;
         }
         if let Location::File(path) = self.location(name) { existed | remove_database(&path) } else { existed }
     }

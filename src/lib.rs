@@ -30,6 +30,8 @@ pub mod model;
 pub mod routes;
 /// Starting the server: world, listeners, banner.
 pub mod server;
+/// Bounded room for answers that stay open (event streams), the oldest shed for the newest.
+pub mod slots;
 /// What every handler can reach: the instances and the server-wide settings.
 pub mod state;
 /// SQLite storage (sqlx), one module per group of tables.

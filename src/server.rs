@@ -84,6 +84,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
                 .filter_map(|a| crate::cli::listen_host(a).map(str::to_string))
                 .collect(),
         }),
+        event_streams: Arc::new(crate::slots::Slots::new(args.max_event_streams)),
     };
     // The routers are built on another thread while the default instance opens (that is mostly
     // waiting for SQLite); nothing is served before both are done. The default instance opens at
@@ -156,8 +157,11 @@ async fn keep_time(state: AppState) {
     loop {
         tick.tick().await;
         for world in state.instances.all().await {
-            if let Err(e) = world.engine().await {
-                tracing::error!(instance = world.name(), error = ?e, "the engine could not store its calls");
+            match world.engine().await {
+                // Evicted, reset or deleted since it was listed: nothing is lost.
+                Err(_) if world.is_closed() => {}
+                Err(e) => tracing::error!(instance = world.name(), error = ?e, "the engine could not store its calls"),
+                Ok(_) => {}
             }
         }
     }

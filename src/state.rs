@@ -34,4 +34,6 @@ pub struct Settings {
 pub struct AppState {
     pub instances: Arc<Instances>,
     pub settings: Arc<Settings>,
+    /// The open `GET /_mock/events` streams, every instance's together (`--max-event-streams`).
+    pub event_streams: Arc<crate::slots::Slots>,
 }

@@ -20,8 +20,8 @@ use crate::http::Instance;
 pub async fn add(Instance(world): Instance, body: Bytes) -> Response {
     let fault =
         serde_json::from_slice::<Value>(&body).map_err(|e| format!("not JSON: {e}")).and_then(|v| Fault::from_json(&v));
-    match fault {
-        Ok(fault) => axum::Json(json!({"id": world.faults().add(fault)})).into_response(),
+    match fault.and_then(|fault| world.faults().add(fault)) {
+        Ok(id) => axum::Json(json!({"id": id})).into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, e),
     }
 }

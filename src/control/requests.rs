@@ -109,10 +109,10 @@ fn streamed(world: Arc<World>, pattern: Pattern, after: u64, limit: usize) -> Re
         let exhausted = records.is_empty();
         for record in &records {
             c.seen = record.seq();
-            let entry = c.world.journal().render(record);
-            if c.left == 0 || !c.pattern.matches(&entry) {
+            if c.left == 0 || !c.world.journal().matches(&c.pattern, record) {
                 continue;
             }
+            let entry = c.world.journal().render(record);
             if c.any {
                 piece.push(b',');
             }

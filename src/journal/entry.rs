@@ -50,6 +50,28 @@ pub struct Entry {
     pub clock_time: String,
 }
 
+/// The parts of an entry a [`super::Pattern`] compares, as the entry shows them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Facts {
+    pub method: String,
+    pub path: String,
+    /// Only the fields the pattern names.
+    pub form: BTreeMap<String, String>,
+    /// Present when the pattern has a time window.
+    pub clock_time: Option<String>,
+}
+
+impl From<&Entry> for Facts {
+    fn from(e: &Entry) -> Self {
+        Self {
+            method: e.method.clone(),
+            path: e.path.clone(),
+            form: e.form.clone(),
+            clock_time: Some(e.clock_time.clone()),
+        }
+    }
+}
+
 /// What the journal keeps of a long body besides its first fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyDigest {
@@ -113,6 +135,26 @@ impl FormRecord {
             Self::Long { fields, digest } => {
                 let fields = fields.iter().map(|(k, v)| (k.clone(), mask_tokens(v).into_owned())).collect();
                 (fields, Some(digest.clone()))
+            }
+        }
+    }
+
+    /// The fields named in `wanted`, as [`FormRecord::render`] shows them (the body's over the
+    /// query's, the last of repeated fields): only they are decoded and masked.
+    fn fields_named<'w>(&self, wanted: impl Iterator<Item = &'w String> + Clone) -> BTreeMap<String, String> {
+        match self {
+            Self::Unread => BTreeMap::new(),
+            Self::Raw { query, body, multipart } => {
+                let query = query.as_deref().map(|q| form_urlencoded::parse(q.as_bytes())).into_iter().flatten();
+                let body = (!*multipart).then(|| form_urlencoded::parse(body)).into_iter().flatten();
+                query
+                    .chain(body)
+                    .filter(|(k, _)| wanted.clone().any(|w| w == k))
+                    .map(|(k, v)| (k.into_owned(), clip(&mask_value(&v))))
+                    .collect()
+            }
+            Self::Long { fields, .. } => {
+                wanted.filter_map(|w| fields.get(w).map(|v| (w.clone(), mask_tokens(v).into_owned()))).collect()
             }
         }
     }
@@ -229,6 +271,21 @@ impl Recorded {
             + self.reason.as_ref().map_or(0, |r| r.len())
     }
 
+    /// What a [`super::Pattern`] looks at, rendered as [`Recorded::render`] would, but only the
+    /// form fields in `form` and the clock's time when `time` is asked for: no headers, no answer.
+    pub fn facts<'w>(&self, zone: Tz, form: impl Iterator<Item = &'w String> + Clone, time: bool) -> Facts {
+        Facts {
+            method: self.method.to_string(),
+            path: self.path.to_string(),
+            form: self.form.fields_named(form),
+            clock_time: time.then(|| self.clock_time(zone)),
+        }
+    }
+
+    fn clock_time(&self, zone: Tz) -> String {
+        crate::model::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock)).to_string()
+    }
+
     /// The entry as `GET /_mock/requests` shows it.
     pub fn render(&self, instance: &str, zone: Tz) -> Entry {
         let (bytes, ends) = &self.headers;
@@ -263,8 +320,7 @@ impl Recorded {
             answer,
             reason: self.reason.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
             wall_time: wall.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            clock_time: crate::model::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock))
-                .to_string(),
+            clock_time: self.clock_time(zone),
         }
     }
 }

@@ -11,13 +11,14 @@ mod entry;
 mod pattern;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
-pub use entry::{BodyDigest, CLIP, Entry, FormRecord, HEADERS, Recorded, clip};
+pub use entry::{BodyDigest, CLIP, Entry, Facts, FormRecord, HEADERS, Recorded, clip};
 pub use pattern::Pattern;
 
 /// How many requests an instance remembers at most.
@@ -32,7 +33,6 @@ pub struct Journal {
     zone: Tz,
     max_bytes: usize,
     inner: Mutex<Inner>,
-    arrived: Notify,
     /// Entries rendered so far (the waiter test counts the work a wait does).
     #[cfg(test)]
     renders: std::sync::atomic::AtomicUsize,
@@ -42,11 +42,21 @@ pub struct Journal {
 struct Inner {
     /// The `seq` of the last entry recorded.
     last: u64,
-    /// Bumped by [`Journal::clear`], so a waiter knows to count again.
-    clears: u64,
     entries: VecDeque<Arc<Recorded>>,
     /// What the entries keep alive, by [`Recorded::size`].
     bytes: usize,
+    /// `requests/wait` calls waiting now: each new entry is matched against them, and a waiter
+    /// is woken only when its count is reached, so waiting costs nothing in between.
+    waiters: Vec<Arc<Waiter>>,
+}
+
+/// One `requests/wait` call waiting.
+#[derive(Debug)]
+struct Waiter {
+    pattern: Pattern,
+    wanted: usize,
+    matched: AtomicUsize,
+    done: Notify,
 }
 
 impl Journal {
@@ -57,7 +67,6 @@ impl Journal {
             zone,
             max_bytes,
             inner: Mutex::default(),
-            arrived: Notify::new(),
             #[cfg(test)]
             renders: Default::default(),
         }
@@ -70,25 +79,39 @@ impl Journal {
     /// Records a request (its `seq` is given here), dropping the oldest beyond the bounds.
     pub fn record(&self, mut recorded: Recorded) {
         let size = recorded.size();
-        {
+        let (recorded, waiters) = {
             let mut inner = self.lock();
             inner.last += 1;
             recorded.seq = inner.last;
             inner.bytes += size;
-            inner.entries.push_back(Arc::new(recorded));
+            let recorded = Arc::new(recorded);
+            inner.entries.push_back(Arc::clone(&recorded));
             while inner.entries.len() > CAPACITY || (inner.bytes > self.max_bytes && inner.entries.len() > 1) {
                 let Some(gone) = inner.entries.pop_front() else { break };
                 inner.bytes -= gone.size();
             }
+            if inner.waiters.is_empty() {
+                return;
+            }
+            (recorded, inner.waiters.clone())
+        };
+        for waiter in waiters {
+            if waiter.pattern.matches(&recorded, self.zone)
+                && waiter.matched.fetch_add(1, Ordering::AcqRel) + 1 == waiter.wanted
+            {
+                waiter.done.notify_one();
+            }
         }
-        self.arrived.notify_waiters();
     }
 
+    /// Empties the journal; a waiter counts from nothing again.
     pub fn clear(&self) {
         let mut inner = self.lock();
         inner.entries.clear();
         inner.bytes = 0;
-        inner.clears += 1;
+        for waiter in &inner.waiters {
+            waiter.matched.store(0, Ordering::Release);
+        }
     }
 
     /// The bytes the entries keep alive now.
@@ -120,22 +143,26 @@ impl Journal {
         recorded.render(&self.instance, self.zone)
     }
 
-    /// How many entries match.
-    pub fn count(&self, pattern: &Pattern) -> usize {
-        self.after(0).iter().filter(|r| pattern.matches(&self.render(r))).count()
+    /// Whether `recorded` matches `pattern` (only what the pattern names is looked at).
+    pub fn matches(&self, pattern: &Pattern, recorded: &Recorded) -> bool {
+        pattern.matches(recorded, self.zone)
     }
 
-    /// The recorded request closest to `pattern` and how it differs (fewest differences, newest first).
+    /// How many entries match.
+    pub fn count(&self, pattern: &Pattern) -> usize {
+        self.after(0).iter().filter(|r| self.matches(pattern, r)).count()
+    }
+
+    /// The recorded request closest to `pattern` and how it differs (fewest differences, newest
+    /// first). Only what the pattern names is compared; only the closest is rendered.
     pub fn closest(&self, pattern: &Pattern) -> Option<Value> {
-        let (differences, entry) = self
+        let (differences, recorded) = self
             .after(0)
-            .iter()
+            .into_iter()
             .rev()
-            .map(|r| {
-                let entry = self.render(r);
-                (pattern.differences(&entry), entry)
-            })
+            .map(|r| (pattern.differences(&pattern.facts(&r, self.zone)), r))
             .min_by_key(|(d, _)| d.len())?;
+        let entry = self.render(&recorded);
         let mut out = Map::new();
         out.insert("request".into(), serde_json::to_value(&entry).unwrap_or(Value::Null));
         out.insert("differences".into(), Value::from(differences));
@@ -143,31 +170,33 @@ impl Journal {
     }
 
     /// Waits until at least `count` entries match or `timeout` passes; answers the last count.
-    /// The journal is read once; after that, each wake-up looks at the entries that are new.
+    /// The journal is read once; after that the waiter sleeps, and each new entry is matched
+    /// against it as it is recorded (see [`Journal::record`]).
     pub async fn wait(&self, pattern: &Pattern, count: usize, timeout: std::time::Duration) -> usize {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let (mut seen, mut clears, mut matched) = (0, u64::MAX, 0);
-        loop {
-            let arrived = self.arrived.notified();
-            tokio::pin!(arrived);
-            // Registered before the entries are read, so one recorded in between is not missed.
-            arrived.as_mut().enable();
-            let (fresh, now_clears, last) = {
-                let inner = self.lock();
-                let newer = inner.entries.iter().rev().take_while(|r| r.seq > seen).count();
-                let skip = inner.entries.len() - newer;
-                (inner.entries.iter().skip(skip).cloned().collect::<Vec<_>>(), inner.clears, inner.last)
-            };
-            if now_clears != clears {
-                // First look, or the journal was emptied since: everything there counts afresh.
-                (clears, matched) = (now_clears, 0);
-            }
-            matched += fresh.iter().filter(|r| pattern.matches(&self.render(r))).count();
-            seen = last;
-            if matched >= count || tokio::time::timeout_at(deadline, arrived).await.is_err() {
+        let waiter = {
+            let mut inner = self.lock();
+            let matched = inner.entries.iter().filter(|r| self.matches(pattern, r)).count();
+            if matched >= count {
                 return matched;
             }
-        }
+            let waiter = Arc::new(Waiter {
+                pattern: pattern.clone(),
+                wanted: count,
+                matched: AtomicUsize::new(matched),
+                done: Notify::new(),
+            });
+            inner.waiters.push(Arc::clone(&waiter));
+            waiter
+        };
+        // A wake given before this waits is kept (notify_one leaves a permit).
+        let _ = tokio::time::timeout(timeout, waiter.done.notified()).await;
+        self.lock().waiters.retain(|w| !Arc::ptr_eq(w, &waiter));
+        waiter.matched.load(Ordering::Acquire)
+    }
+
+    /// How many `requests/wait` calls are waiting now.
+    pub fn waiting(&self) -> usize {
+        self.lock().waiters.len()
     }
 }
 
@@ -258,9 +287,34 @@ mod tests {
         }
         assert_eq!(waiter.await.unwrap(), 3);
         let renders = journal.renders.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(renders <= 1004, "a wait read {renders} entries for 1000 old and 4 new ones");
+        assert_eq!(renders, 0, "a wait renders nothing: it matches what its pattern names");
+        assert_eq!(journal.waiting(), 0, "a wait that ended is forgotten");
         journal.clear();
         let timed_out = journal.wait(&pattern, 1, std::time::Duration::from_millis(50)).await;
         assert_eq!(timed_out, 0, "a cleared journal counts from nothing");
+    }
+
+    #[tokio::test]
+    async fn two_hundred_waiters_cost_the_requests_nothing_but_a_match() {
+        let journal = Arc::new(journal());
+        let pattern = Pattern { path: Some("/never".into()), ..Default::default() };
+        let waiters: Vec<_> = (0..200)
+            .map(|_| {
+                let (journal, pattern) = (Arc::clone(&journal), pattern.clone());
+                tokio::spawn(async move { journal.wait(&pattern, 1, std::time::Duration::from_millis(300)).await })
+            })
+            .collect();
+        while journal.waiting() < 200 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..1000 {
+            journal.record(entry("/a", "Venta"));
+        }
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap(), 0);
+        }
+        let renders = journal.renders.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(renders, 0, "1,000 requests past 200 waiters rendered {renders} entries");
+        assert_eq!(journal.waiting(), 0);
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Entry;
+use super::entry::{Facts, Recorded};
 
 /// A path, some form fields (each equal), a time window on the instance clock.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,12 +43,24 @@ impl Pattern {
         Ok(Self { path: text("path")?, method: text("method")?, form, since: text("since")?, until: text("until")? })
     }
 
-    pub fn matches(&self, e: &Entry) -> bool {
-        self.differences(e).is_empty()
+    /// Whether `recorded` matches, looking at no more of it than the pattern names (a different
+    /// path or method is told without decoding its form).
+    pub fn matches(&self, recorded: &Recorded, zone: chrono_tz::Tz) -> bool {
+        if self.path.as_ref().is_some_and(|p| **p != *recorded.path)
+            || self.method.as_ref().is_some_and(|m| !m.eq_ignore_ascii_case(recorded.method.as_str()))
+        {
+            return false;
+        }
+        self.differences(&self.facts(recorded, zone)).is_empty()
+    }
+
+    /// What the pattern compares of `recorded`.
+    pub fn facts(&self, recorded: &Recorded, zone: chrono_tz::Tz) -> Facts {
+        recorded.facts(zone, self.form.keys(), self.since.is_some() || self.until.is_some())
     }
 
     /// How `e` differs from the pattern, in words; empty when it matches.
-    pub fn differences(&self, e: &Entry) -> Vec<String> {
+    pub fn differences(&self, e: &Facts) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(path) = self.path.as_ref().filter(|p| **p != e.path) {
             out.push(format!("path: expected {path:?}, got {:?}", e.path));
@@ -63,11 +75,12 @@ impl Pattern {
                 _ => {}
             }
         }
-        if self.since.as_ref().is_some_and(|s| e.clock_time < *s) {
-            out.push(format!("time: {} is before since", e.clock_time));
+        let time = e.clock_time.as_deref().unwrap_or_default();
+        if self.since.as_ref().is_some_and(|s| time < s.as_str()) {
+            out.push(format!("time: {time} is before since"));
         }
-        if self.until.as_ref().is_some_and(|u| e.clock_time > *u) {
-            out.push(format!("time: {} is after until", e.clock_time));
+        if self.until.as_ref().is_some_and(|u| time > u.as_str()) {
+            out.push(format!("time: {time} is after until"));
         }
         out
     }

@@ -34,7 +34,14 @@ impl<'a> Object<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Number(n)) => match exact_text(n) {
+                Some(text) => Ok(Some(text)),
+                None => refuse(format!(
+                    "{}.{key} is the number {n}, which cannot be kept exactly (a whole number of at most 64 bits \
+                     can): send it as text, in quotes",
+                    self.what
+                )),
+            },
             Some(other) => refuse(format!("{}.{key} must be text, not {}", self.what, kind(other))),
         }
     }
@@ -97,6 +104,13 @@ impl<'a> Object<'a> {
             _ => refuse(format!("{}.{key} must be true or false", self.what)),
         }
     }
+}
+
+/// A JSON number as text, when the number read is exactly the one sent: a whole number that fits
+/// 64 bits. Any other (a fraction, an exponent, a whole number past 2^64) was read as a double and
+/// may have been rounded (`123456789012345678901` reads as `1.2345678901234568e20`).
+pub fn exact_text(n: &serde_json::Number) -> Option<String> {
+    (n.is_i64() || n.is_u64()).then(|| n.to_string())
 }
 
 fn kind(value: &Value) -> &'static str {

@@ -82,6 +82,8 @@ pub struct World {
     tokens: Mutex<auth::Tokens>,
     /// Single blacklist additions waiting for their group commit.
     blacklist_group: Arc<store::group::Group<store::records::BlacklistRow>>,
+    /// Set when the instance is being evicted, reset or deleted: the engine no longer runs.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl World {
@@ -223,6 +225,7 @@ impl World {
             audio_cache: options.audio_cache,
             tokens: Mutex::default(),
             blacklist_group: Arc::default(),
+            closed: Default::default(),
         }
     }
 
@@ -284,6 +287,20 @@ impl World {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Closes the instance for good (it is evicted, reset or deleted): the engine stops, once a
+    /// step it is taking has stored its calls, then the database's connections close. Requests
+    /// that still hold the world are answered 503 from then on.
+    pub async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        drop(self.engine.lock().await);
+        self.store.close().await;
+    }
+
+    /// Whether [`World::close`] began.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     pub fn entropy(&self) -> &Entropy {

@@ -36,11 +36,12 @@ impl Reply {
     }
 }
 
-/// The text of a field of an action's `data` (numbers are taken as their digits).
+/// The text of a field of an action's `data` (whole numbers are taken as their digits; a number
+/// that cannot be kept exactly counts as not sent, never rounded: see `json::exact_text`).
 fn text(data: &Map<String, Value>, key: &str) -> String {
     match data.get(key) {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Number(n)) => super::json::exact_text(n).unwrap_or_default(),
         _ => String::new(),
     }
 }

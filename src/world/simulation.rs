@@ -58,6 +58,9 @@ impl World {
     /// The engine, with every event up to now run and the calls it finished stored.
     pub async fn engine(&self) -> Result<MutexGuard<'_, Engine>, Failure> {
         let mut engine = self.engine.lock().await;
+        if self.is_closed() {
+            return Err(Failure::Store(sqlx::Error::PoolClosed));
+        }
         let now = self.clock().now_millis();
         if engine.is_caught_up(now) {
             // Nothing to run or store (a stopped clock between changes): the cheap path of a

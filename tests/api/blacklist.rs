@@ -446,3 +446,25 @@ async fn without_a_token_answers_401_and_changes_nothing() {
     }
     assert_eq!(app.snapshot().await, before);
 }
+
+#[tokio::test]
+async fn a_phone_sent_as_a_number_is_kept_exactly_or_refused() {
+    let app = TestApp::spawn().await;
+    // The largest whole number of 64 bits is kept digit for digit.
+    app.post("admin/addblack", &[("blacklist", r#"{"phone":18446744073709551615,"campaign":"*"}"#)]).await.assert_one();
+    let listed = app.state("blacklist").await;
+    assert_eq!(listed[0]["phone"], "18446744073709551615", "{listed}");
+    // Past 64 bits, or with a fraction or an exponent, JSON numbers are read as doubles: refused,
+    // never stored rounded (123456789012345678901 would be 1.2345678901234568e20).
+    for phone in ["123456789012345678901", "99123456.0", "9.9e7"] {
+        let before = app.snapshot().await;
+        let blacklist = format!(r#"{{"phone":{phone},"campaign":"*"}}"#);
+        let reply = app.post("admin/addblack", &[("blacklist", &blacklist)]).await;
+        reply.assert_zero();
+        let reason = reply.reason().unwrap();
+        assert!(reason.contains("cannot be kept exactly") && reason.contains("send it as text"), "{phone}: {reason}");
+        assert_eq!(app.snapshot().await, before, "{phone}");
+    }
+    let spool = r#"{"campaign":"Ventas->","destination":123456789012345678901}"#;
+    app.post("Dialers/Respool", &[("callspool", spool)]).await.assert_zero();
+}

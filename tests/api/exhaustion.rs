@@ -261,3 +261,67 @@ async fn bodies_in_flight_share_one_budget_and_over_limit_bodies_stop_at_the_lim
     let after = mock.memory("VmRSS").saturating_sub(baseline) as usize;
     assert!(after < 32 * MIB, "{} MiB stayed after the bodies were done with", after / MIB);
 }
+
+/// Reads `stream` until it has sent `wanted` or closed, for at most `within`; answers what came.
+async fn read_until(stream: &mut TcpStream, wanted: &str, within: Duration) -> String {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    while !String::from_utf8_lossy(&seen).contains(wanted) {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(n)) if n > 0 => seen.extend_from_slice(&buffer[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test]
+async fn event_streams_past_their_bound_shed_the_oldest() {
+    if !may_open(4_096, "event_streams_past_their_bound_shed_the_oldest") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // As many streams as the attack opened: more than the descriptors the server may have.
+    let mock = Binary::start_in(Some(("ulimit -n 1024", dir.path())), &[]);
+    let address = mock.base.trim_start_matches("http://").to_string();
+    let mut streams = Vec::new();
+    for i in 0..1_100 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        let instance = if i % 2 == 0 { "default" } else { "other" };
+        let request = format!("GET /_mock/events HTTP/1.1\r\nHost: x\r\nX-Mock-Instance: {instance}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // Each is answered (its headers sent) before the next opens, so their order is known.
+        let head = read_until(&mut stream, "\r\n\r\n", Duration::from_secs(10)).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "stream {i}: {head:?}");
+        streams.push(stream);
+    }
+    // The 256 newest stay (--max-event-streams' default); every older one was told and closed.
+    for (i, stream) in streams.iter_mut().enumerate().take(1_100 - 256) {
+        let told = read_until(stream, "event: shed", Duration::from_secs(5)).await;
+        assert!(told.contains("event: shed"), "stream {i} was not shed: {told:?}");
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let reply = client.get(format!("{}/_mock/state/campaigns", mock.base)).send().await.expect("an answer");
+    assert_eq!(reply.status(), 200, "beside 256 event streams");
+    // The newest still hears the instance: a change arrives on it.
+    let change = client
+        .post(format!("{}/Integra/resources/auth/getUserToken", mock.base))
+        .header("x-mock-instance", "other")
+        .body(LOGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), 200);
+    let scenario = client
+        .post(format!("{}/_mock/agents/Agente1", mock.base))
+        .header("x-mock-instance", "other")
+        .body(r#"{"action": "pause"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scenario.status(), 200, "{}", scenario.text().await.unwrap());
+    let newest = streams.last_mut().unwrap();
+    let heard = read_until(newest, "event: agent", Duration::from_secs(5)).await;
+    assert!(heard.contains("event: agent"), "{heard:?}");
+}

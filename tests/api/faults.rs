@@ -113,3 +113,25 @@ async fn faults_and_the_journal_under_a_running_clock() {
     assert_eq!(entries[1]["form"], json!({"campaign": "Ventas->", "number": "1"}));
     assert_eq!(entries[3]["instance"], "default");
 }
+
+#[tokio::test]
+async fn an_instance_holds_a_thousand_faults_at_most() {
+    let app = TestApp::spawn().await;
+    let fault = json!({"path": "/Integra/resources/Dialers/RemoveContact", "latency": 1, "probability": 0});
+    for i in 0..1_000 {
+        let reply = arm(&app, fault.clone()).await;
+        assert_eq!(reply.status, 200, "fault {i}: {}", reply.body);
+    }
+    let refused = arm(&app, fault.clone()).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.json()["error"],
+        "this instance holds 1000 faults, the most it keeps: DELETE /_mock/faults clears them"
+    );
+    let long = arm(&app, json!({"path": "/a", "answer": "x".repeat(64 * 1024 + 1)})).await;
+    assert_eq!((long.status, long.json()["error"].as_str()), (400, Some("answer is over 65536 bytes")));
+    let listed = app.send(app.client.get(format!("{}/_mock/faults", app.base))).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1_000, "the refusals armed nothing");
+    assert_eq!(app.send(app.client.delete(format!("{}/_mock/faults", app.base))).await.status, 200);
+    assert_eq!(arm(&app, fault).await.status, 200, "room again once cleared");
+}

@@ -316,3 +316,42 @@ async fn eight_test_processes_share_one_server_without_seeing_each_other() {
         assert!(text.contains("1 passed"), "process {i} ran no scenario:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn an_evicted_instance_stops_its_engine_before_its_store_closes() {
+    // A moving clock with traffic: the server runs every instance's engine four times a second.
+    let dir = tempfile::tempdir().unwrap();
+    let mock = crate::helpers::Binary::start_in(
+        Some(("true", dir.path())),
+        &["--clock", "x600", "--traffic", "on", "--max-instances", "2"],
+    );
+    let client = reqwest::Client::new();
+    // Each new instance evicts an older one (default always stays), four at a time, for 3 s: a
+    // dozen ticks of the engines.
+    let churn: Vec<_> = (0..4)
+        .map(|task| {
+            let (client, base) = (client.clone(), mock.base.clone());
+            tokio::spawn(async move {
+                let began = std::time::Instant::now();
+                for i in 0.. {
+                    if began.elapsed() > std::time::Duration::from_secs(3) {
+                        break;
+                    }
+                    let reply = client
+                        .get(format!("{base}/_mock/state/calls"))
+                        .header("x-mock-instance", format!("churn-{task}-{i}"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(matches!(reply.status().as_u16(), 200 | 503), "{}", reply.status());
+                }
+            })
+        })
+        .collect();
+    for task in churn {
+        task.await.unwrap();
+    }
+    let log = std::fs::read_to_string(mock.stderr.as_ref().unwrap()).unwrap();
+    assert!(!log.contains("could not store its calls"), "an engine wrote into a closing store:\n{log}");
+    assert!(!log.contains("PoolClosed"), "{log}");
+}
