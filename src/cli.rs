@@ -75,8 +75,10 @@ pub struct ServeArgs {
     #[arg(long, env = "UCONTACT_MOCK_MAX_EVENT_STREAMS", default_value_t = 256, value_parser = at_least_one)]
     pub max_event_streams: usize,
     /// Megabytes of made recordings kept in memory, those being read included (they are remade
-    /// when asked for again); at least 46, a two-hour GSM recording and its MP3.
-    #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 64)]
+    /// when asked for again); at least 46, a two-hour GSM recording and its MP3. The default holds
+    /// every recording of the default world (189 MB) with room to spare; one client is sent at
+    /// most half of it at once.
+    #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 256)]
     pub recording_cache_mb: usize,
     /// Megabytes of request journal kept per instance (the oldest requests go first).
     #[arg(long, env = "UCONTACT_MOCK_JOURNAL_MB", default_value_t = 64)]

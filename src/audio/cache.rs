@@ -10,6 +10,7 @@
 //! sound to be made before it.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +45,9 @@ pub enum Refused {
 /// A file being made: where its result will be sent (requests for it subscribe).
 type Making = Arc<tokio::sync::watch::Sender<Option<Result<Audio, Refused>>>>;
 
+/// The files one client is being sent: by file, its length and how many answers send it.
+type Reading = HashMap<String, (usize, usize)>;
+
 /// Files by key, least recently used out first once `capacity` bytes are held.
 #[derive(Debug)]
 pub struct Cache {
@@ -53,6 +57,9 @@ pub struct Cache {
     long: Semaphore,
     /// Files made so far (a HEAD or a range of a cached file makes none).
     made: AtomicUsize,
+    /// The files each client is being sent now, by its address, with their lengths and how many
+    /// answers send each (see [`Cache::lease`]).
+    reading: Mutex<HashMap<IpAddr, Reading>>,
 }
 
 #[derive(Debug, Default)]
@@ -115,6 +122,7 @@ impl Cache {
             short: Semaphore::new(cores),
             long: Semaphore::new(1),
             made: AtomicUsize::new(0),
+            reading: Mutex::default(),
         }
     }
 
@@ -230,6 +238,34 @@ impl Cache {
         let _ = done.send(Some(result));
     }
 
+    /// The most one client may be sent at once: half the cache, so one slow client reading long
+    /// files leaves the other half to everyone else (and never less than the largest file needs).
+    pub fn share(&self) -> usize {
+        (self.capacity / 2).max(Self::MIN)
+    }
+
+    /// Room for `reader` to be sent the file `file` of `len` bytes, within its
+    /// [`Cache::share`]; held until the [`Lease`] is dropped (when its answer is done with). A file
+    /// the reader is being sent already takes no more room (ranges of one file share it). A
+    /// reader of no known address has no share to keep within.
+    pub fn lease(self: &Arc<Self>, reader: Option<IpAddr>, file: &str, len: usize) -> Result<Lease, Refused> {
+        if let Some(reader) = reader {
+            let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+            let files = reading.entry(reader).or_default();
+            let held: usize = files.values().map(|(len, _)| len).sum();
+            let more = if files.contains_key(file) { 0 } else { len };
+            if held > 0 && held + more > self.share() {
+                return Err(Refused::Busy(format!(
+                    "this client ({reader}) is being sent {held} bytes of recordings already, and may be sent \
+                     {} at once (half the cache, --recording-cache-mb): try again when those are done",
+                    self.share()
+                )));
+            }
+            files.entry(file.to_string()).or_insert((len, 0)).1 += 1;
+        }
+        Ok(Lease { cache: Arc::clone(self), reader, file: file.to_string() })
+    }
+
     /// Bytes held now (kept, being read, being made).
     pub fn held(&self) -> usize {
         self.lock().bytes
@@ -242,7 +278,32 @@ impl Cache {
 
     /// The capacity in bytes.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        (self.capacity / 2).max(Self::MIN)
+    }
+}
+
+/// A client's room for one file being sent ([`Cache::lease`]).
+#[derive(Debug)]
+pub struct Lease {
+    cache: Arc<Cache>,
+    reader: Option<IpAddr>,
+    file: String,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some(reader) = self.reader else { return };
+        let mut reading = self.cache.reading.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(files) = reading.get_mut(&reader) else { return };
+        if let Some((_, leases)) = files.get_mut(&self.file) {
+            *leases -= 1;
+            if *leases == 0 {
+                files.remove(&self.file);
+            }
+        }
+        if files.is_empty() {
+            reading.remove(&reader);
+        }
     }
 }
 
@@ -259,6 +320,27 @@ mod tests {
     /// Makes file `n` of `size` bytes, right away.
     async fn file(cache: &Arc<Cache>, n: u32, size: usize) -> Result<Audio, Refused> {
         cache.get_or_make(key(n, 60), size, move || Ok(Bytes::from(vec![0; size]))).await
+    }
+
+    #[test]
+    fn a_client_is_sent_at_most_its_share_at_once() {
+        let cache = Arc::new(Cache::new(4 * Cache::MIN));
+        let (a, b) = ("127.0.0.2".parse().ok(), "127.0.0.3".parse().ok());
+        let share = cache.share();
+        assert_eq!(share, 2 * Cache::MIN);
+        let first = cache.lease(a, "f1", share - 10).unwrap();
+        assert!(matches!(cache.lease(a, "f2", 11), Err(Refused::Busy(_))), "past its share");
+        let again = cache.lease(a, "f1", share - 10).unwrap();
+        let second = cache.lease(a, "f2", 10).unwrap();
+        let other = cache.lease(b, "f3", share).unwrap();
+        assert!(cache.lease(None, "f4", 10 * share).is_ok(), "no address, no share");
+        drop((first, second));
+        assert!(matches!(cache.lease(a, "f5", 11), Err(Refused::Busy(_))), "f1 is still being sent once");
+        drop(again);
+        // A lone file larger than the share is still sent to a client that is sent nothing else.
+        assert!(cache.lease(a, "f6", 3 * share).is_ok());
+        drop(other);
+        assert!(cache.reading.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -50,6 +50,11 @@ pub struct Timeouts {
     pub body: Pace,
 }
 
+/// The address of the client that sent a request, for the routes that share something fairly
+/// between clients (the recordings: `audio::cache::Cache::lease`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::IpAddr);
+
 /// The connections of both listeners.
 #[derive(Debug)]
 pub struct Connections {
@@ -75,6 +80,8 @@ struct Connection {
     close: Notify,
     /// Chosen to make room: it no longer counts, and is not chosen again.
     closing: AtomicBool,
+    /// The client's address.
+    peer: Option<std::net::IpAddr>,
     /// An answer refused a body part way and closes the connection: what the client still sends
     /// is read and dropped for a moment before the socket closes, so the client reads the answer
     /// (a socket closed with bytes unread sends a reset, which can destroy the answer in transit).
@@ -125,7 +132,7 @@ impl Connections {
         self.started.elapsed().as_millis() as u64
     }
 
-    fn add(self: &Arc<Self>) -> Registered {
+    fn add(self: &Arc<Self>, peer: Option<std::net::IpAddr>) -> Registered {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let connection = Arc::new(Connection {
             epoch: self.started,
@@ -134,6 +141,7 @@ impl Connections {
             waiting: AtomicU64::new(self.now()),
             close: Notify::new(),
             closing: AtomicBool::new(false),
+            peer,
             linger: AtomicBool::new(false),
         });
         self.lock().insert(id, Arc::clone(&connection));
@@ -201,8 +209,8 @@ pub async fn serve(
 ) {
     let mut warned: Option<Instant> = None;
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok((stream, peer)) => (stream, peer.ip()),
             Err(e) if !out_of_resources(&e) => {
                 // A client that gave up before it was accepted, say.
                 tracing::debug!(error = %e, "a connection could not be accepted");
@@ -226,7 +234,7 @@ pub async fn serve(
             drop(stream);
             continue;
         }
-        let registered = connections.add();
+        let registered = connections.add(Some(peer));
         let (app, tls) = (app.clone(), tls.clone());
         tokio::spawn(async move { connection(stream, tls, app, registered, timeouts).await });
     }
@@ -340,6 +348,12 @@ impl Service<Request<Incoming>> for Tracked {
             request.extensions_mut().insert(ticket);
             request
         };
+        let mut request = request;
+        if let Some(peer) =
+            self.connection.peer.filter(|_| request.uri().path().trim_start_matches('/').starts_with("records"))
+        {
+            request.extensions_mut().insert(Peer(peer));
+        }
         let answer = self.app.call(request);
         let connection = Arc::clone(&self.connection);
         Box::pin(async move {

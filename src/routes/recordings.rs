@@ -3,6 +3,8 @@
 //! GET and HEAD, byte ranges, validators; no token (an `<audio>` element sends none). Paths are
 //! parsed from the raw request line and name no file on disk, so nothing can escape the store.
 
+use std::net::IpAddr;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Extension;
@@ -13,10 +15,11 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audio::cache::Audio;
+use crate::audio::cache::{Audio, Lease};
 use crate::http::Answer;
 use crate::http::Instance;
 use crate::http::answer::refusal;
+use crate::http::serve::Peer;
 use crate::state::AppState;
 use crate::world::World;
 use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
@@ -48,11 +51,13 @@ pub fn router(host: Host) -> (Router<AppState>, OpenApi) {
 async fn root_file(
     Instance(world): Instance,
     Extension(host): Extension<Host>,
+    peer: Option<Extension<Peer>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    serve(&world, host, method == Method::HEAD, &uri, &headers).await
+    let reader = peer.map(|Extension(Peer(ip))| ip);
+    serve(&world, host, method == Method::HEAD, &uri, &headers, reader).await
 }
 
 /// A recording in a dated folder.
@@ -66,11 +71,13 @@ async fn root_file(
 async fn dated_file(
     Instance(world): Instance,
     Extension(host): Extension<Host>,
+    peer: Option<Extension<Peer>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    serve(&world, host, method == Method::HEAD, &uri, &headers).await
+    let reader = peer.map(|Extension(Peer(ip))| ip);
+    serve(&world, host, method == Method::HEAD, &uri, &headers, reader).await
 }
 
 /// What a recording path names.
@@ -101,12 +108,19 @@ pub fn parse_path(raw: &str) -> Option<FilePath> {
     valid_guid(guid).then(|| FilePath { folder, guid: guid.to_string(), format })
 }
 
-async fn serve(world: &World, host: Host, head: bool, uri: &Uri, headers: &HeaderMap) -> Response {
+async fn serve(
+    world: &World,
+    host: Host,
+    head: bool,
+    uri: &Uri,
+    headers: &HeaderMap,
+    reader: Option<IpAddr>,
+) -> Response {
     let Some(path) = parse_path(uri.path()) else {
         return refusal(StatusCode::NOT_FOUND, "not a recording path: /records/[yyyyMMdd/]<guid>.mp3 or .gsm");
     };
     match world.recording_file(host, path.folder.as_deref(), &path.guid, path.format).await {
-        Ok(Some(file)) => respond(world, file, head, headers).await,
+        Ok(Some(file)) => respond(world, file, head, headers, reader).await,
         Ok(None) => refusal(
             StatusCode::NOT_FOUND,
             &format!(
@@ -128,7 +142,7 @@ fn http_date(at: chrono::DateTime<chrono::Utc>) -> String {
 /// The answer for a file: 304 when the client's copy is current, 206 for one satisfiable range,
 /// 416 for a range outside the file, else the whole file. Only an answer with a body makes the
 /// file: a HEAD, a 304 or a 416 needs nothing but what is known of it beforehand.
-async fn respond(world: &World, file: AudioFile, head: bool, request: &HeaderMap) -> Response {
+async fn respond(world: &World, file: AudioFile, head: bool, request: &HeaderMap, reader: Option<IpAddr>) -> Response {
     let modified = http_date(file.modified);
     let header_text = |name: header::HeaderName| request.get(name).and_then(|v| v.to_str().ok());
     let not_modified = match header_text(header::IF_NONE_MATCH) {
@@ -162,8 +176,8 @@ async fn respond(world: &World, file: AudioFile, head: bool, request: &HeaderMap
             let body = if head {
                 Body::empty()
             } else {
-                match world.recording_bytes(&file).await {
-                    Ok(audio) => streamed(audio, start as usize, part as usize),
+                match world.recording_bytes(&file, reader).await {
+                    Ok((audio, lease)) => streamed(audio, lease, start as usize, part as usize),
                     Err(e) => return Answer::from(e).into_response(),
                 }
             };
@@ -214,9 +228,11 @@ fn byte_range(header: &str, len: u64) -> Asked {
 }
 
 /// `len` bytes of a made file from `start`, streamed in `CHUNK`-byte pieces (no copy). The file
-/// stays counted by the cache until the last piece is sent (or the client goes away).
-fn streamed(audio: Audio, start: usize, len: usize) -> Body {
+/// stays counted by the cache, and against its client's share, until the last piece is sent (or
+/// the client goes away).
+fn streamed(audio: Audio, lease: Lease, start: usize, len: usize) -> Body {
     let pieces = (0..len.div_ceil(CHUNK)).map(move |i| {
+        let _held = &lease;
         let from = start + i * CHUNK;
         Ok::<Bytes, std::convert::Infallible>(audio.slice(from..(from + CHUNK).min(start + len)))
     });

@@ -477,3 +477,66 @@ async fn a_head_makes_nothing_and_recordings_being_read_bound_the_memory_they_ho
     }
     assert_eq!(served, 180 * (3 + 2400 * 8000 / 288 + 1), "40 minutes of MP3 once the reader is gone");
 }
+
+#[tokio::test]
+async fn one_slow_client_is_sent_half_the_recordings_cache_at_most() {
+    const LONG: &str = "00000000-0000-4000-8000-000000007201";
+    const LONG_TOO: &str = "00000000-0000-4000-8000-000000007202";
+    const LATER: &str = "00000000-0000-4000-8000-000000002401";
+    // 80 MB: half is 40, raised to the 46 the largest file needs.
+    let app = TestApp::spawn_with(&["--recording-cache-mb", "80"]).await;
+    let mut world: Value =
+        serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/world.json"))).unwrap();
+    for (guid, talk) in [(LONG, 7200), (LONG_TOO, 7200), (LATER, 2400)] {
+        let call = json!({"guid": guid, "campaign": "Out<-", "customer": "099", "agent": "Agente1",
+                          "start": "2026-01-02 10:00:00", "ring": 5, "talk": talk});
+        world["example_calls"].as_array_mut().unwrap().push(call);
+        let pin = json!({"guid": guid, "host": "main", "folder": "root", "format": "mp3"});
+        world["recordings"]["pinned"].as_array_mut().unwrap().push(pin);
+    }
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "fair");
+    assert_eq!(app.send(load.body(json!({"world": world}).to_string())).await.status, 200);
+    let client_at =
+        |ip: &str| reqwest::Client::builder().local_address(ip.parse::<std::net::IpAddr>().ok()).build().unwrap();
+    let (slow_client, other_client) = (client_at("127.0.0.2"), client_at("127.0.0.3"));
+    let get = |client: &reqwest::Client, guid: &str| {
+        client.get(format!("{}/records/{guid}.mp3", app.base)).header("x-mock-instance", "fair")
+    };
+    // One client reads a two-hour MP3 (36 MB) slowly, then asks for a second one.
+    let mut slow = get(&slow_client, LONG).send().await.unwrap();
+    assert_eq!(slow.status(), 200);
+    assert!(!slow.chunk().await.unwrap().unwrap().is_empty());
+    let second = app.send(get(&slow_client, LONG_TOO)).await;
+    assert_eq!((second.status, second.headers["retry-after"].to_str().unwrap()), (503, "1"));
+    assert!(second.reason().unwrap().contains("127.0.0.2"), "{:?}", second.reason());
+    // Another client is served beside it: the slow one holds no more than its half.
+    let other = app.send(get(&other_client, LATER)).await;
+    assert_eq!(other.status, 200, "{:?}", other.reason());
+    assert_eq!(other.headers["content-length"].to_str().unwrap(), (180 * (3 + 2400 * 8000 / 288 + 1)).to_string());
+    drop(slow);
+}
+
+#[tokio::test]
+async fn the_default_recordings_cache_holds_every_recording_of_the_default_world() {
+    use ucontact_mock::audio::{RATE, gsm, mp3};
+    let app = TestApp::spawn().await;
+    let recordings = app.state("recordings").await;
+    let recordings = recordings.as_array().unwrap();
+    assert!(recordings.len() > 200, "{}", recordings.len());
+    let bytes: usize = recordings
+        .iter()
+        .map(|r| {
+            let samples = r["seconds"].as_u64().unwrap() as usize * RATE as usize;
+            if r["format"] == "gsm" { gsm::len_of(samples) } else { mp3::len_of(samples) }
+        })
+        .sum();
+    let capacity = app.running.state.instances.audio_cache().capacity();
+    println!(
+        "the default world's {} recordings: {} MB; the default cache: {} MB",
+        recordings.len(),
+        bytes >> 20,
+        capacity >> 20
+    );
+    // So a client that fetches them all, again and again, has them made once.
+    assert!(bytes <= capacity, "{} MB of recordings, a cache of {} MB", bytes >> 20, capacity >> 20);
+}

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use place::hash;
 pub use place::{Folder, Format, Host, Pin, Place, Policy, Spread, valid_guid};
 
-use crate::audio::cache::{Audio, Key, Refused};
+use std::net::IpAddr;
+
+use crate::audio::cache::{Audio, Key, Lease, Refused};
 use crate::audio::{RATE, gsm, mp3, synth};
 use crate::model::vendor_date::VendorDate;
 use crate::store::recordings::{self as store, CallAudio};
@@ -119,6 +121,13 @@ impl Made {
     }
 }
 
+fn refused(refused: Refused) -> Failure {
+    match refused {
+        Refused::Busy(reason) => Failure::Busy(reason),
+        Refused::Failed(e) => Failure::Internal(e),
+    }
+}
+
 impl World {
     /// The recording of `guid`, when the call exists and someone answered it.
     pub async fn recording(&self, guid: &str) -> Result<Option<Recording>, Failure> {
@@ -177,10 +186,13 @@ impl World {
         Ok(Some(AudioFile { format, len, etag, modified, recording, made }))
     }
 
-    /// The bytes of `file`, from the cache or made now (off the async threads). `Busy` when they
-    /// would not fit beside the recordings being read now.
-    pub async fn recording_bytes(&self, file: &AudioFile) -> Result<Audio, Failure> {
-        self.audio(&file.recording, file.made).await
+    /// The bytes of `file` for the client at `reader`, from the cache or made now (off the async
+    /// threads), and the client's room for them while they are sent. `Busy` when they would not
+    /// fit beside the recordings being read now, or past the client's share of the cache.
+    pub async fn recording_bytes(&self, file: &AudioFile, reader: Option<IpAddr>) -> Result<(Audio, Lease), Failure> {
+        let id = format!("{:x}/{}/{}", self.recording_seed ^ AUDIO_VERSION, file.recording.guid, file.made.kind());
+        let lease = self.audio_cache.lease(reader, &id, file.len).map_err(refused)?;
+        Ok((self.audio(&file.recording, file.made).await?, lease))
     }
 
     /// The bytes of a recording, from the cache or made now: the speech is made a turn at a time
@@ -234,10 +246,7 @@ impl World {
                 Err(e) => Err(e),
             },
         };
-        audio.map_err(|refused| match refused {
-            Refused::Busy(reason) => Failure::Busy(reason),
-            Refused::Failed(e) => Failure::Internal(e),
-        })
+        audio.map_err(refused)
     }
 
     /// `Supervisor/convert`: makes the MP3 beside the GSM of `guid` in `folder` (empty: the root) of
