@@ -17,10 +17,12 @@
 //!    keeps at least a two-hour GSM and its MP3 holds 46 MiB): what they were answered and how much
 //!    resident memory grew.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+use common::{Mock, median, temp_dir};
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -33,74 +35,6 @@ fn runs() -> usize {
 
 fn wanted(scenario: &str) -> bool {
     std::env::var("HARDENING_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == scenario))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// A mock process and the address it printed.
-struct Mock {
-    child: Child,
-    base: String,
-}
-
-impl Mock {
-    /// `binary` with the CI flags and `extra`, after `setup` (a shell command) when given.
-    fn start(binary: &Path, setup: Option<&str>, extra: &[&str]) -> Self {
-        let ci = ["--db", ":memory:", "--clock", "manual", "--seed", "7", "--traffic", "off"];
-        let ports = ["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
-        let mut command = match setup {
-            Some(shell) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(format!("{shell} && exec \"$0\" \"$@\"")).arg(binary);
-                c
-            }
-            None => Command::new(binary),
-        };
-        let mut child = command
-            .args(ci)
-            .args(ports)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a banner");
-        let base = line.split_whitespace().find_map(|w| w.strip_prefix("main=")).expect("main=URL").to_string();
-        Self { child, base }
-    }
-
-    /// A `/proc/<pid>/status` figure in MiB (`VmRSS`, `VmHWM`).
-    fn memory(&self, key: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
-    }
-
-    async fn token(&self, client: &reqwest::Client) -> String {
-        let login = client
-            .post(format!("{}/Integra/resources/auth/getUserToken", self.base))
-            .body("user=admin&password=admin")
-            .send()
-            .await
-            .expect("a login");
-        login.json::<Value>().await.expect("JSON")[2].as_str().expect("a token").to_string()
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn encode(pairs: &[(&str, &str)]) -> String {
@@ -202,13 +136,6 @@ fn instance_files(dir: &Path) -> (usize, u64) {
         }
     }
     (files, bytes)
-}
-
-fn temp_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ucontact-hardening-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
-    dir
 }
 
 /// 3. 200 refused requests naming new instances: files made.
@@ -318,14 +245,7 @@ fn main() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
-    let after = PathBuf::from(env!("CARGO_BIN_EXE_ucontact-mock"));
-    let mut binaries = vec![("this build", after)];
-    if let Some(before) = std::env::var_os("HARDENING_BEFORE") {
-        binaries.insert(0, ("HARDENING_BEFORE", PathBuf::from(before)));
-    }
-    println!("| scenario | build | result |");
-    println!("|---|---|---|");
-    let scenarios: [(&str, &str); 6] = [
+    let scenarios = [
         ("logins", "1,200 logins of 1 MiB"),
         ("upload", "upload of 5 M rejected lines"),
         ("instances", "200 tokenless requests naming new instances"),
@@ -333,19 +253,16 @@ fn main() {
         ("idle", "1,100 idle connections, ulimit -n 1024"),
         ("readers", "8 slow readers of 20-min MP3s, --recording-cache-mb 36"),
     ];
-    for (key, label) in scenarios.into_iter().filter(|(key, _)| wanted(key)) {
-        for (build, binary) in &binaries {
-            let result = runtime.block_on(async {
-                match key {
-                    "logins" => logins(binary).await,
-                    "upload" => upload(binary).await,
-                    "instances" => instances(binary).await,
-                    "eviction" => eviction(binary).await,
-                    "idle" => idle(binary).await,
-                    _ => readers(binary).await,
-                }
-            });
-            println!("| {label} | {build} | {result} |");
-        }
-    }
+    common::table("HARDENING_BEFORE", &scenarios, wanted, |key, binary| {
+        runtime.block_on(async {
+            match key {
+                "logins" => logins(binary).await,
+                "upload" => upload(binary).await,
+                "instances" => instances(binary).await,
+                "eviction" => eviction(binary).await,
+                "idle" => idle(binary).await,
+                _ => readers(binary).await,
+            }
+        })
+    });
 }

@@ -278,7 +278,7 @@ impl Cache {
 
     /// The capacity in bytes.
     pub fn capacity(&self) -> usize {
-        (self.capacity / 2).max(Self::MIN)
+        self.capacity
     }
 }
 

@@ -20,7 +20,7 @@ use crate::state::AppState;
     get,
     path = "/_mock/events",
     tag = "control",
-    responses((status = 200, description = "Server-Sent Events of the instance", content_type = "text/event-stream"), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
+    responses((status = 200, description = "Server-Sent Events of the instance; past `--max-event-streams` open streams the oldest is sent `event: shed` and ended", content_type = "text/event-stream"), (status = 400, description = "A malformed instance name or body", content((serde_json::Value = "application/json"))), (status = 401, description = "--control-token is set and the Bearer token is missing or wrong", content((serde_json::Value = "application/json"))))
 )]
 pub async fn events(
     State(state): State<AppState>,

@@ -85,29 +85,30 @@ struct TicketInner {
     bytes: Mutex<usize>,
 }
 
-/// Why a body was not taken: over the server's budget of body bytes.
+/// Why a body was cut part way.
 #[derive(Debug, Clone)]
-pub struct OverBudget(pub String);
+pub enum Cut {
+    /// It came too slowly (408).
+    TooSlow(String),
+    /// It would pass the server's budget of body bytes, or the system had no memory for it (503).
+    OverBudget(String),
+}
 
-impl std::fmt::Display for OverBudget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl Cut {
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::TooSlow(reason) | Self::OverBudget(reason) => reason,
+        }
     }
 }
 
-impl std::error::Error for OverBudget {}
-
-/// Why a body was cut: it came too slowly.
-#[derive(Debug, Clone)]
-pub struct TooSlow(pub String);
-
-impl std::fmt::Display for TooSlow {
+impl std::fmt::Display for Cut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.reason())
     }
 }
 
-impl std::error::Error for TooSlow {}
+impl std::error::Error for Cut {}
 
 impl Ticket {
     pub fn new(budget: Arc<Budget>) -> Self {
@@ -115,14 +116,14 @@ impl Ticket {
     }
 
     /// Holds at least `bytes` in all, taking the difference from the budget.
-    pub fn hold(&self, bytes: usize) -> Result<(), OverBudget> {
+    pub fn hold(&self, bytes: usize) -> Result<(), Cut> {
         let mut held = self.0.bytes.lock().unwrap_or_else(|e| e.into_inner());
         if bytes <= *held {
             return Ok(());
         }
         if !self.0.budget.take(bytes - *held) {
             let budget = &self.0.budget;
-            return Err(OverBudget(format!(
+            return Err(Cut::OverBudget(format!(
                 "request bodies in progress hold {} of the server's {} bytes (--body-memory-mb); this one would \
                  need {bytes}: try again shortly",
                 budget.held(),
@@ -220,7 +221,7 @@ where
                 }
                 self.failed = true;
                 let (timeout, rate, received) = (self.pace.timeout.as_secs(), self.pace.min_rate, self.received);
-                Poll::Ready(Some(Err(TooSlow(format!(
+                Poll::Ready(Some(Err(Cut::TooSlow(format!(
                     "the body came too slowly: {received} bytes in {} s (a body has {timeout} s, and one more \
                      second per {rate} bytes it sends: --body-timeout, --body-min-rate)",
                     self.started.elapsed().as_secs()
@@ -452,7 +453,7 @@ mod tests {
                 None => panic!("the trickle ended"),
             }
         };
-        assert!(find::<TooSlow>(error.as_ref()).is_some(), "{error}");
+        assert!(matches!(find::<Cut>(error.as_ref()), Some(Cut::TooSlow(_))), "{error}");
         assert_eq!(started.elapsed().as_secs(), 5, "cut when its time was out");
         drop(timed);
         // 20 bytes a second, twice the least rate, for 10 s: it arrives whole.

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use http_body_util::BodyExt;
 
 use super::answer::Answer;
-use super::body::{self, Buffer, Grow, OverBudget, Ticket, TooSlow};
+use super::body::{self, Buffer, Cut, Grow, Ticket};
 
 pub const MIB: usize = 1024 * 1024;
 
@@ -169,7 +169,7 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
                     Ok(()) => {}
                     Err(Grow::Refused(answer)) => return Err(answer),
                     Err(Grow::NoMemory(e)) => {
-                        return Err(cut(OverBudget(format!("no memory for the body ({e}): try again shortly"))));
+                        return Err(cut(Cut::OverBudget(format!("no memory for the body ({e}): try again shortly"))));
                     }
                 }
                 if let Some(ticket) = &ticket {
@@ -189,29 +189,21 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
 
 /// The answer to a body that could not be read to its end.
 fn unread(error: &axum::Error) -> Answer {
-    let error: &(dyn std::error::Error + 'static) = error;
-    if let Some(slow) = body::find::<TooSlow>(error) {
-        return Answer::BodyCut(StatusCode::REQUEST_TIMEOUT, slow.0.clone());
+    match body::find::<Cut>(error) {
+        Some(c) => cut(c.clone()),
+        None => Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {error}")),
     }
-    if let Some(over) = body::find::<OverBudget>(error) {
-        return cut(over.clone());
-    }
-    Answer::Refused(StatusCode::BAD_REQUEST, format!("the body could not be read: {error}"))
 }
 
-fn cut(over: OverBudget) -> Answer {
-    Answer::BodyCut(StatusCode::SERVICE_UNAVAILABLE, over.0)
+fn cut(cut: Cut) -> Answer {
+    match cut {
+        Cut::TooSlow(reason) => Answer::BodyCut(StatusCode::REQUEST_TIMEOUT, reason),
+        Cut::OverBudget(reason) => Answer::BodyCut(StatusCode::SERVICE_UNAVAILABLE, reason),
+    }
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = e.source();
-    }
-    false
+    body::find::<http_body_util::LengthLimitError>(error).is_some()
 }
 
 #[cfg(test)]

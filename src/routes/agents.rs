@@ -37,7 +37,7 @@ fn call_request(form: &Form) -> CallRequest {
     tag = "Agents",
     request_body(content = super::forms::AgentCall, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.agent_call(call_request(&form)).await {
@@ -53,7 +53,7 @@ async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> A
     tag = "Agents",
     request_body(content = super::forms::AgentCallWithData, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "The new call's guid, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let request = CallRequest {
@@ -74,7 +74,7 @@ async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: 
     tag = "Agents",
     request_body(content = super::forms::Hangup, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1` when a call was ended, else `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1` when a call was ended, else `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn hangup_phone(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(world.hangup(&form.text("phone")).await)
@@ -87,7 +87,7 @@ async fn hangup_phone(Instance(world): Instance, _caller: Caller, form: Form) ->
     tag = "Agents",
     request_body(content = super::forms::Tag, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "Empty: the tag is stored asynchronously", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "Empty: the tag is stored asynchronously", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn tag_record(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     if let Err(e) = world.tag(&form.text("guid"), &form.text("data")).await {

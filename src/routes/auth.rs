@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))),
         (status = 400, description = "A malformed instance name", content((String = "text/plain"), (serde_json::Value = "application/json"))),
-        (status = 413, description = "The body is over the route's limit")
+        (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds")
     )
 )]
 async fn get_user_token(state: State<AppState>, instance: Prospect, form: Form) -> Answer {
@@ -38,7 +38,7 @@ async fn get_user_token(state: State<AppState>, instance: Prospect, form: Form) 
     responses(
         (status = 200, description = "`[user, phone object or {}, token]`, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))),
         (status = 400, description = "A malformed instance name", content((String = "text/plain"), (serde_json::Value = "application/json"))),
-        (status = 413, description = "The body is over the route's limit")
+        (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds")
     )
 )]
 async fn user_login(state: State<AppState>, instance: Prospect, form: Form) -> Answer {
@@ -67,7 +67,7 @@ async fn login(State(state): State<AppState>, instance: Prospect, form: Form) ->
     path = "/Integra/resources/auth/EndSession",
     tag = "auth",
     request_body(content = super::forms::EndSession, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn end_session(instance: Prospect, form: Form) -> Answer {
     match instance {

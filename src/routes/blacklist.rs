@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     tag = "admin",
     request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::One).await }.await)
@@ -38,7 +38,7 @@ async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answ
     tag = "admin",
     request_body(content = super::forms::BlacklistBulk, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
@@ -51,7 +51,7 @@ async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Ans
     tag = "admin",
     request_body(content = super::forms::Blacklist, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::One).await }.await)
@@ -64,7 +64,7 @@ async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> A
     tag = "admin",
     request_body(content = super::forms::BlacklistBulk, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn delete_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)

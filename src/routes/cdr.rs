@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     tag = "Cdr",
     request_body(content = super::forms::Records, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "A JSON array of CDRs, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "A JSON array of CDRs, or `0` as text", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn get_records(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let result = async {

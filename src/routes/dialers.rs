@@ -32,7 +32,7 @@ fn param<'a>(form: &'a Form, name: &str) -> Result<&'a str, Failure> {
     tag = "Dialers",
     request_body(content = super::forms::Respool, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.respool(param(&form, "callspool")?).await }.await)
@@ -45,7 +45,7 @@ async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answ
     tag = "Dialers",
     request_body(content = super::forms::Schedule, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.schedule_call(param(&form, "callschedule")?).await }.await)
@@ -58,7 +58,7 @@ async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: 
     tag = "Dialers",
     request_body(content = super::forms::Task, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn dialer_task(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(async { world.dialer_task(param(&form, "call")?).await }.await)
@@ -71,7 +71,7 @@ async fn dialer_task(Instance(world): Instance, _caller: Caller, form: Form) -> 
     tag = "Dialers",
     request_body(content = super::forms::RemoveContact, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn remove_contact(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     Answer::done(world.remove_contact(&form.text("campaign"), &form.text("number")).await)
@@ -84,7 +84,7 @@ async fn remove_contact(Instance(world): Instance, _caller: Caller, form: Form) 
     tag = "Dialers",
     request_body(content = super::forms::RemoveSchedule, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let world = &world;
@@ -102,7 +102,7 @@ async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form)
     tag = "Dialers",
     request_body(content = super::forms::Upload, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
     Answer::done(world.clone().upload_base(upload_request(&form, caller, None)).await)
@@ -115,7 +115,7 @@ async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -
     tag = "Dialers",
     request_body(content = super::forms::UploadWithTimezone, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn upload_base_with_timezone(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
     let request = upload_request(&form, caller, Some(form.text("timezone")));

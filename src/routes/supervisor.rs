@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     tag = "Supervisor",
     request_body(content = super::forms::Nothing, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "One object per campaign and a closing object", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "One object per campaign and a closing object", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) -> Answer {
     match world.queue_summary().await {
@@ -35,7 +35,7 @@ async fn queue_summary(Instance(world): Instance, _caller: Caller, _form: Form) 
     tag = "Supervisor",
     request_body(content = super::forms::CampaignStatus, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "Campaigns keyed by name (and members by interface)", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "Campaigns keyed by name (and members by interface)", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.campaign_status(&form.text("queue")).await {
@@ -52,7 +52,7 @@ async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form)
     tag = "Supervisor",
     request_body(content = super::forms::Convert, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = [])),
-    responses((status = 200, description = "`1` when converted (or already), `0` when there is no such GSM", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"))
+    responses((status = 200, description = "`1` when converted (or already), `0` when there is no such GSM", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn convert(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     let folder = form.get("folder").or_else(|| form.get("pasta")).unwrap_or_default();
