@@ -115,7 +115,15 @@ impl Instances {
             return Ok(None);
         }
         // A file that cannot be read for it holds no live token that can be proven: 401, not 500.
-        match crate::store::sessions::live_user_at(&path, token).await {
+        // The token as sent, or as the real server decodes it (`World::credential_user`).
+        let lenient = crate::model::token::leniently_decoded(token);
+        let found = match crate::store::sessions::live_user_at(&path, token).await {
+            Ok(None) if lenient.is_some() => {
+                crate::store::sessions::live_user_at(&path, lenient.as_deref().unwrap_or_default()).await
+            }
+            other => other,
+        };
+        match found {
             Ok(Some(_)) => {}
             Ok(None) => return Ok(None),
             Err(e) => {
@@ -126,14 +134,61 @@ impl Instances {
         self.get(name).await.map(Some)
     }
 
+    /// Instance `name` if it is live now: an instance only kept on disk is not opened for it.
+    pub async fn live(&self, name: &str) -> Option<Arc<World>> {
+        match self.recent_named(name) {
+            Some(world) => Some(world),
+            None => self.live.lock().await.worlds.get(name).cloned(),
+        }
+    }
+
+    /// The database file an earlier run left for instance `name`, when it is not live.
+    async fn stored(&self, name: &str) -> Option<std::path::PathBuf> {
+        match self.location(name) {
+            Location::File(path) if path.exists() && self.live(name).await.is_none() => Some(path),
+            _ => None,
+        }
+    }
+
     /// Instance `name` for a login of `user` with `password`: one that does not exist yet is
-    /// created only when the fixtures it would start from have that account.
+    /// created, and one an earlier run left on disk is opened, only when the account is there (read
+    /// from its file without opening it), so a refused login changes nothing.
     pub async fn for_login(&self, name: &str, user: &str, password: &str) -> Result<Arc<World>, Failure> {
-        if let Some(world) = self.existing(name).await? {
+        if let Some(world) = self.live(name).await {
             return Ok(world);
         }
-        crate::world::auth::account(&self.template.fixtures.config, user, password)?;
+        match self.stored(name).await {
+            Some(path) => match crate::store::config::user_at(&path, user).await {
+                Ok(found) => {
+                    crate::world::auth::check_account(found.as_ref(), user, password)?;
+                }
+                // Opening it tells what is wrong with it.
+                Err(e) => {
+                    tracing::warn!(instance = name, error = %e, "could not look an account up in an instance file")
+                }
+            },
+            None => {
+                crate::world::auth::account(&self.template.fixtures.config, user, password)?;
+            }
+        }
         Ok(self.get(name).await?)
+    }
+
+    /// Instance `name` for an `EndSession` of `user`'s `token`: one an earlier run left on disk is
+    /// opened only when that session is live there (read from its file without opening it).
+    pub async fn for_end_session(&self, name: &str, user: &str, token: &str) -> Result<Option<Arc<World>>, StoreError> {
+        if let Some(world) = self.live(name).await {
+            return Ok(Some(world));
+        }
+        let Some(path) = self.stored(name).await else { return Ok(None) };
+        match crate::store::sessions::live_user_at(&path, token).await {
+            Ok(Some(owner)) if owner == user => self.get(name).await.map(Some),
+            Ok(_) => Ok(None),
+            Err(e) => {
+                tracing::warn!(instance = name, error = %e, "could not look a token up in an instance file");
+                Ok(None)
+            }
+        }
     }
 
     /// Instance `name` if it is the one last used (found without the async lock).

@@ -123,12 +123,16 @@ impl Engine {
             "onwrapup": buckets[5],
             "completed": stats.completed,
             "abandoned": stats.abandoned,
-            "talked": format!("{}-{}", hms(stats.talk_ms / 1000), stats.talk_count),
-            "hold": format!("{}-{}", hms(stats.hold_ms / 1000), stats.hold_count),
+            // As deployed wallboards read them: the average per call ("Media hablado", "Media en
+            // espera"), then how many calls it averages.
+            "talked": format!("{}-{}", hms(average_seconds(stats.talk_ms, stats.talk_count)), stats.talk_count),
+            "hold": format!("{}-{}", hms(average_seconds(stats.hold_ms, stats.hold_count)), stats.hold_count),
             // The vendor's examples write "0" when nobody abandoned (and "0.0" for the service levels).
             "abandonedlevel": if stats.abandoned == 0 { "0".to_string() } else { percent(stats.abandoned, stats.offered) },
             "totalcalls": stats.offered,
-            "acd": average_seconds(stats.talk_ms, stats.talk_count),
+            // Callers waiting in the campaign's queue now, as queuesummary's `callers` (wallboards show
+            // it as "En espera").
+            "acd": q.waiting.len(),
             "servicelevel": percent(stats.within_threshold, stats.queue_answered),
             "servicelevel2": percent(stats.within_threshold, stats.queue_answered + stats.abandoned),
             "strategy": q.strategy,

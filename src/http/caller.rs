@@ -8,12 +8,19 @@ use axum::http::request::Parts;
 use super::answer::Answer;
 use super::instance::Instance;
 use crate::state::{AppState, AuthMode};
+use crate::world::auth::Decoded;
 
 /// Who is calling: the token's user (`None` only under `--auth off` without a live token).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: Option<String>,
 }
+
+/// What the answer's `X-Mock-Reason` says of a credential that was accepted only once decoded
+/// leniently (a client author wants to know; the journal keeps what was sent).
+pub const LENIENT: &str = "the Authorization token was accepted only through lenient base64 decoding, as the \
+                           vendor's server decodes it (characters outside base64 skipped, URL-safe letters or \
+                           missing padding taken): send it as issued";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Answer;
@@ -23,7 +30,16 @@ impl FromRequestParts<AppState> for Caller {
             Instance::from_request_parts(parts, state).await.map_err(|_| Answer::Internal("no instance".into()))?.0;
         let token = basic_token(&parts.headers);
         let user = match token {
-            Some(token) => world.token_user(token).await.map_err(Answer::from)?,
+            Some(token) => match world.credential_user(token).await.map_err(Answer::from)? {
+                Some((user, Decoded::Leniently)) => {
+                    if let Some(slot) = parts.extensions.get::<super::integra::FormSlot>() {
+                        slot.0.lenient.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Some(user)
+                }
+                Some((user, Decoded::AsSent)) => Some(user),
+                None => None,
+            },
             None => None,
         };
         match (state.settings.auth, user) {

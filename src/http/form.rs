@@ -19,7 +19,8 @@ pub const MIB: usize = 1024 * 1024;
 /// A body value longer than this as sent is decoded only when a handler reads it as text, so an
 /// upload's `fileb64` is never held decoded beside the body it came in.
 const DECODED_AT_ONCE: usize = 64 * 1024;
-/// The most fields a form keeps (a vendor form has fewer than twenty): the others are not read.
+/// The most parameters a form may name, body and query string together (a vendor form has fewer
+/// than twenty): a form that names more is refused whole, never answered from part of it.
 pub const MAX_FIELDS: usize = 1_024;
 /// Bytes of a body received before room for all it declared is set aside.
 const DECLARED_AFTER: usize = 64 * 1024;
@@ -82,14 +83,18 @@ impl<const MAX: usize> VendorForm<MAX> {
         field.text.get_or_init(|| decode(&self.raw[field.at.clone()]))
     }
 
-    fn parse(raw: Bytes, query: Option<&str>, multipart: bool) -> Self {
-        let query = query
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().take(MAX_FIELDS).collect::<HashMap<_, _>>())
-            .unwrap_or_default();
+    /// The form, or the refusal of one that names more than [`MAX_FIELDS`] parameters.
+    fn parse(raw: Bytes, query: Option<&str>, multipart: bool) -> Result<Self, Answer> {
+        let too_many = || {
+            Answer::Refused(
+                StatusCode::BAD_REQUEST,
+                format!("the form names more than {MAX_FIELDS} parameters (body and query string together)"),
+            )
+        };
         let mut body = HashMap::new();
         if !multipart {
             // As form_urlencoded reads it (pairs split by `&`, empty ones skipped, the name ending at
-            // the first `=`), keeping where each value stands.
+            // the first `=`), keeping where each value stands; the last of a repeated name wins.
             let mut start = 0;
             for pair in raw.split(|&b| b == b'&') {
                 let end = start + pair.len();
@@ -98,19 +103,30 @@ impl<const MAX: usize> VendorForm<MAX> {
                         Some(i) => (&pair[..i], start + i + 1..end),
                         None => (pair, end..end),
                     };
-                    let name = decode(name);
-                    if body.len() < MAX_FIELDS || body.contains_key(&name) {
-                        let field = Field { text: OnceLock::new(), at };
-                        if field.at.len() <= DECODED_AT_ONCE {
-                            let _ = field.text.set(decode(&raw[field.at.clone()]));
-                        }
-                        body.insert(name, field);
+                    let field = Field { text: OnceLock::new(), at };
+                    if field.at.len() <= DECODED_AT_ONCE {
+                        let _ = field.text.set(decode(&raw[field.at.clone()]));
+                    }
+                    body.insert(decode(name), field);
+                    if body.len() > MAX_FIELDS {
+                        return Err(too_many());
                     }
                 }
                 start = end + 1;
             }
         }
-        Self { body, query, raw, _ticket: None }
+        let mut named = body.len();
+        let mut query_fields = HashMap::new();
+        for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            if !body.contains_key(name.as_ref()) && !query_fields.contains_key(name.as_ref()) {
+                named += 1;
+                if named > MAX_FIELDS {
+                    return Err(too_many());
+                }
+            }
+            query_fields.insert(name.into_owned(), value.into_owned());
+        }
+        Ok(Self { body, query: query_fields, raw, _ticket: None })
     }
 }
 
@@ -178,11 +194,11 @@ impl<S: Send + Sync, const MAX: usize> FromRequest<S> for VendorForm<MAX> {
             }
         }
         let raw = raw.into_bytes();
-        let form = Self::parse(raw, query.as_deref(), multipart);
         if let Some(slot) = slot {
-            *slot.0.lock().unwrap_or_else(|e| e.into_inner()) =
-                crate::journal::FormRecord::of(query.as_deref(), &form.raw, multipart);
+            *slot.0.form.lock().unwrap_or_else(|e| e.into_inner()) =
+                crate::journal::FormRecord::of(query.as_deref(), &raw, multipart);
         }
+        let form = Self::parse(raw, query.as_deref(), multipart)?;
         Ok(Self { _ticket: ticket, ..form })
     }
 }
@@ -212,18 +228,18 @@ mod tests {
 
     #[test]
     fn body_then_query_last_wins_plus_is_space() {
-        let f = Form::parse(Bytes::from_static(b"a=1&a=2&b=x+y%2Bz&c=%C3%B1"), Some("a=9&d=4"), false);
+        let f = Form::parse(Bytes::from_static(b"a=1&a=2&b=x+y%2Bz&c=%C3%B1"), Some("a=9&d=4&d=5"), false).unwrap();
         assert_eq!(f.get("a"), Some("2"));
         assert_eq!(f.get("b"), Some("x y+z"));
         assert_eq!(f.get("c"), Some("ñ"));
-        assert_eq!(f.get("d"), Some("4"));
+        assert_eq!(f.get("d"), Some("5"));
         assert_eq!(f.get("e"), None);
     }
 
     #[test]
     fn long_values_are_decoded_when_read_and_kept_as_sent() {
         let long = "a%2Bb+".repeat(20_000);
-        let f = Form::parse(Bytes::from(format!("x=1&long={long}&&bare&y=%C3%B1")), None, false);
+        let f = Form::parse(Bytes::from(format!("x=1&long={long}&&bare&y=%C3%B1")), None, false).unwrap();
         assert_eq!(f.sent("long"), Some(long.as_bytes()));
         assert_eq!(f.get("long"), Some("a+b ".repeat(20_000).as_str()));
         assert_eq!((f.get("x"), f.get("bare"), f.get("y")), (Some("1"), Some(""), Some("ñ")));
@@ -234,7 +250,35 @@ mod tests {
 
     #[test]
     fn multipart_bodies_are_not_read() {
-        let f = Form::parse(Bytes::from_static(b"a=1"), None, true);
+        let f = Form::parse(Bytes::from_static(b"a=1"), None, true).unwrap();
         assert_eq!(f.get("a"), None);
+    }
+
+    #[test]
+    fn a_late_repeat_wins_and_a_form_naming_too_many_parameters_is_refused() {
+        let names = |from: usize, n: usize| (from..from + n).map(|i| format!("f{i}=1")).collect::<Vec<_>>().join("&");
+        // A repeat past the 1,024th pair still wins, in the body as in the query string.
+        let query = format!("{}&f0=late", names(0, MAX_FIELDS - 1));
+        let f = Form::parse(Bytes::from_static(b"b0=early&b0=late"), Some(&query), false).unwrap();
+        assert_eq!(
+            (f.get("f0"), f.get("b0"), f.get(&format!("f{}", MAX_FIELDS - 2))),
+            (Some("late"), Some("late"), Some("1"))
+        );
+        // One name more, wherever it is, and the form is refused whole.
+        for (body, query) in [
+            (names(0, MAX_FIELDS + 1), String::new()),
+            (String::new(), names(0, MAX_FIELDS + 1)),
+            (names(0, MAX_FIELDS), "extra=1".to_string()),
+        ] {
+            match Form::parse(Bytes::from(body), Some(&query), false) {
+                Err(Answer::Refused(status, reason)) => {
+                    assert_eq!(status, StatusCode::BAD_REQUEST);
+                    assert_eq!(reason, "the form names more than 1024 parameters (body and query string together)");
+                }
+                other => panic!("{:?}", other.map(|f| f.body.len())),
+            }
+        }
+        // The same name in both counts once.
+        assert!(Form::parse(Bytes::from(names(0, MAX_FIELDS)), Some("f0=q&f1=q"), false).is_ok());
     }
 }

@@ -57,7 +57,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
 /// The request's instance for the recording routes behind it: one that does not exist has no
 /// recordings, and is not made to find that out.
 pub async fn resolve_existing(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    match find(&state, request.headers(), false).await {
+    match find(&state, request.headers(), Opening::Existing).await {
         Ok(Found::World(world)) => {
             request.extensions_mut().insert(world);
             next.run(request).await
@@ -93,15 +93,26 @@ pub enum Found {
     Absent(String),
 }
 
+/// Which instances [`find`] may open from the file an earlier run left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// Any that exists (a recording route; an Integra route when tokens are not checked).
+    Existing,
+    /// One whose token, sent with the request, is live in its file.
+    WithToken,
+    /// None: only a live instance is found (`auth/*`, whose handlers open one for good
+    /// credentials or a live session, [`crate::instances::Instances::for_login`]).
+    LiveOnly,
+}
+
 /// The instance a request with `headers` names if it exists, settled; or the answer that refuses
-/// the request. For a request that `needs_token`, an instance on disk counts only when its token is
-/// live there (see [`crate::instances::Instances::existing_for_token`]).
-pub async fn find(state: &AppState, headers: &HeaderMap, needs_token: bool) -> Result<Found, Response> {
+/// the request. An instance on disk counts as `opening` says.
+pub async fn find(state: &AppState, headers: &HeaderMap, opening: Opening) -> Result<Found, Response> {
     let name = name_of(headers).map_err(bad_name)?;
-    let existing = if needs_token {
-        state.instances.existing_for_token(&name, super::caller::basic_token(headers)).await
-    } else {
-        state.instances.existing(&name).await
+    let existing = match opening {
+        Opening::Existing => state.instances.existing(&name).await,
+        Opening::WithToken => state.instances.existing_for_token(&name, super::caller::basic_token(headers)).await,
+        Opening::LiveOnly => Ok(state.instances.live(&name).await),
     };
     match existing.map_err(|e| not_opened(&name, e))? {
         Some(world) => {

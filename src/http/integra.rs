@@ -21,15 +21,22 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::answer::{REASON, TEXT, reason_value};
-use super::instance::{Absent, Found};
+use super::instance::{Absent, Found, Opening};
 use crate::faults::Hit;
 use crate::journal::{FormRecord, Recorded};
 use crate::state::{AppState, AuthMode};
 use crate::world::World;
 
-/// Where the form extractor leaves what it read, for the journal.
+/// Where the handler's extractors leave what the journal and the answer need: the form as read,
+/// and whether the token was found only through lenient decoding.
 #[derive(Debug, Clone, Default)]
-pub struct FormSlot(pub Arc<Mutex<FormRecord>>);
+pub struct FormSlot(pub Arc<Notes>);
+
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub form: Mutex<FormRecord>,
+    pub lenient: std::sync::atomic::AtomicBool,
+}
 
 /// Puts [`Integra`] in front of each Integra route.
 #[derive(Debug, Clone)]
@@ -115,8 +122,12 @@ async fn found<S>(state: AppState, public: bool, mut request: Request, inner: S)
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let needs_token = !public && state.settings.auth == AuthMode::Strict;
-    let name = match super::instance::find(&state, request.headers(), needs_token).await {
+    let opening = match (public, state.settings.auth) {
+        (true, _) => Opening::LiveOnly,
+        (false, AuthMode::Strict) => Opening::WithToken,
+        (false, _) => Opening::Existing,
+    };
+    let name = match super::instance::find(&state, request.headers(), opening).await {
         Ok(Found::World(world)) => return journaled(world, request, inner).await,
         Ok(Found::Absent(name)) => name,
         Err(refusal) => return refusal,
@@ -138,8 +149,8 @@ where
     request.extensions_mut().insert(slot.clone());
     request.extensions_mut().insert(Absent(name.clone()));
     let answer = run(inner, request).await;
-    // The login made it, or it was made meanwhile: either way it is live now, if it exists at all.
-    match state.instances.existing(&name).await.ok().flatten() {
+    // The login made or opened it, or it was meanwhile: either way it is live now, if it is at all.
+    match state.instances.live(&name).await {
         Some(world) => {
             let recorded = Recorded::new(method, &path, &headers, world.clock().now_millis());
             record(&world, recorded, slot, answer).await
@@ -173,12 +184,19 @@ fn prepare(world: &Arc<World>, mut request: Request) -> (Request, Recorded, Form
 
 /// Journals the answer (and the form the handler read), then gives it on.
 async fn record(world: &World, mut recorded: Recorded, slot: FormSlot, response: Response) -> Response {
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    if slot.0.lenient.load(std::sync::atomic::Ordering::Relaxed) {
+        let reason = match parts.headers.get(&REASON).and_then(|v| v.to_str().ok()) {
+            Some(reason) => format!("{reason}; {}", super::caller::LENIENT),
+            None => super::caller::LENIENT.to_string(),
+        };
+        parts.headers.insert(REASON.clone(), reason_value(&reason));
+    }
     let (bytes, body) = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => (Some(bytes.clone()), Body::from(bytes)),
         Err(_) => (None, dropped_body()),
     };
-    recorded.form = std::mem::take(&mut *slot.0.lock().unwrap_or_else(|e| e.into_inner()));
+    recorded.form = std::mem::take(&mut *slot.0.form.lock().unwrap_or_else(|e| e.into_inner()));
     recorded.answered(parts.status.as_u16(), bytes.as_ref(), parts.headers.get(&REASON).cloned());
     world.journal().record(recorded);
     Response::from_parts(parts, body)

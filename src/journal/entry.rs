@@ -185,16 +185,10 @@ fn decode_clipped(raw: &[u8]) -> String {
     format!("{}... ({} bytes as sent)", &prefix[..floor_char_boundary(&prefix, CLIP)], raw.len())
 }
 
-/// A form value with its tokens masked, also a token sent without encoding (its `+` read as spaces).
+/// A form value with its tokens masked, also a token sent without encoding (its `+` read as
+/// spaces); every other character as the client sent it.
 fn mask_value(value: &str) -> String {
-    let masked = mask_tokens(value);
-    if matches!(masked, std::borrow::Cow::Borrowed(_)) && value.contains(' ') {
-        let plus = value.replace(' ', "+");
-        if let std::borrow::Cow::Owned(masked) = mask_tokens(&plus) {
-            return masked;
-        }
-    }
-    masked.into_owned()
+    crate::model::token::mask_form_value(value).into_owned()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

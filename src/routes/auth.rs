@@ -69,9 +69,17 @@ async fn login(State(state): State<AppState>, instance: Prospect, form: Form) ->
     request_body(content = super::forms::EndSession, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
-async fn end_session(instance: Prospect, form: Form) -> Answer {
-    match instance {
-        Prospect::World(world) => Answer::done(world.end_session(&form.text("user"), &form.text("token")).await),
-        Prospect::Absent(name) => Answer::Zero(format!("instance {name:?} does not exist, so it has no sessions")),
-    }
+async fn end_session(State(state): State<AppState>, instance: Prospect, form: Form) -> Answer {
+    let (user, token) = (form.text("user"), form.text("token"));
+    let world = match instance {
+        Prospect::World(world) => world,
+        Prospect::Absent(name) => match state.instances.for_end_session(&name, &user, &token).await {
+            Ok(Some(world)) => world,
+            Ok(None) => {
+                return Answer::Zero(format!("instance {name:?} has no live session of {user:?} with that token"));
+            }
+            Err(e) => return crate::world::error::Failure::from(e).into(),
+        },
+    };
+    Answer::done(world.end_session(&user, &token).await)
 }

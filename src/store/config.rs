@@ -140,3 +140,21 @@ pub async fn load(pool: &SqlitePool) -> Result<Config, StoreError> {
     let calls = calls.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     Ok(Config { campaigns, agents, users, dispositions, calls })
 }
+
+/// The account `username` in the database file at `path`, read without opening the instance.
+pub async fn user_at(path: &std::path::Path, username: &str) -> Result<Option<User>, StoreError> {
+    use sqlx::Connection;
+    let mut conn = super::read_only_at(path).await?;
+    let row = sqlx::query("SELECT username, password, name, profile, phone FROM users WHERE username = ?")
+        .bind(username)
+        .fetch_optional(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    Ok(row?.map(|r| User {
+        username: r.get(0),
+        password: r.get(1),
+        name: r.get(2),
+        profile: r.get(3),
+        phone: r.get(4),
+    }))
+}

@@ -169,6 +169,13 @@ impl Store {
     }
 }
 
+/// A connection to the database file at `path` that can change nothing, for a look into an
+/// instance an earlier run left on disk without opening it.
+pub async fn read_only_at(path: &Path) -> Result<SqliteConnection, StoreError> {
+    use sqlx::Connection;
+    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).read_only(true)).await
+}
+
 /// A `meta` entry of a new world, in its transaction.
 pub async fn insert_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)").bind(key).bind(value).execute(&mut *conn).await?;

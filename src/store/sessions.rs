@@ -41,8 +41,7 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<(String, String, String, Optio
 /// The user of a live token in the database file at `path`, read over a connection of its own
 /// that changes nothing (the instance is not opened for it).
 pub async fn live_user_at(path: &std::path::Path, token: &str) -> Result<Option<String>, StoreError> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let mut conn = super::read_only_at(path).await?;
     let user = live_user(&mut conn, token).await;
     let _ = conn.close().await;
     user

@@ -10,14 +10,19 @@ use serde_json::{Value, json};
 use super::World;
 use super::error::{Failure, refuse, require};
 use crate::model::config::{Config, User};
+use crate::model::token::leniently_decoded;
 use crate::store::sessions;
 
 /// The account `user` logs into with `password`, or why there is none.
 pub fn account<'a>(config: &'a Config, user: &str, password: &str) -> Result<&'a User, Failure> {
+    check_account(config.user(user), user, password)
+}
+
+/// The account `found` for `user` (if there is one) when `password` is its password, or why not.
+pub fn check_account<'a>(found: Option<&'a User>, user: &str, password: &str) -> Result<&'a User, Failure> {
     require(&[("user", user), ("password", password)])?;
-    config
-        .user(user)
-        .filter(|u| u.password == password)
+    found
+        .filter(|u| u.username == user && u.password == password)
         .ok_or_else(|| Failure::Refused(format!("no user {user:?} with that password")))
 }
 
@@ -28,6 +33,15 @@ pub const MAX_SESSIONS: usize = 10_000;
 
 /// Logins between two prunings of the sessions past [`MAX_SESSIONS`].
 const PRUNE_EVERY: u64 = 256;
+
+/// How a credential was found to be a live token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded {
+    /// It is the token as issued.
+    AsSent,
+    /// Only once decoded leniently (a stray quote, a line break, missing padding, URL-safe letters).
+    Leniently,
+}
 
 /// The tokens this process has seen live, and those it has seen end.
 #[derive(Debug, Default)]
@@ -42,7 +56,7 @@ impl World {
     /// Logs `user` in: the vendor's three-element array whose last element is a new token.
     pub async fn login(&self, user: &str, password: &str) -> Result<Value, Failure> {
         let account = account(self.config(), user, password)?;
-        let token = STANDARD.encode(format!("{}:{}", account.username, self.entropy().guid()));
+        let token = STANDARD.encode(format!("{}:{}", account.username, self.token_entropy().guid()));
         sessions::insert(self.store().writer(), &token, &account.username, &self.clock().stamp()).await?;
         let prune = {
             let mut tokens = self.tokens();
@@ -98,6 +112,19 @@ impl World {
             }
         }
         Ok(user)
+    }
+
+    /// The user of the credential a client sent in `Authorization: Basic`: its live token as sent,
+    /// else the token it stands for when decoded as the real server decodes it
+    /// ([`leniently_decoded`]), with whether it took that decoding to find it.
+    pub async fn credential_user(&self, credential: &str) -> Result<Option<(String, Decoded)>, Failure> {
+        if let Some(user) = self.token_user(credential).await? {
+            return Ok(Some((user, Decoded::AsSent)));
+        }
+        match leniently_decoded(credential) {
+            Some(token) => Ok(self.token_user(&token).await?.map(|user| (user, Decoded::Leniently))),
+            None => Ok(None),
+        }
     }
 
     fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {

@@ -65,6 +65,8 @@ pub struct World {
     store: Store,
     clock: Clock,
     entropy: Entropy,
+    /// The stream tokens are drawn from, apart from every other draw (docs/contract.md, section 2).
+    token_entropy: Entropy,
     catalog: Catalog,
     config: Config,
     background: Arc<Background>,
@@ -167,9 +169,11 @@ impl World {
         let generation = meta.get("generation").and_then(|g| g.parse::<u64>().ok()).unwrap_or(0) + 1;
         store.set_meta("generation", &generation.to_string()).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
-        let entropy = Entropy::new(options.seed, &options.name, generation);
         if !meta.contains_key("world") {
-            Self::load_fixtures(&store, &options, &clock, &entropy).await?;
+            // The history is drawn as a fresh world's image draws it (generation 0), a stream of its
+            // own: the instance's draws from then on (generation 1 and up) never repeat its guids.
+            let history = Entropy::new(options.seed, &options.name, 0);
+            Self::load_fixtures(&store, &options, &clock, &history).await?;
             meta = store.meta_all().await?;
         } else {
             store::uploads::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
@@ -203,6 +207,7 @@ impl World {
     ) -> Self {
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, generation);
+        let token_entropy = Entropy::new(options.seed, &format!("{}/tokens", options.name), generation);
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = simulation::build_engine(&config, &clock, engine_rng, options.traffic);
         let journal = crate::journal::Journal::new(&options.name, options.zone, options.journal_bytes);
@@ -211,6 +216,7 @@ impl World {
             store,
             clock,
             entropy,
+            token_entropy,
             catalog: options.fixtures.catalog,
             config,
             background: Arc::default(),
@@ -305,6 +311,11 @@ impl World {
 
     pub fn entropy(&self) -> &Entropy {
         &self.entropy
+    }
+
+    /// The stream of the instance's tokens.
+    pub fn token_entropy(&self) -> &Entropy {
+        &self.token_entropy
     }
 
     pub fn catalog(&self) -> &Catalog {

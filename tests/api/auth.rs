@@ -114,3 +114,60 @@ async fn the_same_seed_gives_the_same_tokens() {
     let c = TestApp::spawn_with(&["--seed", "8"]).await;
     assert_ne!(a.token, c.token);
 }
+
+#[tokio::test]
+async fn a_credential_is_decoded_leniently_as_the_vendors_server_does() {
+    use base64::engine::general_purpose::STANDARD;
+    let app = TestApp::spawn().await;
+    // Agente1's tokens are padded (44 bytes of user:uuid). Base64 of such text never has `+` or
+    // `/`, so the URL-safe alphabet is a unit test's matter (model::token).
+    let login = app.post_anon("auth/getUserToken", &[("user", "Agente1"), ("password", "1234")]).await;
+    let token = login.json()[2].as_str().unwrap().to_string();
+    assert!(token.ends_with('='), "{token}");
+    // campaignstatus of every campaign: the same answer for the same session, request after request.
+    let summary = |credential: String| {
+        let request = app.client.post(app.url("Supervisor/campaignstatus"));
+        app.send(request.header("authorization", format!("Basic {credential}")))
+    };
+    let exact = summary(token.clone()).await;
+    assert_eq!((exact.status, exact.reason()), (200, None), "the token as issued says nothing");
+    // Spaces and tabs around the token are HTTP's own whitespace: the same token as sent.
+    for sent in [format!("  {token}  "), format!("{token}\t")] {
+        let reply = summary(sent.clone()).await;
+        assert_eq!((reply.status, reply.reason()), (200, None), "{sent:?}");
+    }
+    for sent in [
+        format!("{token}'"),
+        format!("{token}''"),
+        format!("'{token}"),
+        token.trim_end_matches('=').to_string(),
+        format!("\"{token}\""),
+    ] {
+        let reply = summary(sent.clone()).await;
+        assert_eq!(reply.status, 200, "{sent:?}: {:?}", reply.reason());
+        assert_eq!(reply.body, exact.body, "{sent:?}: the same session, the same answer");
+        let reason = reply.reason().unwrap_or_default();
+        assert!(reason.contains("lenient base64 decoding"), "{sent:?}: {reason:?}");
+    }
+    // The journal shows what was sent (masked), quote and all.
+    let path = "/Integra/resources/Supervisor/campaignstatus";
+    let journal = app.send(app.client.get(format!("{}/_mock/requests?path={path}", app.base))).await.json();
+    let shown = journal.as_array().unwrap().iter().map(|e| e["headers"]["authorization"].clone()).collect::<Vec<_>>();
+    assert!(shown.iter().any(|a| a.as_str().is_some_and(|a| a.ends_with("'"))), "{shown:?}");
+    assert!(shown.iter().all(|a| !a.as_str().unwrap_or_default().contains(&token[10..40])), "{shown:?}");
+    // Near misses stay 401: one letter changed, another user's name on this session's uuid, an
+    // unknown alphabet character soup, a session that ended.
+    let changed = format!("{}{}{}", &token[..20], if &token[20..21] == "A" { "B" } else { "A" }, &token[21..]);
+    let decoded = String::from_utf8(STANDARD.decode(&token).unwrap()).unwrap();
+    let (_, uuid) = decoded.split_once(':').unwrap();
+    let other_user = STANDARD.encode(format!("Agente2:{uuid}"));
+    for sent in [format!("{changed}'"), format!("{other_user}'"), "''''".to_string()] {
+        let reply = summary(sent.clone()).await;
+        assert_eq!(reply.status, 401, "{sent:?}");
+        assert_eq!(reply.headers["www-authenticate"], "Basic realm=\"Integra\"");
+    }
+    app.post_anon("auth/EndSession", &[("user", "Agente1"), ("token", &token)]).await.assert_one();
+    for sent in [token.clone(), format!("{token}'"), token.trim_end_matches('=').to_string()] {
+        assert_eq!(summary(sent.clone()).await.status, 401, "{sent:?} after EndSession");
+    }
+}

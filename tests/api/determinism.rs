@@ -68,3 +68,38 @@ async fn another_seed_gives_other_guids_and_other_cdrs() {
     }
     assert_eq!(body(&other, "AgentCall").len(), 36, "seed 8 places the call too");
 }
+
+#[tokio::test]
+async fn tokens_are_drawn_apart_from_the_history() {
+    // An instance with fixtures of its own draws its history when it is made; its tokens come from
+    // a stream of their own, so none repeats a guid of the history. Had they shared a stream, the
+    // history's guids drawn within its first thousand pairs of numbers would come back as tokens.
+    let app = TestApp::spawn().await;
+    let world = crate::helpers::solo_world("boss", "pw", 10, 40);
+    let own = |request: reqwest::RequestBuilder| request.header("x-mock-instance", "own");
+    let load = own(app.client.post(format!("{}/_mock/fixtures", app.base))).body(json!({"world": world}).to_string());
+    assert_eq!(app.send(load).await.status, 200);
+    let mut uuids = Vec::new();
+    let mut token = String::new();
+    for _ in 0..1000 {
+        let login = app.send(own(app.client.post(app.url("auth/getUserToken"))).body("user=boss&password=pw")).await;
+        token = login.json()[2].as_str().unwrap().to_string();
+        uuids.push(token_uuid(&token));
+    }
+    let filter = json!({"calldatei": "2000-01-01 00:00:00", "calldatef": "2026-01-05 08:59:59"}).to_string();
+    let form = crate::helpers::encode(&[("lastrow", "0"), ("searchLimit", "1000"), ("filter", &filter)]);
+    let request = own(app.client.post(app.url("Cdr/getrecords"))).header("authorization", format!("Basic {token}"));
+    let rows = app.send(request.body(form)).await.json();
+    let guids: std::collections::HashSet<&str> =
+        rows.as_array().unwrap().iter().map(|r| r["guid"].as_str().unwrap()).collect();
+    assert!(guids.len() > 100, "the history has calls: {}", guids.len());
+    for uuid in &uuids {
+        assert!(!guids.contains(uuid.as_str()), "token uuid {uuid} is a guid of the history");
+    }
+}
+
+fn token_uuid(token: &str) -> String {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(token).unwrap();
+    String::from_utf8(decoded).unwrap().rsplit_once(':').unwrap().1.to_string()
+}

@@ -279,6 +279,35 @@ async fn a_parameter_sent_twice_the_last_one_wins() {
 }
 
 #[tokio::test]
+async fn a_late_repeat_wins_and_a_form_naming_over_1024_parameters_is_refused_whole() {
+    let app = TestApp::spawn().await;
+    let filler = |n: usize| (0..n).map(|i| format!("f{i}=1")).collect::<Vec<_>>().join("&");
+    let to = |query: String, body: String| {
+        app.client
+            .post(format!("{}?{query}", app.url("Dialers/RemoveContact")))
+            .header("authorization", format!("Basic {}", app.token))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    // The repeat that wins comes after the 1,024th pair: 1,024 names in all.
+    let query = format!("campaign=Nope&{}&number=1&campaign=Ventas-%3E", filler(1022));
+    app.send(to(query, String::new())).await.assert_one();
+    let body = format!("campaign=Nope&{}&number=1&campaign=Ventas-%3E", filler(1022));
+    app.send(to(String::new(), body)).await.assert_one();
+    // One name more, in the body, the query string or across both: refused, nothing done.
+    let too_many = [
+        (format!("campaign=Ventas-%3E&number=1&{}", filler(1023)), String::new()),
+        (String::new(), format!("campaign=Ventas-%3E&number=1&{}", filler(1023))),
+        ("campaign=Ventas-%3E&number=1".to_string(), filler(1023)),
+    ];
+    for (query, body) in too_many {
+        let reply = app.send(to(query, body)).await;
+        assert_eq!((reply.status, reply.body.as_str(), reply.content_type()), (400, "", None));
+        assert_eq!(reply.reason(), Some("the form names more than 1024 parameters (body and query string together)"));
+    }
+}
+
+#[tokio::test]
 async fn percent_decoding_is_utf8_and_plus_is_a_space() {
     let app = TestApp::spawn().await;
     let send = |body: &'static str| app.post_body("Dialers/RemoveContact", body, Some(&app.token));

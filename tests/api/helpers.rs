@@ -315,3 +315,17 @@ impl Drop for Binary {
         let _ = self.child.wait();
     }
 }
+
+/// A small world for fixtures of an instance's own: one user (`user`/`password`, a supervisor), the
+/// agent `ana` (phone 2001) in the inbound campaign `Solo<-`, and `days` days of `calls_per_day`
+/// calls of history.
+pub fn solo_world(user: &str, password: &str, days: u32, calls_per_day: u32) -> Value {
+    serde_json::json!({
+        "users": [{"user": user, "password": password, "name": "Boss", "profile": "supervisor"}],
+        "agents": [{"user": "ana", "name": "Ana", "phone": "2001", "tech": "SIP", "context": "agentes"}],
+        "campaigns": [{"name": "Solo<-", "kind": "inbound", "strategy": "linear", "slevelthreshold": 10, "wrapup": 0,
+                       "callerid": "1", "did": "2", "hours": "08:00-21:00", "members": [{"agent": "ana"}]}],
+        "dispositions": [{"campaigns": ["Solo<-"], "options": [{"l1": "Hecho", "action": "none"}]}],
+        "history": {"days": days, "calls_per_day": calls_per_day}
+    })
+}

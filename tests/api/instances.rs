@@ -173,14 +173,7 @@ async fn file_instances_live_beside_the_default_database_and_reset_clears_them()
 #[tokio::test]
 async fn an_instance_can_start_from_fixtures_of_its_own() {
     let app = TestApp::spawn().await;
-    let world = json!({
-        "users": [{"user": "boss", "password": "pw", "name": "Boss", "profile": "supervisor"}],
-        "agents": [{"user": "ana", "name": "Ana", "phone": "2001", "tech": "SIP", "context": "agentes"}],
-        "campaigns": [{"name": "Solo<-", "kind": "inbound", "strategy": "linear", "slevelthreshold": 10, "wrapup": 0,
-                       "callerid": "1", "did": "2", "hours": "08:00-21:00", "members": [{"agent": "ana"}]}],
-        "dispositions": [{"campaigns": ["Solo<-"], "options": [{"l1": "Hecho", "action": "none"}]}],
-        "history": {"days": 0, "calls_per_day": 0}
-    });
+    let world = crate::helpers::solo_world("boss", "pw", 0, 0);
     let messages = json!({"campaign_empty": "Bad params: empty campaign", "callerid_empty": "x", "guid_empty": "x", "agent_empty": "x",
                           "l1_empty": "x", "disposition_not_found": "Not found: {l1}", "schedule_empty": "x", "schedule_format": "x"});
     let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "solo");
@@ -354,4 +347,57 @@ async fn an_evicted_instance_stops_its_engine_before_its_store_closes() {
     let log = std::fs::read_to_string(mock.stderr.as_ref().unwrap()).unwrap();
     assert!(!log.contains("could not store its calls"), "an engine wrote into a closing store:\n{log}");
     assert!(!log.contains("PoolClosed"), "{log}");
+}
+
+/// A copy in a new directory of what a run left on disk for instance `name` (its database and WAL).
+fn left_on_disk(from: &std::path::Path, name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for suffix in ["db", "db-wal"] {
+        let file = from.join(format!("mock.{name}.{suffix}"));
+        if file.exists() {
+            std::fs::copy(&file, dir.path().join(format!("mock.{name}.{suffix}"))).unwrap();
+        }
+    }
+    dir
+}
+
+async fn app_on(dir: &std::path::Path) -> TestApp {
+    let db = dir.join("mock.db").to_string_lossy().into_owned();
+    TestApp::start(&ucontact_mock::cli::ServeArgs { db, ..crate::helpers::ci_args(&[]).unwrap() }).await
+}
+
+#[tokio::test]
+async fn a_refused_login_or_end_session_leaves_an_instance_on_disk_closed() {
+    let first = tempfile::tempdir().unwrap();
+    let earlier = app_on(first.path()).await;
+    let token = login(&earlier, "acme").await;
+    let agent =
+        post_in(&earlier, "acme", "auth/getUserToken", &[("user", "Agente1"), ("password", "1234")], None).await;
+    let agent = agent.json()[2].as_str().unwrap().to_string();
+    let kept = left_on_disk(first.path(), "acme");
+
+    let app = app_on(kept.path()).await;
+    let live = || app.running.state.instances.is_live("acme");
+    let refused: [(&str, Vec<(&str, &str)>); 5] = [
+        ("auth/getUserToken", vec![("user", "admin"), ("password", "wrong")]),
+        ("auth/UserLogin", vec![("user", "nobody"), ("password", "admin")]),
+        ("auth/EndSession", vec![("user", "admin"), ("token", "bm90OmEtdG9rZW4=")]),
+        ("auth/EndSession", vec![("user", "admin"), ("token", &agent)]),
+        ("auth/EndSession", vec![("user", "admin")]),
+    ];
+    for (route, form) in &refused {
+        let reply = post_in(&app, "acme", route, form, None).await;
+        reply.assert_zero();
+        assert!(!live().await, "{route} {form:?} opened the instance: {:?}", reply.reason());
+    }
+    // What the contract says opens it does: its session's EndSession, then a good login.
+    post_in(&app, "acme", "auth/EndSession", &[("user", "admin"), ("token", &token)], None).await.assert_one();
+    assert!(live().await);
+    let sessions = state_in(&app, "acme", "sessions").await;
+    assert!(sessions.as_array().unwrap().iter().any(|s| !s["ended_at"].is_null()), "{sessions}");
+
+    let again = app_on(left_on_disk(first.path(), "acme").keep().as_path()).await;
+    let reply = post_in(&again, "acme", "auth/getUserToken", &[("user", "admin"), ("password", "admin")], None).await;
+    assert_eq!(reply.json()[0]["user"], "admin");
+    assert!(again.running.state.instances.is_live("acme").await);
 }

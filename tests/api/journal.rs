@@ -166,3 +166,30 @@ async fn the_journal_is_read_in_pages() {
         assert!(reply.json()["error"].is_string());
     }
 }
+
+#[tokio::test]
+async fn a_value_with_a_token_sent_unencoded_is_shown_as_it_was_sent() {
+    let app = TestApp::spawn().await;
+    // A user whose tokens have a `+` (a `~` at the end of a group of three makes one), in an
+    // instance of its own; its token sent without encoding, so that the server reads `+` as spaces.
+    let world = crate::helpers::solo_world("ab~", "pw", 0, 0);
+    let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "tilde");
+    assert_eq!(app.send(load.body(json!({"world": world}).to_string())).await.status, 200);
+    let in_tilde = |request: reqwest::RequestBuilder| request.header("x-mock-instance", "tilde");
+    let login = app.send(in_tilde(app.client.post(app.url("auth/getUserToken"))).body("user=ab~&password=pw")).await;
+    let token = login.json()[2].as_str().unwrap().to_string();
+    assert!(token.contains('+'), "{token}");
+    let masked = format!("{}...{}", &token[..8], &token[token.len() - 4..]);
+    let body = format!("queue=Solo<-&note=said+hello+world,{token}&other=said+hello+world+{token}+and+more");
+    let request = in_tilde(app.client.post(app.url("Supervisor/campaignstatus")))
+        .header("authorization", format!("Basic {token}"))
+        .body(body);
+    assert_eq!(app.send(request).await.status, 200);
+    let journal = app.send(in_tilde(app.client.get(format!("{}/_mock/requests", app.base)))).await;
+    let entries = journal.json();
+    let entry =
+        entries.as_array().unwrap().iter().find(|e| e["path"].as_str().unwrap().ends_with("campaignstatus")).unwrap();
+    assert_eq!(entry["form"]["note"], format!("said hello world,{masked}"), "{entry}");
+    assert_eq!(entry["form"]["other"], format!("said hello world {masked} and more"), "{entry}");
+    assert!(!journal.body.contains(&token), "{}", journal.body);
+}

@@ -37,6 +37,20 @@ test('the dashboard follows the world live and acts on it', async () => {
     await page.waitForFunction((guid) => document.querySelector('#cdrs').textContent.includes(guid), injected.body.guid);
     await page.waitForFunction(() => document.querySelector('#calls > div').textContent.trim() === 'none yet');
 
+    // campaignstatus as a wallboard reads it: callers waiting, and the average talk of the call.
+    const outRow = () => page.evaluate(() => {
+      const table = document.querySelector('#campaigns table');
+      const heads = [...table.querySelectorAll('th')].map((th) => th.textContent);
+      const row = [...table.querySelectorAll('tr')].find((tr) => tr.textContent.includes('Out<-'));
+      const cells = [...row.querySelectorAll('td')].map((td) => td.textContent);
+      return Object.fromEntries(heads.map((h, i) => [h, cells[i]]));
+    });
+    await page.waitForFunction(() => /-1/.test(document.querySelector('#campaigns').textContent));
+    const out = await outRow();
+    assert.equal(out.waiting, '0', JSON.stringify(out));
+    assert.match(out['avg talk'], /^\d\d:\d\d:\d\d-1$/, JSON.stringify(out));
+    assert.match(out['avg wait'], /^\d\d:\d\d:\d\d-1$/, JSON.stringify(out));
+
     // An agent paused from the page is paused in the world.
     const row = page.locator('#agents tr', { hasText: 'Agente2' });
     await row.getByRole('button', { name: 'pause' }).click();

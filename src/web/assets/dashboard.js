@@ -94,8 +94,11 @@ function draw(o) {
     ['campaign', (c) => c.campaign, 'campaign'], ['kind', (c) => c.kind],
     ['logged', (c) => c.logged, 'num'], ['available', (c) => c.availables, 'num'],
     ['paused', (c) => c.paused, 'num'], ['busy', (c) => c.busy, 'num'], ['wrap-up', (c) => c.onwrapup, 'num'],
+    ['waiting', (c) => c.acd, 'num'],
     ['calls', (c) => c.totalcalls, 'num'], ['completed', (c) => c.completed, 'num'],
-    ['abandoned', (c) => c.abandoned, 'num'], ['talked', (c) => c.talked], ['hold', (c) => c.hold],
+    ['abandoned', (c) => c.abandoned, 'num'],
+    // talked and hold are HH:MM:SS-N: the average per call, and how many calls it averages.
+    ['avg talk', (c) => c.talked, 'num'], ['avg wait', (c) => c.hold, 'num'],
     ['service level', (c) => c.servicelevel, 'num'], ['strategy', (c) => c.strategy],
   ], o.campaigns));
   fill('agents', table([
