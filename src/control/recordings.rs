@@ -56,7 +56,7 @@ pub async fn convert(Instance(world): Instance, Path(guid): Path<String>) -> Res
         Ok(None) => return error(StatusCode::NOT_FOUND, format!("no answered call has guid {guid:?}")),
         Err(e) => return crate::http::Answer::from(e).into_response(),
     };
-    match world.convert(&guid, recording.folder_name()).await {
+    match world.convert(&guid, Some(recording.folder_name()), None).await {
         Ok(()) => {
             axum::Json(json!({"guid": guid, "host": recording.place.host, "converted": recording.path(Format::Mp3)}))
                 .into_response()

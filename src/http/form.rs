@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 
 use super::answer::Answer;
 use super::body::{self, Buffer, Cut, Grow, Ticket};
+use crate::model::form::Params;
 
 pub const MIB: usize = 1024 * 1024;
 
@@ -127,6 +128,20 @@ impl<const MAX: usize> VendorForm<MAX> {
             query_fields.insert(name.into_owned(), value.into_owned());
         }
         Ok(Self { body, query: query_fields, raw, _ticket: None })
+    }
+}
+
+impl<const MAX: usize> Params for VendorForm<MAX> {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+
+    fn values(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        Box::new(self.fields().map(|(_, value)| value))
+    }
+
+    fn body(&self) -> &[u8] {
+        self.raw()
     }
 }
 

@@ -14,6 +14,9 @@ pub enum Origin {
     Dialer,
 }
 
+/// The CDR `lastapp` of the leg that dials the customer (Asterisk's application).
+pub const DIAL_APP: &str = "Dial";
+
 /// How a leg ended (the CDR `disposition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -31,7 +34,7 @@ impl Origin {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Answered => "ANSWERED",
             Self::NoAnswer => "NO ANSWER",

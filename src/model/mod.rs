@@ -12,6 +12,10 @@ pub mod cdr;
 pub mod config;
 /// The form of `api/DispositionCall`.
 pub mod disposition;
+/// A vendor form as the world reads it.
+pub mod form;
+/// The dialer's lists: entry states, the never-dialled status, the blacklist's every campaign.
+pub mod lists;
 /// Which required values a request lacks.
 pub mod required;
 /// Tokens, and how the control API masks them.

@@ -1,6 +1,5 @@
 //! `admin/*` (docs/contract.md, section 5): the blacklist, one object or an array at a time.
 
-use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -8,7 +7,6 @@ use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::state::AppState;
 use crate::world::blacklist::Shape;
-use crate::world::error::{Failure, refuse};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::One).await }.await)
+    Answer::done(world.add_to_blacklist(&form, Shape::One).await)
 }
 
 /// `admin/addblackbulk`.
@@ -41,7 +39,7 @@ async fn add_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answ
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.add_to_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
+    Answer::done(world.add_to_blacklist(&form, Shape::Bulk).await)
 }
 
 /// `admin/deleteblack`.
@@ -54,7 +52,7 @@ async fn add_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Ans
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::One).await }.await)
+    Answer::done(world.remove_from_blacklist(&form, Shape::One).await)
 }
 
 /// `admin/deleteblackbulk`.
@@ -67,22 +65,5 @@ async fn delete_one(Instance(world): Instance, _caller: Caller, form: Form) -> A
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn delete_bulk(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.remove_from_blacklist(&payload(&form)?, Shape::Bulk).await }.await)
-}
-
-/// Where the blacklist JSON is (docs/contract.md, section 5): the `blacklist` field; else the one field whose
-/// value is a JSON object or array; else a body that is itself JSON.
-fn payload(form: &Form) -> Result<Value, Failure> {
-    let structured = |text: &str| serde_json::from_str::<Value>(text).ok().filter(|v| v.is_object() || v.is_array());
-    if let Some(text) = form.get("blacklist") {
-        return crate::world::json::parse("blacklist", text);
-    }
-    let mut candidates = form.fields().filter_map(|(_, v)| structured(v));
-    if let (Some(value), None) = (candidates.next(), candidates.next()) {
-        return Ok(value);
-    }
-    match std::str::from_utf8(form.raw()).ok().and_then(structured) {
-        Some(value) => Ok(value),
-        None => refuse("no blacklist parameter (nor one JSON field, nor a JSON body)"),
-    }
+    Answer::done(world.remove_from_blacklist(&form, Shape::Bulk).await)
 }

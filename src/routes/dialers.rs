@@ -6,7 +6,6 @@ use utoipa_axum::routes;
 use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
 use crate::state::AppState;
-use crate::world::error::Failure;
 use crate::world::uploads::UploadRequest;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,11 +19,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload_base_with_timezone))
 }
 
-/// A required JSON parameter, as text.
-fn param<'a>(form: &'a Form, name: &str) -> Result<&'a str, Failure> {
-    form.get(name).filter(|v| !v.is_empty()).ok_or_else(|| Failure::Refused(format!("{name} is required")))
-}
-
 /// `Dialers/Respool` with `callspool`.
 #[utoipa::path(
     post,
@@ -35,7 +29,7 @@ fn param<'a>(form: &'a Form, name: &str) -> Result<&'a str, Failure> {
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.respool(param(&form, "callspool")?).await }.await)
+    Answer::done(world.respool(form.get("callspool")).await)
 }
 
 /// `Dialers/ScheduleDialerCall` with `callschedule`.
@@ -48,7 +42,7 @@ async fn respool(Instance(world): Instance, _caller: Caller, form: Form) -> Answ
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.schedule_call(param(&form, "callschedule")?).await }.await)
+    Answer::done(world.schedule_call(form.get("callschedule")).await)
 }
 
 /// `Dialers/DialerTask` with `call`.
@@ -61,7 +55,7 @@ async fn schedule_dialer_call(Instance(world): Instance, _caller: Caller, form: 
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn dialer_task(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    Answer::done(async { world.dialer_task(param(&form, "call")?).await }.await)
+    Answer::done(world.dialer_task(form.get("call")).await)
 }
 
 /// `Dialers/RemoveContact` with `campaign`, `number`.
@@ -128,12 +122,8 @@ fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> U
         fileb64: form.sent("fileb64").unwrap_or_default(),
         campaign: form.text("campaign"),
         cant: form.get("cant").map(str::to_string),
-        username: form
-            .get("username")
-            .filter(|u| !u.is_empty())
-            .map(str::to_string)
-            .or(caller.user)
-            .unwrap_or_default(),
+        username: form.get("username").map(str::to_string),
+        token_user: caller.user,
         timezone,
     }
 }

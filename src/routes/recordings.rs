@@ -10,7 +10,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use percent_encoding::percent_decode_str;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,7 +21,7 @@ use crate::http::answer::refusal;
 use crate::http::serve::Peer;
 use crate::state::AppState;
 use crate::world::World;
-use crate::world::recordings::{AudioFile, Format, Host, valid_guid};
+use crate::world::recordings::{AudioFile, Format, Host, parse_path};
 
 /// The most a response body hands the socket at once: files stream in pieces of this size.
 pub const CHUNK: usize = 64 * 1024;
@@ -78,34 +77,6 @@ async fn dated_file(
 ) -> Response {
     let reader = peer.map(|Extension(Peer(ip))| ip);
     serve(&world, host, method == Method::HEAD, &uri, &headers, reader).await
-}
-
-/// What a recording path names.
-#[derive(Debug, PartialEq, Eq)]
-pub struct FilePath {
-    pub folder: Option<String>,
-    pub guid: String,
-    pub format: Format,
-}
-
-/// Parses the raw path: `/records/` then an optional 8-digit folder, then `<guid>.<mp3|gsm>`. Each
-/// segment is percent-decoded once and must still be a plain name (no `/`, `\`, `..`, NUL).
-pub fn parse_path(raw: &str) -> Option<FilePath> {
-    let rest = raw.strip_prefix("/records/")?;
-    let segments: Vec<String> = rest
-        .split('/')
-        .map(|s| percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
-        .collect::<Option<_>>()?;
-    let (folder, file) = match segments.as_slice() {
-        [file] => (None, file),
-        [folder, file] if folder.len() == 8 && folder.bytes().all(|b| b.is_ascii_digit()) => {
-            (Some(folder.clone()), file)
-        }
-        _ => return None,
-    };
-    let (guid, ext) = file.rsplit_once('.')?;
-    let format = Format::parse(ext)?;
-    valid_guid(guid).then(|| FilePath { folder, guid: guid.to_string(), format })
 }
 
 async fn serve(
@@ -277,31 +248,6 @@ mod tests {
         ];
         for (header, expected) in cases {
             assert_eq!(byte_range(header, 1000), expected, "{header}");
-        }
-    }
-
-    #[test]
-    fn paths_name_a_file_in_the_store_or_nothing() {
-        let guid = "7e4e7db9-f080-494e-b04b-7c8e47711558";
-        assert_eq!(
-            parse_path(&format!("/records/20160118/{guid}.gsm")),
-            Some(FilePath { folder: Some("20160118".into()), guid: guid.into(), format: Format::Gsm })
-        );
-        assert_eq!(parse_path(&format!("/records/{guid}.mp3")).map(|p| p.folder), Some(None));
-        for bad in [
-            "/records/../etc/passwd",
-            "/records/..%2F..%2Fetc%2Fpasswd.mp3",
-            "/records/%2e%2e.mp3",
-            "/records/2016011/x.mp3",
-            "/records/20160118/a/x.mp3",
-            "/records//etc/x.mp3",
-            "/records/x.wav",
-            "/records/x%00.mp3",
-            "/records/%ff.mp3",
-            "/records/C:%5Cx.mp3",
-            "/records/.mp3",
-        ] {
-            assert_eq!(parse_path(bad), None, "{bad}");
         }
     }
 }

@@ -55,6 +55,5 @@ async fn campaign_status(Instance(world): Instance, _caller: Caller, form: Form)
     responses((status = 200, description = "`1` when converted (or already), `0` when there is no such GSM", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
 async fn convert(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
-    let folder = form.get("folder").or_else(|| form.get("pasta")).unwrap_or_default();
-    Answer::done(world.convert(&form.text("guid"), folder).await)
+    Answer::done(world.convert(&form.text("guid"), form.get("folder"), form.get("pasta")).await)
 }

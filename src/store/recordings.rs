@@ -21,14 +21,22 @@ pub struct CallAudio {
     pub converted_at: Option<String>,
 }
 
-/// The customer leg is the `Dial` leg of an outbound call (its `billsec` is 0 when the customer did
-/// not answer, even when the agent did), else the answered queue leg of an inbound call.
+/// What tells the customer's leg of a call (the world's rule): the leg whose `lastapp` is `dial` when
+/// there is one (an outbound call: its `billsec` is 0 when the customer did not answer, even when the
+/// agent did), else the leg whose disposition is `answered` (an inbound call's queue leg).
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerLeg<'a> {
+    pub dial: &'a str,
+    pub answered: &'a str,
+}
+
+/// `?1` the dial application, `?2` the answered disposition.
 macro_rules! calls {
     () => {
         "SELECT c.guid AS guid, MIN(c.calldate) AS first, MAX(c.finishtime) AS finish,
-       CASE WHEN SUM(c.lastapp = 'Dial') > 0
-            THEN COALESCE(MAX(CASE WHEN c.lastapp = 'Dial' AND c.disposition = 'ANSWERED' THEN c.billsec END), 0)
-            ELSE COALESCE(MAX(CASE WHEN c.disposition = 'ANSWERED' THEN c.billsec END), 0) END AS seconds,
+       CASE WHEN SUM(c.lastapp = ?1) > 0
+            THEN COALESCE(MAX(CASE WHEN c.lastapp = ?1 AND c.disposition = ?2 THEN c.billsec END), 0)
+            ELSE COALESCE(MAX(CASE WHEN c.disposition = ?2 THEN c.billsec END), 0) END AS seconds,
        p.host AS pin_host, p.folder AS pin_folder, p.format AS pin_format, v.converted_at AS converted_at
   FROM cdrs c
   LEFT JOIN recording_pins p ON p.guid = c.guid
@@ -37,13 +45,20 @@ macro_rules! calls {
 }
 
 /// The call `guid`, when it has CDR legs.
-pub async fn call(pool: &SqlitePool, guid: &str) -> Result<Option<CallAudio>, StoreError> {
-    sqlx::query_as(concat!(calls!(), " WHERE c.guid = ? GROUP BY c.guid")).bind(guid).fetch_optional(pool).await
+pub async fn call(pool: &SqlitePool, leg: CustomerLeg<'_>, guid: &str) -> Result<Option<CallAudio>, StoreError> {
+    sqlx::query_as(concat!(calls!(), " WHERE c.guid = ?3 GROUP BY c.guid"))
+        .bind(leg.dial)
+        .bind(leg.answered)
+        .bind(guid)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Every call with a recording, oldest first.
-pub async fn calls(pool: &SqlitePool) -> Result<Vec<CallAudio>, StoreError> {
+pub async fn calls(pool: &SqlitePool, leg: CustomerLeg<'_>) -> Result<Vec<CallAudio>, StoreError> {
     sqlx::query_as(concat!(calls!(), " GROUP BY c.guid HAVING seconds > 0 ORDER BY first, c.guid"))
+        .bind(leg.dial)
+        .bind(leg.answered)
         .fetch_all(pool)
         .await
 }

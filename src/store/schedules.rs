@@ -40,49 +40,6 @@ pub async fn insert_schedule(conn: &mut SqliteConnection, s: &ScheduleRow) -> Re
     Ok(done.last_insert_rowid())
 }
 
-/// Removes the schedules (and dated tasks) of `destination` in `campaign` between two dates, inclusive.
-pub async fn delete_schedules(
-    conn: &mut SqliteConnection,
-    campaign: &str,
-    destination: &str,
-    from: &str,
-    to: &str,
-) -> Result<u64, StoreError> {
-    let schedules =
-        sqlx::query("DELETE FROM schedules WHERE campaign = ? AND destination = ? AND calldate BETWEEN ? AND ?")
-            .bind(campaign)
-            .bind(destination)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *conn)
-            .await?;
-    let tasks = sqlx::query(
-        "DELETE FROM tasks WHERE campaign = ? AND destination = ? AND calldate IS NOT NULL AND calldate BETWEEN ? AND ?",
-    )
-    .bind(campaign)
-    .bind(destination)
-    .bind(from)
-    .bind(to)
-    .execute(&mut *conn)
-    .await?;
-    Ok(schedules.rows_affected() + tasks.rows_affected())
-}
-
 pub async fn all_schedules(pool: &SqlitePool) -> Result<Vec<ScheduleRow>, StoreError> {
     sqlx::query_as("SELECT * FROM schedules ORDER BY calldate, id").fetch_all(pool).await
-}
-
-/// Pending schedules of `campaign` due by `now`, oldest first.
-pub async fn due_schedules(
-    pool: &SqlitePool,
-    campaign: &str,
-    now: &str,
-    limit: i64,
-) -> Result<Vec<ScheduleRow>, StoreError> {
-    sqlx::query_as("SELECT * FROM schedules WHERE campaign = ? AND state = 'pending' AND calldate <= ? ORDER BY calldate, id LIMIT ?")
-        .bind(campaign)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
 }

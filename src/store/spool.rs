@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::StoreError;
+use crate::model::lists::{ENABLED, EntryState};
 
 /// A spool entry; the vendor's callspool keys first, then the mock's bookkeeping.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -42,7 +43,7 @@ impl SpoolRow {
             campaign: campaign.to_string(),
             destination: destination.to_string(),
             dialerbase: None,
-            status: 1,
+            status: ENABLED,
             data: String::new(),
             alternatives: String::new(),
             contact: 0,
@@ -52,7 +53,7 @@ impl SpoolRow {
             timezone: None,
             source: source.to_string(),
             upload_id: None,
-            state: "pending".into(),
+            state: EntryState::Pending.into(),
             created_at: now.to_string(),
             updated_at: now.to_string(),
             not_before: None,
@@ -157,39 +158,6 @@ pub async fn delete_spool_number(conn: &mut SqliteConnection, campaign: &str, nu
 
 pub async fn all_spool(pool: &SqlitePool) -> Result<Vec<SpoolRow>, StoreError> {
     sqlx::query_as("SELECT * FROM spool ORDER BY id").fetch_all(pool).await
-}
-
-/// Enabled, pending spool entries of `campaign` that may be tried at `now`, by priority.
-pub async fn due_spool(
-    pool: &SqlitePool,
-    campaign: &str,
-    now: &str,
-    limit: i64,
-    from: SourceFilter<'_>,
-) -> Result<Vec<SpoolRow>, StoreError> {
-    let (source, wanted) = match from {
-        SourceFilter::Only(source) => (source, true),
-        SourceFilter::Except(source) => (source, false),
-    };
-    sqlx::query_as(
-        "SELECT * FROM spool WHERE campaign = ? AND state = 'pending' AND status <> 0 AND (not_before IS NULL OR not_before <= ?)
-           AND (source = ?) = ?
-         ORDER BY priority, id LIMIT ?",
-    )
-    .bind(campaign)
-    .bind(now)
-    .bind(source)
-    .bind(wanted)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-}
-
-/// Which entries [`due_spool`] reads, by the `source` they were filed with.
-#[derive(Debug, Clone, Copy)]
-pub enum SourceFilter<'a> {
-    Only(&'a str),
-    Except(&'a str),
 }
 
 /// Rewrites a spool entry after an attempt: number, alternatives, retries, state, when to retry.

@@ -55,19 +55,6 @@ pub async fn all_tasks(pool: &SqlitePool) -> Result<Vec<TaskRow>, StoreError> {
     sqlx::query_as("SELECT * FROM tasks ORDER BY id").fetch_all(pool).await
 }
 
-/// Pending tasks of `campaign` due by `now`: dated ones first (by date), then undated by priority.
-pub async fn due_tasks(pool: &SqlitePool, campaign: &str, now: &str, limit: i64) -> Result<Vec<TaskRow>, StoreError> {
-    sqlx::query_as(
-        "SELECT * FROM tasks WHERE campaign = ? AND state = 'pending' AND (calldate IS NULL OR calldate <= ?)
-         ORDER BY calldate IS NULL, calldate, priority, id LIMIT ?",
-    )
-    .bind(campaign)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-}
-
 /// The priority of task `id`.
 pub async fn priority(pool: &SqlitePool, id: i64) -> Result<Option<i64>, StoreError> {
     sqlx::query_scalar("SELECT priority FROM tasks WHERE id = ?").bind(id).fetch_optional(pool).await

@@ -54,15 +54,15 @@ pub async fn insert_upload(conn: &mut SqliteConnection, u: &UploadRow) -> Result
 pub async fn add_progress(
     conn: &mut SqliteConnection,
     id: i64,
-    read: i64,
-    accepted: i64,
-    rejected: i64,
+    status: &str,
+    [read, accepted, rejected]: [i64; 3],
     rejections: &[Rejection],
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE uploads SET status = 'parsing', records_read = records_read + ?, accepted = accepted + ?,
+        "UPDATE uploads SET status = ?, records_read = records_read + ?, accepted = accepted + ?,
            rejected = rejected + ? WHERE id = ?",
     )
+    .bind(status)
     .bind(read)
     .bind(accepted)
     .bind(rejected)
@@ -97,15 +97,22 @@ pub async fn finish_upload(
     Ok(())
 }
 
-/// Uploads a crash interrupted never finish: say so.
-pub async fn interrupt_unfinished(pool: &SqlitePool, at: &str) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE uploads SET status = 'failed', note = 'interrupted by a restart of the mock', finished_at = ?
-         WHERE status IN ('queued', 'parsing')",
-    )
-    .bind(at)
-    .execute(pool)
-    .await?;
+/// Every upload in one of the `unfinished` states is set to `status`, with `note`, finished `at`.
+pub async fn finish_unfinished(
+    pool: &SqlitePool,
+    unfinished: [&str; 2],
+    status: &str,
+    note: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE uploads SET status = ?, note = ?, finished_at = ? WHERE status IN (?, ?)")
+        .bind(status)
+        .bind(note)
+        .bind(at)
+        .bind(unfinished[0])
+        .bind(unfinished[1])
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! The blacklist (docs/contract.md, section 5): entries per (phone, campaign), `*` for every campaign.
-//! A bulk change is all-or-nothing: every element is checked before anything is written.
+//! Where the request's JSON is found; a bulk change is all-or-nothing: every element is checked
+//! before anything is written.
 
 use serde_json::Value;
 
 use super::World;
 use super::error::{Failure, refuse};
 use super::json::Object;
+use crate::model::form::Params;
 use crate::store::records::{self, BlacklistRow};
 
 /// Whether a change takes one object or an array of them.
@@ -17,8 +19,8 @@ pub enum Shape {
 
 impl World {
     /// `admin/addblack` and `admin/addblackbulk`: adds or updates the entries.
-    pub async fn add_to_blacklist(&self, value: &Value, shape: Shape) -> Result<(), Failure> {
-        let entries = self.blacklist_entries(value, shape)?;
+    pub async fn add_to_blacklist(&self, sent: &impl Params, shape: Shape) -> Result<(), Failure> {
+        let entries = self.blacklist_entries(&payload(sent)?, shape)?;
         if let [entry] = entries.as_slice() {
             // Concurrent single additions share a statement and its commit (one statement is
             // atomic on its own); each is answered after the commit that holds it.
@@ -37,8 +39,8 @@ impl World {
     }
 
     /// `admin/deleteblack` and `admin/deleteblackbulk`: removes the pairs (absent ones too).
-    pub async fn remove_from_blacklist(&self, value: &Value, shape: Shape) -> Result<(), Failure> {
-        let entries = self.blacklist_entries(value, shape)?;
+    pub async fn remove_from_blacklist(&self, sent: &impl Params, shape: Shape) -> Result<(), Failure> {
+        let entries = self.blacklist_entries(&payload(sent)?, shape)?;
         let mut tx = self.store().writer().begin().await?;
         for entry in &entries {
             records::delete_blacklist(&mut tx, &entry.phone, &entry.campaign).await?;
@@ -75,5 +77,25 @@ impl World {
             name: o.text("name")?,
             updated_at: self.clock().stamp(),
         })
+    }
+}
+
+/// The parameter that carries the blacklist JSON.
+const FIELD: &str = "blacklist";
+
+/// Where the blacklist JSON is (docs/contract.md, section 5): the `blacklist` field; else the one
+/// field whose value is a JSON object or array; else a body that is itself JSON.
+fn payload(sent: &impl Params) -> Result<Value, Failure> {
+    let structured = |text: &str| serde_json::from_str::<Value>(text).ok().filter(|v| v.is_object() || v.is_array());
+    if let Some(text) = sent.param(FIELD) {
+        return super::json::parse(FIELD, text);
+    }
+    let mut candidates = sent.values().filter_map(structured);
+    if let (Some(value), None) = (candidates.next(), candidates.next()) {
+        return Ok(value);
+    }
+    match std::str::from_utf8(sent.body()).ok().and_then(structured) {
+        Some(value) => Ok(value),
+        None => refuse("no blacklist parameter (nor one JSON field, nor a JSON body)"),
     }
 }

@@ -9,16 +9,17 @@ use chrono_tz::Tz;
 use sqlx::SqliteConnection;
 
 use super::World;
+use super::dialers::TaskMode;
 use super::error::Failure;
 use super::history::DEMO_SOURCE;
 use crate::clock::{Millis, local_naive};
 use crate::engine::dialing::{Attempt, Lead, LeadSource, Need};
 use crate::model::call::Outcome;
 use crate::model::config::{Campaign, CampaignKind};
+use crate::model::lists::{EVERY_CAMPAIGN, EntryState, NEVER_DIALLED};
 use crate::model::vendor_date::{TimeOfDay, VendorDate};
-use crate::store::lists::Table;
-use crate::store::spool::{SourceFilter, SpoolRow};
-use crate::store::{lists, schedules, spool, tasks};
+use crate::store::lists::{self, SourceFilter, Table, Waiting};
+use crate::store::spool::{self, SpoolRow};
 
 /// Attempts of one number before the dialer moves to its alternatives.
 pub const MAX_RETRIES: i64 = 3;
@@ -26,6 +27,9 @@ pub const MAX_RETRIES: i64 = 3;
 pub const RETRY_AFTER_MINUTES: i64 = 30;
 /// How soon to look again when work exists but may not be called yet (hours, busy agents).
 const LOOK_AGAIN_MINUTES: i64 = 15;
+/// The outcome a blacklisted entry is marked with (`last_result`).
+const BLACKLISTED: &str = "BLACKLISTED";
+const DONE: &str = EntryState::Done.as_str();
 
 impl World {
     /// The leads for a dialer's [`Need`], marked as being dialled, and when to look again if none.
@@ -34,53 +38,30 @@ impl World {
         let stamp = VendorDate::from(local_naive(self.clock().zone(), now)).to_string();
         let want = need.capacity as i64;
         let pool = self.store().writer();
+        let waiting = waiting(&campaign.name);
         let mut candidates: Vec<(Lead, Option<String>)> = Vec::new();
-        for s in schedules::due_schedules(pool, &campaign.name, &stamp, want).await? {
-            let lead = Lead {
-                source: LeadSource::Schedule(s.id),
-                destination: s.destination,
-                alternatives: s.alternatives,
-                data: s.data,
-                agentphone: s.agentphone,
-                contact: None,
-                dialerbase: None,
-                manual: false,
-                generated: false,
-            };
-            candidates.push((lead, None));
+        for s in lists::due_schedules(pool, waiting, &stamp, want).await? {
+            candidates
+                .push((lead(LeadSource::Schedule(s.id), s.destination, s.alternatives, s.data, s.agentphone), None));
         }
-        for t in tasks::due_tasks(pool, &campaign.name, &stamp, want).await? {
-            let lead = Lead {
-                source: LeadSource::Task(t.id),
-                destination: t.destination,
-                alternatives: t.alternatives,
-                data: t.data,
-                agentphone: t.agentphone,
-                contact: None,
-                dialerbase: None,
-                manual: t.mode == "manual",
-                generated: false,
-            };
-            candidates.push((lead, None));
+        // Dated tasks first, by date; then the undated ones, by priority.
+        let mut due_tasks = lists::dated_tasks_due(pool, waiting, &stamp, want).await?;
+        due_tasks.extend(lists::undated_tasks(pool, waiting, want - due_tasks.len() as i64).await?);
+        for t in due_tasks {
+            let manual = t.mode == TaskMode::Manual.as_str();
+            let lead = lead(LeadSource::Task(t.id), t.destination, t.alternatives, t.data, t.agentphone);
+            candidates.push((Lead { manual, ..lead }, None));
         }
         // The demo lists apart: only the agents that take traffic dial them, and a long demo list
         // ahead must not hide an integrator's entries from the agents that take none.
         let window = want * 4 + 16;
-        let mut due = spool::due_spool(pool, &campaign.name, &stamp, window, SourceFilter::Except(DEMO_SOURCE)).await?;
-        due.extend(spool::due_spool(pool, &campaign.name, &stamp, window, SourceFilter::Only(DEMO_SOURCE)).await?);
+        let mut due = lists::due_spool(pool, waiting, &stamp, window, SourceFilter::Except(DEMO_SOURCE)).await?;
+        due.extend(lists::due_spool(pool, waiting, &stamp, window, SourceFilter::Only(DEMO_SOURCE)).await?);
         due.sort_by_key(|s| (s.priority, s.id));
         for s in due {
-            let lead = Lead {
-                source: LeadSource::Spool(s.id),
-                destination: s.destination,
-                alternatives: s.alternatives,
-                data: s.data,
-                agentphone: s.agentphone,
-                contact: Some(s.contact),
-                dialerbase: s.dialerbase,
-                manual: false,
-                generated: s.source == DEMO_SOURCE,
-            };
+            let generated = s.source == DEMO_SOURCE;
+            let lead = lead(LeadSource::Spool(s.id), s.destination, s.alternatives, s.data, s.agentphone);
+            let lead = Lead { contact: Some(s.contact), dialerbase: s.dialerbase, generated, ..lead };
             candidates.push((lead, s.timezone));
         }
         let mut taken: Vec<Lead> = Vec::new();
@@ -91,8 +72,8 @@ impl World {
                 break;
             }
             let (table, id) = table_of(lead.source);
-            if lists::is_blacklisted(&mut tx, &campaign.name, &lead.destination).await? {
-                lists::mark(&mut tx, table, id, "skipped", Some("BLACKLISTED")).await?;
+            if lists::is_blacklisted(&mut tx, [&campaign.name, EVERY_CAMPAIGN], &lead.destination).await? {
+                lists::mark(&mut tx, table, id, EntryState::Skipped.as_str(), Some(BLACKLISTED)).await?;
                 continue;
             }
             let zone = zone.and_then(|z| z.parse::<Tz>().ok()).unwrap_or(self.clock().zone());
@@ -105,14 +86,14 @@ impl World {
                 later = true;
                 continue;
             }
-            lists::mark(&mut tx, table, id, "dialing", None).await?;
+            lists::mark(&mut tx, table, id, EntryState::Dialing.as_str(), None).await?;
             taken.push(lead);
         }
         tx.commit().await?;
         if !taken.is_empty() {
             return Ok((taken, None));
         }
-        let next = lists::next_due(pool, &campaign.name, &stamp).await?.and_then(|d| d.parse::<VendorDate>().ok());
+        let next = lists::next_due(pool, waiting, &stamp).await?.and_then(|d| d.parse::<VendorDate>().ok());
         let next = next.map(|d| self.clock().instant(d.naive()));
         let soon = later.then_some(now + LOOK_AGAIN_MINUTES * 60_000);
         Ok((taken, [next, soon].into_iter().flatten().min()))
@@ -132,8 +113,8 @@ impl World {
             Attempt::NotReached(outcome) => outcome.as_str(),
         };
         match lead.source {
-            LeadSource::Schedule(id) => lists::mark(conn, Table::Schedules, id, "done", Some(result)).await?,
-            LeadSource::Task(id) => lists::mark(conn, Table::Tasks, id, "done", Some(result)).await?,
+            LeadSource::Schedule(id) => lists::mark(conn, Table::Schedules, id, DONE, Some(result)).await?,
+            LeadSource::Task(id) => lists::mark(conn, Table::Tasks, id, DONE, Some(result)).await?,
             LeadSource::Spool(id) => {
                 if let Some(mut entry) = spool::spool_by_id(conn, id).await? {
                     self.next_try(&mut entry, attempt, at);
@@ -152,12 +133,12 @@ impl World {
         entry.updated_at = VendorDate::from(now).to_string();
         let retry = matches!(attempt, Attempt::Abandoned | Attempt::NotReached(Outcome::NoAnswer | Outcome::Busy));
         if attempt == Attempt::Talked {
-            entry.state = "done".into();
+            entry.state = EntryState::Done.into();
             return;
         }
         if retry && entry.retries.saturating_add(1) < MAX_RETRIES {
             entry.retries += 1;
-            entry.state = "pending".into();
+            entry.state = EntryState::Pending.into();
             entry.not_before = Some(VendorDate::from(now + Duration::minutes(RETRY_AFTER_MINUTES)).to_string());
             return;
         }
@@ -167,10 +148,10 @@ impl World {
                 entry.alternatives = alternatives.collect::<Vec<_>>().join(":");
                 entry.destination = next;
                 entry.retries = 0;
-                entry.state = "pending".into();
+                entry.state = EntryState::Pending.into();
                 entry.not_before = None;
             }
-            None => entry.state = if retry { "exhausted".into() } else { "failed".into() },
+            None => entry.state = if retry { EntryState::Exhausted } else { EntryState::Failed }.into(),
         }
     }
 }
@@ -179,8 +160,29 @@ impl World {
     /// A lead the engine could not dial goes back to the list as it was.
     pub(super) async fn put_back(&self, conn: &mut SqliteConnection, lead: &Lead) -> Result<(), Failure> {
         let (table, id) = table_of(lead.source);
-        lists::mark(conn, table, id, "pending", None).await?;
+        lists::mark(conn, table, id, EntryState::Pending.as_str(), None).await?;
         Ok(())
+    }
+}
+
+/// The entries of `campaign` waiting for the dialer: pending, and of the spool those not marked never
+/// to be dialled.
+pub(super) fn waiting(campaign: &str) -> Waiting<'_> {
+    Waiting { campaign, state: EntryState::Pending.as_str(), never: NEVER_DIALLED }
+}
+
+/// A lead of `source` with what every list keeps; what only the spool or tasks keep left empty.
+fn lead(source: LeadSource, destination: String, alternatives: String, data: String, agentphone: String) -> Lead {
+    Lead {
+        source,
+        destination,
+        alternatives,
+        data,
+        agentphone,
+        contact: None,
+        dialerbase: None,
+        manual: false,
+        generated: false,
     }
 }
 

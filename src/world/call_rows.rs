@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::model::call::{FinishedCall, Origin, Outcome, Party};
+use crate::model::call::{DIAL_APP, FinishedCall, Origin, Outcome, Party};
 use crate::model::cdr::Cdr;
 use crate::model::vendor_date::VendorDate;
 
@@ -76,7 +76,7 @@ impl FinishedCall {
                         self.customer.clone(),
                         customer_channel.clone(),
                         format!("SIP/{}-{:08x}", self.customer, numbering.take()),
-                        "Dial",
+                        DIAL_APP,
                         format!("SIP/{},60", self.customer),
                     ),
                 };

@@ -7,7 +7,9 @@ use super::dispositions::DEFAULT_PRIORITY;
 use super::error::{Failure, refuse, require};
 use super::json::{self, Object};
 use crate::model::config::{Campaign, CampaignKind};
+use crate::model::lists::{ENABLED, EntryState};
 use crate::model::vendor_date::{VendorDate, is_null_date};
+use crate::store::lists::{self, Dated};
 use crate::store::schedules::ScheduleRow;
 use crate::store::spool::SpoolRow;
 use crate::store::tasks::TaskRow;
@@ -62,8 +64,8 @@ impl World {
     }
 
     /// `Dialers/Respool`: updates the entry with the same `contact` in the campaign, or adds one.
-    pub async fn respool(&self, callspool: &str) -> Result<(), Failure> {
-        let value = json::parse("callspool", callspool)?;
+    pub async fn respool(&self, callspool: Option<&str>) -> Result<(), Failure> {
+        let value = json::required("callspool", callspool)?;
         let o = Object::new("callspool", &value)?;
         o.require(&["campaign", "destination"])?;
         let campaign = o.required("campaign")?;
@@ -89,7 +91,7 @@ impl World {
                 entry.priority = priority.unwrap_or(entry.priority);
                 entry.data = o.text("data")?.unwrap_or(entry.data);
                 entry.agentphone = agentphone.unwrap_or(entry.agentphone);
-                entry.state = "pending".into();
+                entry.state = EntryState::Pending.into();
                 entry.updated_at = now;
                 spool::update_spool(&mut tx, &entry).await?;
             }
@@ -101,7 +103,7 @@ impl World {
                 let priority = priority.unwrap_or(DEFAULT_PRIORITY);
                 let entry = SpoolRow {
                     dialerbase: o.text("dialerbase")?,
-                    status: status.unwrap_or(1),
+                    status: status.unwrap_or(ENABLED),
                     data: o.text_or_empty("data")?,
                     alternatives: o.text_or_empty("alternatives")?,
                     contact,
@@ -118,8 +120,8 @@ impl World {
     }
 
     /// `Dialers/ScheduleDialerCall`: a call at `calldate` (a past date is called as soon as possible).
-    pub async fn schedule_call(&self, callschedule: &str) -> Result<(), Failure> {
-        let value = json::parse("callschedule", callschedule)?;
+    pub async fn schedule_call(&self, callschedule: Option<&str>) -> Result<(), Failure> {
+        let value = json::required("callschedule", callschedule)?;
         let o = Object::new("callschedule", &value)?;
         o.require(&["calldate", "campaign", "destination"])?;
         let calldate = o.required("calldate")?;
@@ -138,7 +140,7 @@ impl World {
             agentphone: agentphone.unwrap_or_default(),
             data: o.text_or_empty("data")?,
             origin: "api".into(),
-            state: "pending".into(),
+            state: EntryState::Pending.into(),
             created_at: self.clock().stamp(),
             last_result: None,
         };
@@ -150,8 +152,8 @@ impl World {
     }
 
     /// `Dialers/DialerTask`: files the task by its mode (see [`TaskMode`]).
-    pub async fn dialer_task(&self, call: &str) -> Result<TaskMode, Failure> {
-        let value = json::parse("call", call)?;
+    pub async fn dialer_task(&self, call: Option<&str>) -> Result<TaskMode, Failure> {
+        let value = json::required("call", call)?;
         let o = Object::new("call", &value)?;
         const KEYS: [&str; 9] =
             ["calldate", "campaign", "destination", "alternatives", "agent", "data", "source", "bulk", "automatic"];
@@ -217,7 +219,7 @@ impl World {
                 // Dated tasks are schedules (priority 1, and the dialer puts a date first); undated
                 // automatic ones are queued with priority 1 too (the vendor's "prioridad 1").
                 priority: if mode == TaskMode::Manual { DEFAULT_PRIORITY } else { URGENT_PRIORITY },
-                state: "pending".into(),
+                state: EntryState::Pending.into(),
                 created_at: now,
                 last_result: None,
             };
@@ -257,8 +259,11 @@ impl World {
         self.known_campaign(campaign)?;
         // Schedules and dated tasks go together or not at all.
         let mut tx = self.store().writer().begin().await?;
-        let removed =
-            schedules::delete_schedules(&mut tx, campaign, destination, &from.to_string(), &to.to_string()).await?;
+        let (from, to) = (from.to_string(), to.to_string());
+        let mut removed = 0;
+        for list in [Dated::Schedules, Dated::Tasks] {
+            removed += lists::delete_dated(&mut tx, list, campaign, destination, &from, &to).await?;
+        }
         tx.commit().await?;
         self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)

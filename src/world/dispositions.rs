@@ -8,6 +8,7 @@ use super::World;
 use super::error::Failure;
 use crate::model::config::Action;
 use crate::model::disposition::DispositionRequest;
+use crate::model::lists::EntryState;
 use crate::model::vendor_date::VendorDate;
 use crate::store::records::{self, BlacklistRow, DispositionRow};
 use crate::store::schedules::ScheduleRow;
@@ -103,7 +104,7 @@ impl World {
         match spool::spool_by_destination(conn, &r.campaign, &r.callerid).await? {
             Some(mut entry) => {
                 entry.retries = entry.retries.saturating_add(1);
-                entry.state = "pending".into();
+                entry.state = EntryState::Pending.into();
                 entry.updated_at = now;
                 spool::update_spool(conn, &entry).await?;
                 Ok(format!("spool entry {} respooled, retries {}", entry.id, entry.retries))
@@ -133,7 +134,7 @@ impl World {
         entry.alternatives = alternatives.collect::<Vec<_>>().join(":");
         entry.destination = next;
         entry.retries = 0;
-        entry.state = "pending".into();
+        entry.state = EntryState::Pending.into();
         entry.updated_at = self.clock().stamp();
         spool::update_spool(conn, &entry).await?;
         Ok(format!("spool entry {} now calls {}", entry.id, entry.destination))
@@ -157,7 +158,7 @@ impl World {
             agentphone: entry.as_ref().map(|e| e.agentphone.clone()).unwrap_or_default(),
             data: entry.as_ref().map(|e| e.data.clone()).unwrap_or_default(),
             origin: "disposition".into(),
-            state: "pending".into(),
+            state: EntryState::Pending.into(),
             created_at: self.clock().stamp(),
             last_result: None,
         };

@@ -17,6 +17,14 @@ pub fn parse(what: &str, text: &str) -> Result<Value, Failure> {
     serde_json::from_str(text).map_err(|e| Failure::Refused(format!("{what} is not valid JSON: {e}")))
 }
 
+/// A required JSON parameter: absent or empty, `{what} is required`; else parsed as [`parse`] does.
+pub fn required(what: &str, text: Option<&str>) -> Result<Value, Failure> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(text) => parse(what, text),
+        None => refuse(format!("{what} is required")),
+    }
+}
+
 impl<'a> Object<'a> {
     pub fn new(what: &'a str, value: &'a Value) -> Result<Self, Failure> {
         match value {

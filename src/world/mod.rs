@@ -34,11 +34,13 @@ use crate::clock::{Clock, ClockMode};
 use crate::engine::Engine;
 use crate::entropy::Entropy;
 use crate::model::config::Config;
+use crate::model::lists::EntryState::{Dialing, Pending};
 use crate::model::vendor_date::VendorDate;
 use crate::store::{self, Location, Store, StoreError};
 use call_rows::Numbering;
 use catalog::Catalog;
 use fixtures::FixtureSet;
+use uploads::UploadStatus;
 
 /// What an instance is made from.
 #[derive(Debug, Clone)]
@@ -176,8 +178,11 @@ impl World {
             Self::load_fixtures(&store, &options, &clock, &history).await?;
             meta = store.meta_all().await?;
         } else {
-            store::uploads::interrupt_unfinished(store.writer(), &clock.stamp()).await?;
-            store::lists::release_dialing(store.writer()).await?;
+            // Uploads a crash interrupted never finish: say so.
+            let unfinished = [UploadStatus::Queued.as_str(), UploadStatus::Parsing.as_str()];
+            let (failed, stamp) = (UploadStatus::Failed.as_str(), clock.stamp());
+            store::uploads::finish_unfinished(store.writer(), unfinished, failed, uploads::INTERRUPTED, &stamp).await?;
+            store::lists::move_state(store.writer(), Dialing.as_str(), Pending.as_str()).await?;
         }
         let config = store::config::load(store.writer()).await?;
         let recording_seed = match meta.get("recording_seed").and_then(|s| s.parse::<u64>().ok()) {

@@ -186,7 +186,7 @@ impl World {
             }
             "CTI" => Ok(Reply::done(json!({"CTI": self.cti(user).await?}))),
             "respool" => match object_text(data, "objetoRespool") {
-                Some(callspool) => Reply::of("result", self.respool(&callspool).await.map(|()| json!("1"))),
+                Some(callspool) => Reply::of("result", self.respool(Some(&callspool)).await.map(|()| json!("1"))),
                 None => Ok(Reply::refused("result", "objetoRespool must be a callspool object".into())),
             },
             "schedule" => {
@@ -203,7 +203,7 @@ impl World {
                     }
                 }
                 let callschedule = Value::Object(schedule).to_string();
-                Reply::of("result", self.schedule_call(&callschedule).await.map(|()| json!("1")))
+                Reply::of("result", self.schedule_call(Some(&callschedule)).await.map(|()| json!("1")))
             }
             other => Ok(Reply::refused("result", format!("unknown action {other:?}"))),
         }

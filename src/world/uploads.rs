@@ -27,6 +27,29 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 /// Rejected lines listed in an upload's report; the others are counted.
 pub const LISTED_REJECTIONS: i64 = 1_000;
 
+/// Where an upload's parsing stands (`status` in its job report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadStatus {
+    Queued,
+    Parsing,
+    Done,
+    Failed,
+}
+
+impl UploadStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Parsing => "parsing",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// The note of an upload a restart of the process cut short.
+pub const INTERRUPTED: &str = "interrupted by a restart of the mock";
+
 /// The parameters of an upload, absent ones empty.
 #[derive(Debug, Clone, Default)]
 pub struct UploadRequest<'a> {
@@ -35,7 +58,10 @@ pub struct UploadRequest<'a> {
     pub fileb64: &'a [u8],
     pub campaign: String,
     pub cant: Option<String>,
-    pub username: String,
+    /// `username` as sent; absent or empty, the upload is the token's user's.
+    pub username: Option<String>,
+    /// The user of the token the upload came with.
+    pub token_user: Option<String>,
     /// `Some` on `uploadbasewithtimezone` (even when the parameter was missing).
     pub timezone: Option<String>,
 }
@@ -58,10 +84,10 @@ impl World {
             id: 0,
             filename: r.filename,
             campaign: r.campaign,
-            username: r.username,
+            username: r.username.filter(|u| !u.is_empty()).or(r.token_user).unwrap_or_default(),
             timezone: r.timezone,
             cant: r.cant,
-            status: "queued".into(),
+            status: UploadStatus::Queued.as_str().into(),
             records_read: 0,
             accepted: 0,
             rejected: 0,
@@ -76,8 +102,8 @@ impl World {
         let world = Arc::clone(&self);
         self.spawn_background(async move {
             let (status, note) = match world.parse_upload(id, &upload, &content).await {
-                Ok(note) => ("done", note),
-                Err(e) => ("failed", Some(format!("storage failed: {e}"))),
+                Ok(note) => (UploadStatus::Done.as_str(), note),
+                Err(e) => (UploadStatus::Failed.as_str(), Some(format!("storage failed: {e}"))),
             };
             world.wake_dialer(&upload.campaign).await;
             world.publish("upload", serde_json::json!({"id": id, "status": status, "note": note}));
@@ -141,11 +167,15 @@ impl World {
                 }
             }
             spool::insert_spool_many(&mut tx, &entries).await?;
-            uploads::add_progress(&mut tx, id, batch_read, accepted, batch_rejected, &listed).await?;
+            let counts = [batch_read, accepted, batch_rejected];
+            uploads::add_progress(&mut tx, id, UploadStatus::Parsing.as_str(), counts, &listed).await?;
             tx.commit().await?;
             read += batch_read;
             rejected += batch_rejected;
-            self.publish("upload", serde_json::json!({"id": id, "status": "parsing", "read": read}));
+            self.publish(
+                "upload",
+                serde_json::json!({"id": id, "status": UploadStatus::Parsing.as_str(), "read": read}),
+            );
         }
         let cant = match upload.cant.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -77,3 +77,65 @@ async fn answered_writes_survive_kill_9() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+/// The states of every entry of `campaign` in the three dialer lists, by table.
+async fn list_states(client: &reqwest::Client, base: &str, campaign: &str) -> Vec<(String, String)> {
+    let mut states = Vec::new();
+    for table in ["spool", "schedules", "tasks"] {
+        let rows: Value = client.get(format!("{base}/_mock/state/{table}")).send().await.unwrap().json().await.unwrap();
+        for r in rows.as_array().unwrap().iter().filter(|r| r["campaign"] == campaign) {
+            states.push((table.to_string(), r["state"].as_str().unwrap().to_string()));
+        }
+    }
+    states
+}
+
+/// Work the dialer held when the process died goes back to its list: an entry of each list caught
+/// `dialing` by kill -9 is `pending` again on the next start, and is then dialled to an end.
+#[tokio::test]
+async fn entries_caught_dialing_by_a_crash_go_back_to_their_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db");
+    let db = db.to_str().unwrap();
+    let client = reqwest::Client::new();
+    let binary = crate::helpers::Binary::start(&["--db", db, "--auth", "off"]);
+    let post = |base: &str, route: &str, form: &[(&str, &str)]| {
+        client.post(format!("{base}/Integra/resources/{route}")).body(encode(form)).send()
+    };
+    let campaign = "Ventas->";
+    let spool = r#"{"campaign": "Ventas->", "destination": "0990000101"}"#;
+    let schedule = r#"{"calldate": "2026-01-05 08:00:00", "campaign": "Ventas->", "destination": "0990000102"}"#;
+    let task = r#"{"calldate": null, "campaign": "Ventas->", "destination": "0990000103", "alternatives": "",
+                   "agent": "", "data": "", "source": "", "bulk": false, "automatic": true}"#;
+    for (route, field, value) in [
+        ("Dialers/Respool", "callspool", spool),
+        ("Dialers/ScheduleDialerCall", "callschedule", schedule),
+        ("Dialers/DialerTask", "call", task),
+    ] {
+        assert_eq!(read(post(&binary.base, route, &[(field, value)]).await.unwrap()).await.body, "1", "{route}");
+    }
+    let mut dialing = false;
+    for _ in 0..60 {
+        let states = list_states(&client, &binary.base, campaign).await;
+        if states.len() == 3 && states.iter().all(|(_, s)| s == "dialing") {
+            dialing = true;
+            break;
+        }
+        let advance = client.post(format!("{}/_mock/clock", binary.base)).body(r#"{"advance": 1}"#);
+        assert_eq!(advance.send().await.unwrap().status(), 200);
+    }
+    assert!(dialing, "the three entries were never all being dialled at once");
+    let mut binary = binary;
+    binary.child.kill().expect("SIGKILL");
+    let _ = binary.child.wait();
+
+    let restarted = crate::helpers::Binary::start(&["--db", db, "--auth", "off"]);
+    let states = list_states(&client, &restarted.base, campaign).await;
+    let expected: Vec<(String, String)> =
+        ["spool", "schedules", "tasks"].iter().map(|t| (t.to_string(), "pending".to_string())).collect();
+    assert_eq!(states, expected, "what the crash left half-dialled is pending again");
+    let advance = client.post(format!("{}/_mock/clock", restarted.base)).body(r#"{"advance": 14400}"#);
+    assert_eq!(advance.send().await.unwrap().status(), 200);
+    let states = list_states(&client, &restarted.base, campaign).await;
+    assert!(states.iter().all(|(_, s)| ["done", "exhausted", "failed"].contains(&s.as_str())), "{states:?}");
+}

@@ -11,14 +11,18 @@ use axum::body::Bytes;
 use serde_json::{Value, json};
 
 use place::hash;
-pub use place::{Folder, Format, Host, Pin, Place, Policy, Spread, valid_guid};
+pub use place::{FilePath, Folder, Format, Host, Pin, Place, Policy, Spread, parse_path, valid_guid};
 
 use std::net::IpAddr;
 
 use crate::audio::cache::{Audio, Key, Lease, Refused};
 use crate::audio::{RATE, gsm, mp3, synth};
+use crate::model::call::{DIAL_APP, Outcome};
 use crate::model::vendor_date::VendorDate;
-use crate::store::recordings::{self as store, CallAudio};
+use crate::store::recordings::{self as store, CallAudio, CustomerLeg};
+
+/// A call's customer leg: the one that dialled the customer, else the answered one.
+const CUSTOMER: CustomerLeg<'static> = CustomerLeg { dial: DIAL_APP, answered: Outcome::Answered.as_str() };
 use crate::world::World;
 use crate::world::error::{Failure, refuse};
 
@@ -133,7 +137,7 @@ impl World {
     pub async fn recording(&self, guid: &str) -> Result<Option<Recording>, Failure> {
         // Calls are in the CDRs once the engine has run past their end (every clock move and every
         // tick of a running clock runs it), as they are for getrecords.
-        let call = store::call(self.store().reader(), guid).await?;
+        let call = store::call(self.store().reader(), CUSTOMER, guid).await?;
         Ok(call.and_then(|c| self.recording_of(c)))
     }
 
@@ -251,7 +255,9 @@ impl World {
 
     /// `Supervisor/convert`: makes the MP3 beside the GSM of `guid` in `folder` (empty: the root) of
     /// either store. Converting again answers the same and changes nothing.
-    pub async fn convert(&self, guid: &str, folder: &str) -> Result<(), Failure> {
+    pub async fn convert(&self, guid: &str, folder: Option<&str>, pasta: Option<&str>) -> Result<(), Failure> {
+        // `pasta` is the vendor's page's name of `folder`, read when `folder` is absent; empty: the root.
+        let folder = folder.or(pasta).unwrap_or_default();
         if guid.is_empty() {
             return refuse("guid is empty");
         }
@@ -306,7 +312,7 @@ impl World {
 
     /// `GET /_mock/state/recordings`: where each answered call's file lives.
     pub(super) async fn recordings_table(&self) -> Result<Vec<Value>, Failure> {
-        let calls = store::calls(self.store().reader()).await?;
+        let calls = store::calls(self.store().reader(), CUSTOMER).await?;
         Ok(calls
             .into_iter()
             .filter_map(|c| self.recording_of(c))

@@ -1,5 +1,7 @@
-//! Where a recording lives: host, folder and format, chosen by a pin or by the world's seeded spread.
+//! Where a recording lives: host, folder and format, chosen by a pin or by the world's seeded spread;
+//! and which paths name a recording (`/records/[yyyyMMdd/]<guid>.<mp3|gsm>`).
 
+use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 
 /// Which listener serves a file.
@@ -153,6 +155,34 @@ pub fn valid_guid(guid: &str) -> bool {
         && guid.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// What a recording path names.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FilePath {
+    pub folder: Option<String>,
+    pub guid: String,
+    pub format: Format,
+}
+
+/// Parses the raw path: `/records/` then an optional 8-digit folder, then `<guid>.<mp3|gsm>`. Each
+/// segment is percent-decoded once and must still be a plain name (no `/`, `\`, `..`, NUL).
+pub fn parse_path(raw: &str) -> Option<FilePath> {
+    let rest = raw.strip_prefix("/records/")?;
+    let segments: Vec<String> = rest
+        .split('/')
+        .map(|s| percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
+        .collect::<Option<_>>()?;
+    let (folder, file) = match segments.as_slice() {
+        [file] => (None, file),
+        [folder, file] if folder.len() == 8 && folder.bytes().all(|b| b.is_ascii_digit()) => {
+            (Some(folder.clone()), file)
+        }
+        _ => return None,
+    };
+    let (guid, ext) = file.rsplit_once('.')?;
+    let format = Format::parse(ext)?;
+    valid_guid(guid).then(|| FilePath { folder, guid: guid.to_string(), format })
+}
+
 /// FNV-1a, then mixed: a stable hash of a text under a seed.
 pub(super) fn hash(seed: u64, text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
@@ -195,5 +225,30 @@ mod tests {
             assert!(!valid_guid(bad), "{bad:?}");
         }
         assert!(valid_guid("7e4e7db9-f080-494e-b04b-7c8e47711558"));
+    }
+
+    #[test]
+    fn paths_name_a_file_in_the_store_or_nothing() {
+        let guid = "7e4e7db9-f080-494e-b04b-7c8e47711558";
+        assert_eq!(
+            parse_path(&format!("/records/20160118/{guid}.gsm")),
+            Some(FilePath { folder: Some("20160118".into()), guid: guid.into(), format: Format::Gsm })
+        );
+        assert_eq!(parse_path(&format!("/records/{guid}.mp3")).map(|p| p.folder), Some(None));
+        for bad in [
+            "/records/../etc/passwd",
+            "/records/..%2F..%2Fetc%2Fpasswd.mp3",
+            "/records/%2e%2e.mp3",
+            "/records/2016011/x.mp3",
+            "/records/20160118/a/x.mp3",
+            "/records//etc/x.mp3",
+            "/records/x.wav",
+            "/records/x%00.mp3",
+            "/records/%ff.mp3",
+            "/records/C:%5Cx.mp3",
+            "/records/.mp3",
+        ] {
+            assert_eq!(parse_path(bad), None, "{bad}");
+        }
     }
 }
