@@ -124,6 +124,22 @@ def test_an_external_server_is_used_by_url(pytester):
         result.assert_outcomes(passed=1)
 
 
+def test_a_tests_instance_is_deleted_after_it(pytester):
+    from ucontact_mock import Mock
+
+    pytester.makepyfile(
+        """
+        def test_one(ucontact_mock, ucontact_mock_server):
+            ucontact_mock.login("admin", "admin")
+            assert ucontact_mock.name in [i["instance"] for i in ucontact_mock_server.instances()]
+        """
+    )
+    with Mock() as running:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--ucontact-mock-url={running.url}")
+        result.assert_outcomes(passed=1)
+        assert [i["instance"] for i in running.instances()] == ["default"]
+
+
 @pytest.mark.parametrize(
     "nodeid",
     ["tests/test_a.py::test_x", "tests/test_a.py::test_x[param-1]", "t.py::" + "y" * 200, "t.py::ÄÖ"],
