@@ -161,10 +161,9 @@ export class Client {
 
 /** A server started by `startMock` (or one already running, given by `url`). */
 export class Mock extends Client {
-  constructor(url, options, child, stderr) {
+  constructor(url, options, child) {
     super(url, options);
     this._child = child;
-    this._stderr = stderr;
   }
 
   /** Runs `fn(client)` with an instance of its own named from `testName`; deletes it after. When
@@ -205,7 +204,7 @@ if (Symbol.asyncDispose) Mock.prototype[Symbol.asyncDispose] = Mock.prototype.st
 export async function startMock(options = {}) {
   const { url, backupUrl, binary, args = [], env, startTimeout = 20, controlToken, ...settings } = options;
   if (url) {
-    const mock = new Mock(url, { backupUrl, controlToken }, null, null);
+    const mock = new Mock(url, { backupUrl, controlToken }, null);
     await ready(mock, startTimeout);
     return mock;
   }
@@ -218,10 +217,13 @@ export async function startMock(options = {}) {
     env: { ...process.env, ...env },
     detached: true,
   });
+  // The last few KB the server logged, for the error when it does not start; the rest is read away.
   const stderr = [];
+  let held = 0;
   child.stderr.on("data", (chunk) => {
     stderr.push(chunk);
-    while (stderr.length > 1 && Buffer.concat(stderr).length > 4000) stderr.shift();
+    held += chunk.length;
+    while (stderr.length > 1 && held - stderr[0].length >= 4000) held -= stderr.shift().length;
   });
   const stopOnExit = () => killGroup(child, "SIGKILL");
   process.once("exit", stopOnExit);
@@ -243,7 +245,7 @@ export async function startMock(options = {}) {
   // Node's event loop alive (a test runner that forgets stop() still exits, and kills the server).
   child.stdout.resume();
   for (const handle of [child, child.stdout, child.stderr]) handle.unref();
-  const mock = new Mock(urls.main, { backupUrl: urls.backup, controlToken }, child, stderr);
+  const mock = new Mock(urls.main, { backupUrl: urls.backup, controlToken }, child);
   await ready(mock, startTimeout);
   return mock;
 }
