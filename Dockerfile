@@ -1,7 +1,7 @@
 # ucontact-mock: the lively demo world in a minimal image.
 #   docker build -t ucontact-mock .
 #   docker run -p 8085:8085 -p 8086:8086 ucontact-mock
-# scripts/docker-check runs this file's build steps and health check outside Docker (CI has no engine).
+# scripts/docker-check builds it with podman, runs it, its health check, a restart and the compose file.
 
 # Build: a release binary (LAME, libgsm and ring build from bundled C sources: cc and make suffice).
 FROM rust:1.95-bookworm AS build
