@@ -49,6 +49,18 @@ struct Live {
     recency: Vec<String>,
     /// Names evicted lately, oldest first.
     evicted: VecDeque<String>,
+    /// Instances whose store is being closed, out of the registry: held until their files are gone.
+    closing: HashMap<String, Arc<Mutex<()>>>,
+}
+
+/// An instance taken out of the registry, its store still to close.
+#[derive(Debug)]
+struct Taken {
+    name: String,
+    world: Option<Arc<World>>,
+    closing: Arc<Mutex<()>>,
+    /// Held until the store is closed and the files are gone.
+    _guard: tokio::sync::OwnedMutexGuard<()>,
 }
 
 /// Why a text is not an instance name.
@@ -203,39 +215,67 @@ impl Instances {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The registry, once no store of instance `name` is still closing (its files go when it has
+    /// closed, and a new instance of that name must not meet them).
+    async fn settled(&self, name: &str) -> tokio::sync::MutexGuard<'_, Live> {
+        loop {
+            let live = self.live.lock().await;
+            let Some(closing) = live.closing.get(name).cloned() else { return live };
+            drop(live);
+            drop(closing.lock().await);
+        }
+    }
+
     async fn get_slow(&self, name: &str) -> Result<Arc<World>, StoreError> {
-        let mut live = self.live.lock().await;
-        if live.recency.last().is_none_or(|n| n != name) {
-            live.recency.retain(|n| n != name);
-            live.recency.push(name.to_string());
-        }
-        if let Some(world) = live.worlds.get(name) {
+        let mut live = self.settled(name).await;
+        if let Some(world) = live.worlds.get(name).cloned() {
+            if live.recency.last().is_none_or(|n| n != name) {
+                live.recency.retain(|n| n != name);
+                live.recency.push(name.to_string());
+            }
             // Set under the lock, so a removal cannot slip in between.
-            *self.recent() = Some((name.to_string(), Arc::clone(world)));
-            return Ok(Arc::clone(world));
+            *self.recent() = Some((name.to_string(), Arc::clone(&world)));
+            return Ok(world);
         }
-        while live.worlds.len() >= self.max {
+        // The new instance opens before any other is evicted for it: an open that fails (no file
+        // descriptor, no disk) costs no other instance its world.
+        let fresh = match self.location(name) {
+            Location::Memory => true,
+            Location::File(path) => !path.exists(),
+        };
+        let world = Arc::new(self.open(&live, name, fresh).await?);
+        live.recency.retain(|n| n != name);
+        live.recency.push(name.to_string());
+        live.worlds.insert(name.to_string(), Arc::clone(&world));
+        live.evicted.retain(|n| n != name);
+        *self.recent() = Some((name.to_string(), Arc::clone(&world)));
+        let mut evicted = Vec::new();
+        while live.worlds.len() > self.max {
             let Some(oldest) =
                 live.recency.iter().find(|n| *n != name && *n != DEFAULT && live.worlds.contains_key(*n)).cloned()
             else {
                 break;
             };
-            self.forget(&mut live, &oldest).await;
+            evicted.push(self.take(&mut live, &oldest));
             live.evicted.push_back(oldest);
             if live.evicted.len() > EVICTED {
                 live.evicted.pop_front();
             }
         }
-        let mut options = self.options(name);
-        let fresh = match &options.location {
-            Location::Memory => true,
-            Location::File(path) => !path.exists(),
-        };
         if fresh {
             self.prune_files(&live, name);
         }
-        let own = live.fixtures.get(name).cloned();
-        let image = match own {
+        drop(live);
+        for taken in evicted {
+            self.finish(taken).await;
+        }
+        Ok(world)
+    }
+
+    /// Opens instance `name`'s world: from its own fixtures, a fresh world's image, or its file.
+    async fn open(&self, live: &Live, name: &str, fresh: bool) -> Result<World, StoreError> {
+        let mut options = self.options(name);
+        let image = match live.fixtures.get(name).cloned() {
             Some(fixtures) => {
                 options.fixtures = fixtures;
                 None
@@ -243,22 +283,16 @@ impl Instances {
             None if fresh => Some(self.image.get_or_try_init(|| World::fresh_image(&self.template)).await?),
             None => None,
         };
-        let world = Arc::new(World::open_from(options, image.map(Vec::as_slice)).await?);
-        live.worlds.insert(name.to_string(), Arc::clone(&world));
-        live.evicted.retain(|n| n != name);
-        *self.recent() = Some((name.to_string(), Arc::clone(&world)));
-        Ok(world)
+        World::open_from(options, image.map(Vec::as_slice)).await
     }
 
-    /// Forgets instance `name`: its world, its own fixtures and its database files. Its connections
-    /// are closed first (waiting for those in use): SQLite deletes a database's WAL files by name
-    /// when its last connection closes, which would hit a new instance's files of the same name.
+    /// Takes instance `name` out of the registry: its world, its own fixtures and (once
+    /// [`Instances::finish`] has closed its store, outside the registry's lock) its database files.
     /// Requests still holding the world are answered 503 with `Retry-After` from then on.
-    async fn forget(&self, live: &mut Live, name: &str) -> bool {
+    fn take(&self, live: &mut Live, name: &str) -> Taken {
         live.recency.retain(|n| n != name);
         live.fixtures.remove(name);
         let world = live.worlds.remove(name);
-        let existed = world.is_some();
         // Out of the fast path first, so no new request reaches a store being closed.
         {
             let mut recent = self.recent();
@@ -266,10 +300,30 @@ impl Instances {
                 *recent = None;
             }
         }
-        if let Some(world) = world {
+        let closing = Arc::new(Mutex::new(()));
+        let guard = Arc::clone(&closing).try_lock_owned().expect("a new lock is free");
+        live.closing.insert(name.to_string(), Arc::clone(&closing));
+        Taken { name: name.to_string(), world, closing, _guard: guard }
+    }
+
+    /// Closes a taken instance's store (waiting for the connections in use) and deletes its files:
+    /// SQLite deletes a database's WAL files by name when its last connection closes, which would
+    /// hit a new instance's files of the same name, so that name waits meanwhile. Answers whether
+    /// the instance existed (live or on disk).
+    async fn finish(&self, taken: Taken) -> bool {
+        let existed = taken.world.is_some();
+        if let Some(world) = &taken.world {
             world.close().await;
         }
-        if let Location::File(path) = self.location(name) { existed | remove_database(&path) } else { existed }
+        let removed = match self.location(&taken.name) {
+            Location::File(path) => remove_database(&path),
+            Location::Memory => false,
+        };
+        let mut live = self.live.lock().await;
+        if live.closing.get(&taken.name).is_some_and(|c| Arc::ptr_eq(c, &taken.closing)) {
+            live.closing.remove(&taken.name);
+        }
+        existed | removed
     }
 
     /// Keeps the instance files on disk within `--max-instances` before instance `name` gets a new
@@ -278,8 +332,8 @@ impl Instances {
         let Location::File(default) = &self.template.location else { return };
         let mut idle: Vec<(std::time::SystemTime, String)> =
             instance_files(default).into_iter().filter(|(_, n)| n != name && !live.worlds.contains_key(n)).collect();
-        // Live instances (default among them) and the new one take their places first.
-        let room = self.max.saturating_sub(live.worlds.len() + 1);
+        // Live instances (default among them, and the new one) take their places first.
+        let room = self.max.saturating_sub(live.worlds.len());
         if idle.len() <= room {
             return;
         }
@@ -294,32 +348,34 @@ impl Instances {
     /// Forgets instance `name`, its data and its own fixtures; it comes back fresh from the server's
     /// fixtures on next use. Answers whether it existed (live, on disk, or evicted lately).
     pub async fn delete(&self, name: &str) -> bool {
-        let mut live = self.live.lock().await;
+        let mut live = self.settled(name).await;
         let evicted = live.evicted.iter().any(|n| n == name);
         live.evicted.retain(|n| n != name);
-        self.forget(&mut live, name).await || evicted
+        let taken = self.take(&mut live, name);
+        drop(live);
+        self.finish(taken).await || evicted
     }
 
     /// Replaces instance `name` with a fresh world from its fixtures.
     pub async fn reset(&self, name: &str) -> Result<Arc<World>, StoreError> {
-        {
-            let mut live = self.live.lock().await;
-            let own = live.fixtures.remove(name);
-            self.forget(&mut live, name).await;
-            if let Some(own) = own {
-                live.fixtures.insert(name.to_string(), own);
-            }
+        let mut live = self.settled(name).await;
+        let own = live.fixtures.remove(name);
+        let taken = self.take(&mut live, name);
+        if let Some(own) = own {
+            live.fixtures.insert(name.to_string(), own);
         }
+        drop(live);
+        self.finish(taken).await;
         self.get(name).await
     }
 
     /// Replaces instance `name` with a fresh world made from `fixtures` (kept across resets).
     pub async fn load(&self, name: &str, fixtures: FixtureSet) -> Result<Arc<World>, StoreError> {
-        {
-            let mut live = self.live.lock().await;
-            self.forget(&mut live, name).await;
-            live.fixtures.insert(name.to_string(), fixtures);
-        }
+        let mut live = self.settled(name).await;
+        let taken = self.take(&mut live, name);
+        live.fixtures.insert(name.to_string(), fixtures);
+        drop(live);
+        self.finish(taken).await;
         match self.get(name).await {
             Ok(world) => Ok(world),
             Err(e) => {

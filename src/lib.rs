@@ -18,6 +18,8 @@ pub mod engine;
 pub mod entropy;
 /// Faults on demand: latency, forced answers, dropped connections.
 pub mod faults;
+/// The open-file budget: connections, instances with database files, the process's own.
+pub mod files;
 /// The HTTP edge: the vendor's answers, its form, the token check, CORS.
 pub mod http;
 /// Isolated instances: which world a request talks to.

@@ -13,6 +13,7 @@ use crate::audio::cache::Cache;
 use crate::cli::{ServeArgs, Switch};
 use crate::clock::ClockMode;
 use crate::entropy;
+use crate::files::Budget;
 use crate::http::body::Pace;
 use crate::http::serve::{self, Connections, Timeouts};
 use crate::instances::{self, Instances};
@@ -58,6 +59,12 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
         journal_bytes: args.journal_mb.saturating_mul(1 << 20),
     };
+    // Descriptors: the databases' files first (as many instances as the limit holds), connections
+    // after.
+    let budget = Budget::new(serve::raise_open_file_limit(), args.max_instances, args.db != ":memory:");
+    if let Some(why) = &budget.lowered {
+        tracing::warn!("{why}");
+    }
     let main =
         TcpListener::bind(&args.listen).await.map_err(|e| format!("could not listen on {}: {e}", args.listen))?;
     let backup = TcpListener::bind(&args.backup_listen)
@@ -73,7 +80,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         }
     }
     let state = AppState {
-        instances: Arc::new(Instances::new(options, args.max_instances)),
+        instances: Arc::new(Instances::new(options, budget.max_instances)),
         settings: Arc::new(crate::state::Settings {
             auth: args.auth,
             cors: args.cors.clone(),
@@ -110,12 +117,8 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         idle: Duration::from_secs(args.idle_timeout),
         body: Pace { timeout: Duration::from_secs(args.body_timeout), min_rate: args.body_min_rate },
     };
-    // Descriptors kept from connections: the process's own, and each instance's database files
-    // (the writer and up to four readers, with the WAL's files) when it has them.
-    let per_instance: u64 = if args.db == ":memory:" { 0 } else { 8 };
-    let reserved = per_instance.saturating_mul(args.max_instances as u64).saturating_add(128);
     let body_bytes = args.body_memory_mb.saturating_mul(1 << 20);
-    let connections = Arc::new(Connections::for_open_file_limit(serve::raise_open_file_limit(), reserved, body_bytes));
+    let connections = Arc::new(Connections::new(budget.connections, body_bytes));
     let task = tokio::spawn(async move {
         tokio::join!(
             serve::serve(main, acceptor.clone(), main_app, Arc::clone(&connections), timeouts),

@@ -89,7 +89,6 @@ struct Connection {
 }
 
 impl Connections {
-    /// Room for `limit` connections at once.
     /// Room for `limit` connections at once, whose request bodies hold at most `body_bytes`.
     pub fn new(limit: usize, body_bytes: usize) -> Self {
         Self {
@@ -99,14 +98,6 @@ impl Connections {
             open: Mutex::default(),
             started: Instant::now(),
         }
-    }
-
-    /// Room within an open-file limit of `files`, of which `reserved` are kept for the databases
-    /// and the process itself (and at least a quarter).
-    pub fn for_open_file_limit(files: u64, reserved: u64, body_bytes: usize) -> Self {
-        let files = usize::try_from(files).unwrap_or(usize::MAX);
-        let reserved = usize::try_from(reserved).unwrap_or(usize::MAX);
-        Self::new((files / 4 * 3).min(files.saturating_sub(reserved)), body_bytes)
     }
 
     /// Bytes of request bodies held now.

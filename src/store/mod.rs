@@ -49,6 +49,9 @@ pub struct Store {
     writer: SqlitePool,
 }
 
+/// Reader connections of an instance with a database file, opened on first use.
+pub const READERS: u32 = 4;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Where `sqlx` records the migrations it applied.
@@ -112,7 +115,8 @@ impl Store {
                     .busy_timeout(Duration::from_secs(30));
                 let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
                 // Readers connect on first use: start-up waits for the writer only.
-                let reader = SqlitePoolOptions::new().max_connections(4).connect_lazy_with(options.read_only(true));
+                let reader =
+                    SqlitePoolOptions::new().max_connections(READERS).connect_lazy_with(options.read_only(true));
                 Self { reader, writer }
             }
         };

@@ -267,6 +267,62 @@ async fn instance_files_left_on_disk_count_toward_the_limit() {
 }
 
 #[tokio::test]
+async fn an_instance_that_cannot_open_evicts_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db").to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(&["--db", db.leak(), "--max-instances", "2"]).await;
+    let state_in = |instance: &str| {
+        app.send(app.client.get(format!("{}/_mock/state/campaigns", app.base)).header("x-mock-instance", instance))
+    };
+    assert_eq!(state_in("a").await.status, 200);
+    // b's database cannot be opened (a folder stands where its file goes): no room is made for it.
+    std::fs::create_dir(dir.path().join("mock.b.db")).unwrap();
+    let refused = state_in("b").await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(live_instances(&app).await, ["a", "default"], "a is still live");
+    assert!(dir.path().join("mock.a.db").exists(), "a's database is still there");
+    // Once b can open, a goes to make room for it.
+    std::fs::remove_dir(dir.path().join("mock.b.db")).unwrap();
+    assert_eq!(state_in("b").await.status, 200);
+    assert_eq!(live_instances(&app).await, ["b", "default"]);
+    assert_eq!(instance_files(dir.path()), ["b"]);
+}
+
+#[tokio::test]
+async fn a_store_closing_holds_up_no_other_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db").to_str().unwrap().to_string();
+    let app = TestApp::spawn_with(&["--db", db.leak()]).await;
+    let state_in = |instance: &str| {
+        app.send(app.client.get(format!("{}/_mock/state/campaigns", app.base)).header("x-mock-instance", instance))
+    };
+    state_in("b").await;
+    state_in("a").await;
+    // A connection of a's in use: closing a's store waits for it.
+    let a = app.running.state.instances.get("a").await.unwrap();
+    let held = a.store().writer().acquire().await.unwrap();
+    let delete = tokio::spawn({
+        let (client, url) = (app.client.clone(), format!("{}/_mock/instances/a", app.base));
+        async move { client.delete(url).send().await.unwrap().status().as_u16() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!delete.is_finished(), "a's store waits for its connection");
+    let other = tokio::time::timeout(std::time::Duration::from_secs(5), state_in("b")).await;
+    assert_eq!(other.expect("b answered while a's store was closing").status, 200);
+    // a itself waits for its old files to go before it is made again.
+    let again = tokio::spawn({
+        let (client, url) = (app.client.clone(), format!("{}/_mock/state/campaigns", app.base));
+        async move { client.get(url).header("x-mock-instance", "a").send().await.unwrap().status().as_u16() }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!again.is_finished(), "a new a waits for the old one to close");
+    drop(held);
+    assert_eq!(delete.await.unwrap(), 200);
+    assert_eq!(again.await.unwrap(), 200);
+    assert_eq!(live_instances(&app).await, ["a", "b", "default"]);
+}
+
+#[tokio::test]
 async fn fixture_sets_are_capped_in_size() {
     let app = TestApp::spawn().await;
     let agents: Vec<Value> = (0..1001)

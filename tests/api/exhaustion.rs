@@ -325,3 +325,88 @@ async fn event_streams_past_their_bound_shed_the_oldest() {
     let heard = read_until(newest, "event: agent", Duration::from_secs(5)).await;
     assert!(heard.contains("event: agent"), "{heard:?}");
 }
+
+/// An instance's readers all in use at once: `getrecords` from `parallel` clients together.
+async fn read_in_parallel(
+    client: &reqwest::Client,
+    base: &str,
+    instance: &str,
+    token: &str,
+    parallel: usize,
+) -> Vec<u16> {
+    let reads = (0..parallel).map(|_| {
+        client
+            .post(format!("{base}/Integra/resources/Cdr/getrecords"))
+            .header("x-mock-instance", instance)
+            .header("authorization", format!("Basic {token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("searchLimit=2")
+            .send()
+    });
+    futures_util::future::join_all(reads).await.into_iter().map(|r| r.map_or(0, |r| r.status().as_u16())).collect()
+}
+
+#[tokio::test]
+async fn a_small_open_file_limit_keeps_fewer_instances_and_loses_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mock.db");
+    let mock =
+        Binary::start_in(Some(("ulimit -n 256", dir.path())), &["--db", db.to_str().unwrap(), "--max-instances", "64"]);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let log = std::fs::read_to_string(mock.stderr.as_ref().unwrap()).unwrap();
+    // The limit holds ten instances' files (and one being opened), besides the process's and 64 connections.
+    assert!(log.contains("--max-instances 64 with database files needs 843 open files and this process may open 256: at most 10 instances are kept live"), "{log}");
+    let mut tokens = Vec::new();
+    for i in 0..24 {
+        let instance = format!("i{i}");
+        let login = client
+            .post(format!("{}/Integra/resources/auth/getUserToken", mock.base))
+            .header("x-mock-instance", &instance)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(LOGIN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200, "the login that made {instance}");
+        let token = login.json::<Value>().await.unwrap()[2].as_str().unwrap().to_string();
+        let added = client
+            .post(format!("{}/Integra/resources/admin/addblack", mock.base))
+            .header("x-mock-instance", &instance)
+            .header("authorization", format!("Basic {token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[("blacklist", &format!(r#"{{"phone":"55{i}","campaign":"*"}}"#))]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.text().await.unwrap(), "1", "addblack in {instance}");
+        assert_eq!(read_in_parallel(&client, &mock.base, &instance, &token, 8).await, [200; 8], "{instance}'s readers");
+        tokens.push((instance, token));
+    }
+    let listed = |instance: String| {
+        let request = client.get(format!("{}/_mock/state/blacklist", mock.base)).header("x-mock-instance", instance);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let live: Value = client.get(format!("{}/_mock/instances", mock.base)).send().await.unwrap().json().await.unwrap();
+    let live: Vec<&str> = live.as_array().unwrap().iter().map(|i| i["instance"].as_str().unwrap()).collect();
+    let kept: Vec<String> = (15..24).map(|i| format!("i{i}")).collect();
+    let mut expected: Vec<&str> = kept.iter().map(String::as_str).chain(["default"]).collect();
+    expected.sort();
+    assert_eq!(live, expected, "the ten most recently used");
+    // More connections than the limit allows come and go; every kept world is as it was after.
+    let address = mock.base.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for _ in 0..400 {
+        if let Ok(stream) = TcpStream::connect(&address).await {
+            held.push(stream);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(held);
+    for (instance, token) in &tokens[15..] {
+        let number = format!("55{}", &instance[1..]);
+        assert_eq!(listed(instance.clone()).await[0]["phone"], number.as_str(), "{instance}'s blacklist");
+        assert_eq!(read_in_parallel(&client, &mock.base, instance, token, 8).await, [200; 8], "{instance}'s readers");
+    }
+    let log = std::fs::read_to_string(mock.stderr.as_ref().unwrap()).unwrap();
+    assert!(!log.contains("out of file descriptors"), "{log}");
+}
