@@ -51,7 +51,7 @@ fn main() {
                 seed: 7 + run as u64,
                 traffic: true,
                 audio_cache: std::sync::Arc::new(ucontact_mock::audio::cache::Cache::new(1 << 20)),
-                journal_bytes: ucontact_mock::journal::DEFAULT_BYTES,
+                journal_budget: ucontact_mock::journal::Budget::new(ucontact_mock::journal::DEFAULT_BYTES),
             };
             let world = World::open(options).await.expect("the world opens");
             let start = world.clock().now_millis();

@@ -33,7 +33,7 @@ fn main() {
                     seed: 7,
                     traffic: false,
                     audio_cache: std::sync::Arc::new(ucontact_mock::audio::cache::Cache::new(1 << 20)),
-                    journal_bytes: ucontact_mock::journal::DEFAULT_BYTES,
+                    journal_budget: ucontact_mock::journal::Budget::new(ucontact_mock::journal::DEFAULT_BYTES),
                 };
                 let instances = Instances::new(template, RUNS * 2 + 2);
                 runtime.block_on(async {

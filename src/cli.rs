@@ -80,7 +80,7 @@ pub struct ServeArgs {
     /// most half of it at once.
     #[arg(long, env = "UCONTACT_MOCK_RECORDING_CACHE_MB", default_value_t = 256)]
     pub recording_cache_mb: usize,
-    /// Megabytes of request journal kept per instance (the oldest requests go first).
+    /// Megabytes of request journal the server keeps, every instance's together (the oldest requests of any instance go first).
     #[arg(long, env = "UCONTACT_MOCK_JOURNAL_MB", default_value_t = 64)]
     pub journal_mb: usize,
     /// Origins allowed by CORS, comma-separated; default: every origin.

@@ -57,7 +57,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         seed: args.seed.unwrap_or_else(entropy::unseeded),
         traffic: args.traffic == Switch::On,
         audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
-        journal_bytes: args.journal_mb.saturating_mul(1 << 20),
+        journal_budget: crate::journal::Budget::new(args.journal_mb.saturating_mul(1 << 20)),
     };
     // Descriptors: the databases' files first (as many instances as the limit holds), connections
     // after.

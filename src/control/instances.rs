@@ -30,6 +30,8 @@ pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> 
 }
 
 /// `GET /_mock/instances`: the live instances, by name.
+///
+/// Each row gives the instance's clock and what its journal keeps of the budget all share.
 #[utoipa::path(
     get,
     path = "/_mock/instances",
@@ -39,9 +41,12 @@ pub async fn reset(State(state): State<AppState>, Instance(world): Instance) -> 
 pub async fn list(State(state): State<AppState>) -> Response {
     let mut rows = Vec::new();
     for world in state.instances.all().await {
-        rows.push(
-            json!({"instance": world.name(), "now": world.clock().stamp(), "mode": world.clock().mode().to_string()}),
-        );
+        rows.push(json!({
+            "instance": world.name(),
+            "now": world.clock().stamp(),
+            "mode": world.clock().mode().to_string(),
+            "journal": {"requests": world.journal().len(), "bytes": world.journal().bytes()},
+        }));
     }
     axum::Json(rows).into_response()
 }

@@ -1,29 +1,31 @@
 //! The request journal of one instance: every Integra request with its form, the headers that
 //! matter, the answer and its `X-Mock-Reason`. Tests ask it what a client sent.
 //!
-//! It is bounded twice: at most [`CAPACITY`] entries and at most its byte budget
-//! (`--journal-mb`), the oldest going first; each entry is bounded on its own (values clipped, a
+//! It is bounded twice: at most [`CAPACITY`] entries, and at most the byte budget every
+//! instance's journal shares ([`Budget`], `--journal-mb`), the oldest going first; each entry is bounded on its own (values clipped, a
 //! long body kept as its size, its digest and its first fields). Recording is on every request's
 //! path and reading is rare, so a request is kept as its raw parts ([`Recorded`]) and rendered
 //! into an [`Entry`] only when read. Tokens are masked when rendered.
 
+mod budget;
 mod entry;
 mod pattern;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
+pub use budget::Budget;
 pub use entry::{BodyDigest, CLIP, Entry, Facts, FormRecord, HEADERS, Recorded, clip};
 pub use pattern::Pattern;
 
 /// How many requests an instance remembers at most.
 pub const CAPACITY: usize = 10_000;
-/// The default byte budget of one instance's journal (`--journal-mb`).
+/// The default byte budget of every instance's journal together (`--journal-mb`).
 pub const DEFAULT_BYTES: usize = 64 << 20;
 
 /// The journal of one instance.
@@ -31,8 +33,8 @@ pub const DEFAULT_BYTES: usize = 64 << 20;
 pub struct Journal {
     instance: String,
     zone: Tz,
-    max_bytes: usize,
-    inner: Mutex<Inner>,
+    budget: Arc<Budget>,
+    shared: Arc<budget::Shared>,
     /// Entries rendered so far (the waiter test counts the work a wait does).
     #[cfg(test)]
     renders: std::sync::atomic::AtomicUsize,
@@ -60,23 +62,24 @@ struct Waiter {
 }
 
 impl Journal {
-    /// The journal of instance `instance`, whose clock runs in `zone`, keeping at most `max_bytes`.
-    pub fn new(instance: &str, zone: Tz, max_bytes: usize) -> Self {
+    /// The journal of instance `instance`, whose clock runs in `zone`, within `budget`.
+    pub fn new(instance: &str, zone: Tz, budget: Arc<Budget>) -> Self {
         Self {
             instance: instance.to_string(),
             zone,
-            max_bytes,
-            inner: Mutex::default(),
+            budget,
+            shared: Arc::default(),
             #[cfg(test)]
             renders: Default::default(),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.lock()
     }
 
-    /// Records a request (its `seq` is given here), dropping the oldest beyond the bounds.
+    /// Records a request (its `seq` is given here), dropping the oldest beyond the bounds: this
+    /// journal's past [`CAPACITY`], any journal's past the shared budget.
     pub fn record(&self, mut recorded: Recorded) {
         let size = recorded.size();
         let (recorded, waiters) = {
@@ -86,15 +89,14 @@ impl Journal {
             inner.bytes += size;
             let recorded = Arc::new(recorded);
             inner.entries.push_back(Arc::clone(&recorded));
-            while inner.entries.len() > CAPACITY || (inner.bytes > self.max_bytes && inner.entries.len() > 1) {
-                let Some(gone) = inner.entries.pop_front() else { break };
-                inner.bytes -= gone.size();
+            self.budget.kept(&self.shared, recorded.seq, size);
+            while inner.entries.len() > CAPACITY {
+                inner.drop_oldest(&self.shared, &self.budget);
             }
-            if inner.waiters.is_empty() {
-                return;
-            }
+            inner.mark_first(&self.shared);
             (recorded, inner.waiters.clone())
         };
+        self.budget.trim();
         for waiter in waiters {
             if waiter.pattern.matches(&recorded, self.zone)
                 && waiter.matched.fetch_add(1, Ordering::AcqRel) + 1 == waiter.wanted
@@ -107,16 +109,25 @@ impl Journal {
     /// Empties the journal; a waiter counts from nothing again.
     pub fn clear(&self) {
         let mut inner = self.lock();
-        inner.entries.clear();
-        inner.bytes = 0;
+        inner.drop_all(&self.shared, &self.budget);
         for waiter in &inner.waiters {
             waiter.matched.store(0, Ordering::Release);
         }
     }
 
-    /// The bytes the entries keep alive now.
+    /// The bytes this journal's entries keep alive now.
     pub fn bytes(&self) -> usize {
         self.lock().bytes
+    }
+
+    /// How many entries this journal keeps now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether this journal keeps no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The entries recorded after `seq`, oldest first (shared, not copied).
@@ -200,6 +211,45 @@ impl Journal {
     }
 }
 
+impl Drop for Journal {
+    /// An instance gone gives its share of the budget back.
+    fn drop(&mut self) {
+        self.lock().drop_all(&self.shared, &self.budget);
+    }
+}
+
+impl Inner {
+    /// Drops the oldest entry, counting it out of the budget.
+    fn drop_oldest(&mut self, shared: &budget::Shared, budget: &Budget) {
+        if let Some(gone) = self.entries.pop_front() {
+            self.bytes -= gone.size();
+            budget.dropped(1, gone.size());
+            self.mark_first(shared);
+        }
+    }
+
+    /// Drops the oldest entry if it is `seq` (the budget's turn for it), else nothing: it is gone.
+    fn drop_oldest_through(&mut self, seq: u64, shared: &budget::Shared, budget: &Budget) {
+        if self.entries.front().is_some_and(|r| r.seq == seq) {
+            self.drop_oldest(shared, budget);
+        }
+    }
+
+    /// Drops every entry.
+    fn drop_all(&mut self, shared: &budget::Shared, budget: &Budget) {
+        budget.dropped(self.entries.len(), self.bytes);
+        self.entries.clear();
+        self.bytes = 0;
+        self.mark_first(shared);
+    }
+
+    /// Tells the budget which of this journal's pairs are leftovers.
+    fn mark_first(&self, shared: &budget::Shared) {
+        let first = self.entries.front().map_or(self.last + 1, |r| r.seq);
+        shared.first.store(first, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Bytes;
@@ -216,7 +266,7 @@ mod tests {
     }
 
     fn journal() -> Journal {
-        Journal::new("default", chrono_tz::UTC, DEFAULT_BYTES)
+        Journal::new("default", chrono_tz::UTC, Budget::new(DEFAULT_BYTES))
     }
 
     #[test]
@@ -252,7 +302,7 @@ mod tests {
 
     #[test]
     fn the_journal_keeps_within_its_byte_budget() {
-        let journal = Journal::new("default", chrono_tz::UTC, 1 << 20);
+        let journal = Journal::new("default", chrono_tz::UTC, Budget::new(1 << 20));
         // Requests of 1 MiB each, every field under the clip: each one alone would fill the budget.
         let body: String = (0..1000).map(|i| format!("f{i}={}&", "v".repeat(1024))).collect();
         for _ in 0..200 {
@@ -268,6 +318,52 @@ mod tests {
         assert_eq!(sizes, journal.bytes(), "the count is the sum of what is kept");
         journal.clear();
         assert_eq!(journal.bytes(), 0);
+    }
+
+    #[test]
+    fn instances_share_one_budget_and_the_oldest_of_any_go_first() {
+        let size = entry("/a", "x").size();
+        let budget = Budget::new(100 * size);
+        let (first, second) = (
+            Journal::new("a", chrono_tz::UTC, Arc::clone(&budget)),
+            Journal::new("b", chrono_tz::UTC, Arc::clone(&budget)),
+        );
+        for _ in 0..80 {
+            first.record(entry("/a", "x"));
+        }
+        for _ in 0..50 {
+            second.record(entry("/a", "x"));
+        }
+        // The budget holds 100: the 30 oldest went, and they were all the first instance's.
+        assert_eq!((first.len(), second.len(), budget.entries(), budget.bytes()), (50, 50, 100, 100 * size));
+        assert_eq!(first.after(0)[0].seq, 31);
+        // A journal cleared or gone gives its share back, and its leftovers are skipped in turn.
+        first.clear();
+        assert_eq!((budget.entries(), budget.bytes()), (50, 50 * size));
+        for _ in 0..60 {
+            second.record(entry("/a", "x"));
+        }
+        assert_eq!((second.len(), second.after(0)[0].seq), (100, 11));
+        drop(second);
+        assert_eq!((budget.entries(), budget.bytes()), (0, 0));
+        // Leftovers never pile up: the order is compacted past twice what is kept.
+        let third = Journal::new("c", chrono_tz::UTC, Arc::clone(&budget));
+        for _ in 0..20 {
+            for _ in 0..500 {
+                third.record(entry("/a", "x"));
+            }
+            third.clear();
+        }
+        assert!(budget.order_len() <= 2 * budget.entries() + 1024 + 1, "{} pairs kept", budget.order_len());
+    }
+
+    #[test]
+    fn the_newest_entry_stays_however_large() {
+        let journal = Journal::new("default", chrono_tz::UTC, Budget::new(1));
+        journal.record(entry("/a", "x"));
+        journal.record(entry("/a", "y"));
+        assert_eq!(journal.len(), 1);
+        assert_eq!(journal.after(0)[0].seq, 2);
     }
 
     #[tokio::test]

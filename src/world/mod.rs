@@ -56,8 +56,8 @@ pub struct WorldOptions {
     pub traffic: bool,
     /// Recordings made so far, shared by every instance.
     pub audio_cache: Arc<crate::audio::cache::Cache>,
-    /// The byte budget of the instance's request journal (`--journal-mb`).
-    pub journal_bytes: usize,
+    /// The byte budget every instance's request journal shares (`--journal-mb`).
+    pub journal_budget: Arc<crate::journal::Budget>,
 }
 
 /// One instance's contact center.
@@ -215,7 +215,7 @@ impl World {
         let token_entropy = Entropy::new(options.seed, &format!("{}/tokens", options.name), generation);
         let engine_rng = Entropy::new(options.seed, &format!("{}/engine", options.name), generation);
         let engine = simulation::build_engine(&config, &clock, engine_rng, options.traffic);
-        let journal = crate::journal::Journal::new(&options.name, options.zone, options.journal_bytes);
+        let journal = crate::journal::Journal::new(&options.name, options.zone, Arc::clone(&options.journal_budget));
         Self {
             name: options.name,
             store,
