@@ -1,6 +1,8 @@
 //! Fresh worlds' database images, kept on disk between runs. Making a world (its schema, some 900
 //! rows of invented history and demo lists) is most of a new instance's start; the same fixtures,
-//! seed and clock make the same image, so a start that has made one before reads it instead.
+//! seed and clock make the same image, so a start that has made one before reads it instead. A
+//! world of another seed or clock starts from the fixtures' base image (the schema and the
+//! configuration), so only its drawn rows are made.
 //! Images live in the user's cache folder (`$XDG_CACHE_HOME/ucontact-mock/images`, else
 //! `~/.cache/ucontact-mock/images`, made private to the user), named by a key that covers all they
 //! are made from, this build of the binary included; the newest few are kept. Without a cache folder,
@@ -32,6 +34,12 @@ pub fn build_identity() -> Option<&'static str> {
             Some(format!("{} {} {modified} {}", exe.display(), meta.len(), env!("CARGO_PKG_VERSION")))
         })
         .as_deref()
+}
+
+/// The name an image made from `inputs` (everything it depends on, as text) is kept under.
+pub fn key(inputs: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, inputs.as_bytes());
+    digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The image stored under `key`, when there is a whole one.

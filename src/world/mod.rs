@@ -103,10 +103,12 @@ impl World {
         if let Some(image) = key.as_deref().and_then(store::image::load) {
             return Ok(image);
         }
-        let store = Store::open(&Location::Memory, None).await?;
+        let store = Self::base(options).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let entropy = Entropy::new(options.seed, &options.name, 0);
-        Self::load_fixtures(&store, options, &clock, &entropy).await?;
+        let mut tx = store.writer().begin().await?;
+        Self::load_drawn(&mut tx, options, &clock, &entropy).await?;
+        tx.commit().await?;
         // What an instance made from the image would write first, written now: its generation
         // (1), and how many CDR legs it holds, in SQLite's user_version (read straight from the
         // image's header by [`World::open_image`]).
@@ -118,6 +120,26 @@ impl World {
             store::image::save(&key, &image);
         }
         Ok(image)
+    }
+
+    /// A new in-memory store with the schema and the fixtures' configuration: what every fresh
+    /// world of these fixtures starts from, whatever its seed and clock. Made once per build and
+    /// fixtures and read from the image folder after (the migrations were most of an unseeded
+    /// start); made anew when there is no folder.
+    async fn base(options: &WorldOptions) -> Result<Store, StoreError> {
+        let key = store::image::build_identity()
+            .map(|build| store::image::key(&format!("base {} {build}", options.fixtures.digest)));
+        if let Some(image) = key.as_deref().and_then(store::image::load) {
+            return Store::open_image(&Location::Memory, &image).await;
+        }
+        let store = Store::open(&Location::Memory, None).await?;
+        let mut tx = store.writer().begin().await?;
+        store::config::insert(&mut tx, &options.fixtures.config).await?;
+        tx.commit().await?;
+        if let Some(key) = key {
+            store::image::save(&key, &store.image().await?);
+        }
+        Ok(store)
     }
 
     /// What a fresh world's image is made from, hashed: the fixtures, the seed, the clock's start
@@ -138,8 +160,7 @@ impl World {
             options.name,
             store::image::build_identity()?
         );
-        let digest = ring::digest::digest(&ring::digest::SHA256, inputs.as_bytes());
-        Some(digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Some(store::image::key(&inputs))
     }
 
     /// Opens the instance's database (a new one as a copy of `image` when given, else loaded from
@@ -247,23 +268,36 @@ impl World {
         clock: &Clock,
         entropy: &Entropy,
     ) -> Result<(), StoreError> {
+        let mut tx = store.writer().begin().await?;
+        store::config::insert(&mut tx, &options.fixtures.config).await?;
+        Self::load_drawn(&mut tx, options, clock, entropy).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What a new world draws from its seed and clock (its history, the demo lists) and the rest
+    /// of its fixtures besides the configuration, within the caller's transaction.
+    async fn load_drawn(
+        tx: &mut sqlx::SqliteConnection,
+        options: &WorldOptions,
+        clock: &Clock,
+        entropy: &Entropy,
+    ) -> Result<(), StoreError> {
         let mut numbering = Numbering::default();
         let mut calls: Vec<_> =
             options.fixtures.examples.iter().filter_map(|e| history::example(&options.fixtures.config, e)).collect();
         calls.extend(history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy));
-        let mut tx = store.writer().begin().await?;
-        store::config::insert(&mut tx, &options.fixtures.config).await?;
         let rows: Vec<_> = calls.iter().flat_map(|call| call.rows(&mut numbering, |t| clock.epoch(t))).collect();
-        store::records::insert_cdrs(&mut tx, &rows).await?;
+        store::records::insert_cdrs(tx, &rows).await?;
         if options.traffic {
             let lists = history::demo_lists(&options.fixtures.config, entropy, &clock.stamp());
-            store::spool::insert_spool_many(&mut tx, &lists).await?;
+            store::spool::insert_spool_many(tx, &lists).await?;
         }
         let policy = &options.fixtures.recordings;
         for pin in &policy.pinned {
             let place = pin.place;
             store::recordings::pin(
-                &mut tx,
+                tx,
                 &pin.guid,
                 place.host.as_str(),
                 place.folder.as_str(),
@@ -278,9 +312,8 @@ impl World {
             ("recording_seed", options.seed.to_string()),
             ("recordings", serde_json::to_string(&policy).unwrap_or_default()),
         ] {
-            store::insert_meta(&mut tx, key, &value).await?;
+            store::insert_meta(tx, key, &value).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 

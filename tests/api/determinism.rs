@@ -103,3 +103,31 @@ fn token_uuid(token: &str) -> String {
     let decoded = base64::engine::general_purpose::STANDARD.decode(token).unwrap();
     String::from_utf8(decoded).unwrap().rsplit_once(':').unwrap().1.to_string()
 }
+
+/// Every state table of the binary's default world, in order, started with `XDG_CACHE_HOME=cache`.
+async fn world_in(cache: &std::path::Path, extra: &[&str]) -> Vec<(String, String)> {
+    let mock =
+        crate::helpers::Binary::start_in(Some((&format!("export XDG_CACHE_HOME='{}'", cache.display()), cache)), extra);
+    let mut tables = Vec::new();
+    for table in ["cdrs", "campaigns", "agents", "spool", "blacklist", "sessions"] {
+        let reply = reqwest::get(format!("{}/_mock/state/{table}", mock.base)).await.unwrap();
+        assert_eq!(reply.status(), 200, "state/{table}");
+        tables.push((table.to_string(), reply.text().await.unwrap()));
+    }
+    tables
+}
+
+#[tokio::test]
+async fn a_world_made_from_the_kept_base_image_is_the_one_made_from_the_fixtures() {
+    let (kept, empty) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // A first start keeps the base image (and its own world's); one of another seed starts from it.
+    world_in(kept.path(), &["--seed", "11"]).await;
+    let images = |dir: &std::path::Path| std::fs::read_dir(dir.join("ucontact-mock/images")).map_or(0, |d| d.count());
+    assert_eq!(images(kept.path()), 2, "the base image and the seeded world's");
+    let from_base = world_in(kept.path(), &["--seed", "12", "--traffic", "on"]).await;
+    assert_eq!(images(kept.path()), 3);
+    // The same world with nothing kept: made from the migrations and the fixtures.
+    let made = world_in(empty.path(), &["--seed", "12", "--traffic", "on"]).await;
+    assert_eq!(from_base, made);
+    assert!(from_base[0].1.len() > 10_000, "the history is there: {}", &from_base[0].1[..200]);
+}
