@@ -3,6 +3,7 @@
 //! what "an answered `1` survives kill -9" needs. All writes go through one connection so
 //! writers queue in the pool instead of meeting `database is locked`.
 
+pub mod bulk;
 pub mod config;
 pub mod group;
 pub mod image;

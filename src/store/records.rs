@@ -9,52 +9,52 @@ use crate::model::disposition::DispositionRequest;
 
 // CDRs ---------------------------------------------------------------------------------------------
 
+/// Inserts `rows` in order, one prepared statement stepped per row ([`super::bulk`]).
 pub async fn insert_cdrs(conn: &mut SqliteConnection, rows: &[Cdr]) -> Result<(), StoreError> {
-    super::insert_many(
-        conn,
-        "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,
-           disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign, direction, carrier,
-           linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact, finishtime, rating, dialerbase,
-           parandvalues, alternatives, quality)",
-        rows,
-        |v, c| {
-            v.push_bind(&c.calldate)
-                .push_bind(&c.clid)
-                .push_bind(&c.src)
-                .push_bind(&c.dst)
-                .push_bind(&c.dcontext)
-                .push_bind(&c.channel)
-                .push_bind(&c.dstchannel)
-                .push_bind(&c.lastapp)
-                .push_bind(&c.lastdata)
-                .push_bind(c.duration)
-                .push_bind(c.billsec)
-                .push_bind(&c.disposition)
-                .push_bind(c.amaflags)
-                .push_bind(&c.accountcode)
-                .push_bind(&c.userfield)
-                .push_bind(&c.uniqueid)
-                .push_bind(&c.kind)
-                .push_bind(&c.guid)
-                .push_bind(&c.causecode)
-                .push_bind(&c.campaign)
-                .push_bind(&c.direction)
-                .push_bind(&c.carrier)
-                .push_bind(&c.linkedid)
-                .push_bind(&c.peeraccount)
-                .push_bind(c.sequence)
-                .push_bind(c.charged_balance)
-                .push_bind(c.real_balance)
-                .push_bind(&c.note)
-                .push_bind(&c.contact)
-                .push_bind(&c.finishtime)
-                .push_bind(c.rating)
-                .push_bind(&c.dialerbase)
-                .push_bind(&c.parandvalues)
-                .push_bind(&c.alternatives)
-                .push_bind(c.quality);
-        },
-    )
+    const INSERT: &str = "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata,
+           duration, billsec, disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign,
+           direction, carrier, linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact,
+           finishtime, rating, dialerbase, parandvalues, alternatives, quality)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    super::bulk::insert(conn, INSERT, rows, |statement, c| {
+        statement.execute(rusqlite::params![
+            c.calldate,
+            c.clid,
+            c.src,
+            c.dst,
+            c.dcontext,
+            c.channel,
+            c.dstchannel,
+            c.lastapp,
+            c.lastdata,
+            c.duration,
+            c.billsec,
+            c.disposition,
+            c.amaflags,
+            c.accountcode,
+            c.userfield,
+            c.uniqueid,
+            c.kind,
+            c.guid,
+            c.causecode,
+            c.campaign,
+            c.direction,
+            c.carrier,
+            c.linkedid,
+            c.peeraccount,
+            c.sequence,
+            c.charged_balance,
+            c.real_balance,
+            c.note,
+            c.contact,
+            c.finishtime,
+            c.rating,
+            c.dialerbase,
+            c.parandvalues,
+            c.alternatives,
+            c.quality,
+        ])
+    })
     .await
 }
 
