@@ -1,7 +1,7 @@
 //! Bulk inserts through SQLite's own prepared statements, on the connection sqlx holds. Binding a
-//! wide row through sqlx's arguments cost some 16 µs a row (a new world's 508 CDRs took 8 ms of a
-//! start whose SQLite work is 1 ms); one statement prepared once and stepped per row costs what
-//! SQLite does. The connection's handle is locked out of sqlx's worker thread meanwhile, and the
+//! wide row through sqlx's arguments cost several times what SQLite's own work did (timed by hand
+//! for a new world's 508 CDRs; `cargo bench --bench shipping` prints the start it shortens); one
+//! statement prepared once and stepped per row costs what SQLite does. The connection's handle is locked out of sqlx's worker thread meanwhile, and the
 //! rows join whatever transaction the connection is in.
 
 use std::borrow::Cow;
@@ -22,14 +22,24 @@ pub async fn insert<T>(
         return Ok(());
     }
     let mut handle = conn.lock_handle().await?;
-    // SAFETY: the handle is sqlx's, locked out of its worker thread until `handle` drops; a
-    // connection made with `from_handle` never closes it, and it is dropped before `handle`.
-    let db = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }.map_err(failure)?;
-    let mut statement = db.prepare(insert).map_err(failure)?;
-    for row in rows {
-        bind(&mut statement, row).map_err(failure)?;
-    }
-    Ok(())
+    let raw = handle.as_raw_handle().as_ptr();
+    let run = || {
+        // SAFETY: the handle is sqlx's, locked out of its worker thread until `handle` drops; a
+        // connection made with `from_handle` never closes it, and it is dropped before `handle`.
+        let db = unsafe { rusqlite::Connection::from_handle(raw) }.map_err(failure)?;
+        let mut statement = db.prepare(insert).map_err(failure)?;
+        for row in rows {
+            bind(&mut statement, row).map_err(failure)?;
+        }
+        Ok(())
+    };
+    // SQLite works on this thread now, not on sqlx's: a long insert (the engine's finished calls
+    // after a manual clock's jump of hours) must not hold up the runtime's other tasks meanwhile.
+    let blocking = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let result = if blocking { tokio::task::block_in_place(run) } else { run() };
+    drop(handle);
+    result
 }
 
 /// SQLite's error as sqlx gives it, so [`super::scarcity`] reads its code the same way.
