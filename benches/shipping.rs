@@ -2,7 +2,7 @@
 //! measured in the same run. Run with `cargo bench --bench shipping` (it builds the release binary
 //! and the bare axum server of `benches/bare_axum.rs` first); `SHIPPING_RUNS=N` sets the runs per
 //! median (default 5), `SHIPPING_SOAK_S=N` the mixed-load soak (default 60 s), and
-//! `SHIPPING_ONLY=startup,throughput,getrecords,upload,memory` the sections measured; `SHIPPING_MOCK=path` measures
+//! `SHIPPING_ONLY=startup,throughput,getrecords,upload,memory,instances` the sections measured; `SHIPPING_MOCK=path` measures
 //! another build of the mock (an earlier commit's) beside the same reference.
 //!
 //! 1. Start-up to the first 200 of `/_mock/health` over an existing data file, against the bare
@@ -13,7 +13,10 @@
 //! 3. `Cdr/getrecords` with a campaign and date filter over 1,000,000 CDRs (target: p99 <= 20 ms).
 //! 4. `Dialers/uploadbase` of 1,000,000 records until its report says done, against the `sqlite3`
 //!    shell's `.import` of the same rows into a table of the spool's shape (target: at least 50%).
-//! 5. Memory: idle (target: at most 30 MB), and after 10 s and 60 s of mixed load (within 10%).
+//! 5. Memory: idle (target: at most 15 MB), and after 10 s and 60 s of mixed load (within 10%).
+//! 6. Instances: a login naming a new instance, to its answer (target: median at most 0.5 ms, p99
+//!    2 ms), beside a login to one that exists; the memory of 1,000 idle instances (target: at most
+//!    250 KB each, 300 MB RSS in all), in memory and in files.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -31,6 +34,8 @@ const CONNECTIONS: usize = 32;
 const LOAD_SECONDS: f64 = 3.0;
 const CDRS: usize = 1_000_000;
 const RECORDS: usize = 1_000_000;
+/// New instances the instance section makes (the thousand).
+const INSTANCES: usize = 1000;
 
 fn runs() -> usize {
     std::env::var("SHIPPING_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5)
@@ -39,6 +44,12 @@ fn runs() -> usize {
 /// Whether to measure `section` (`SHIPPING_ONLY=throughput,upload` measures those only).
 fn wanted(section: &str) -> bool {
     std::env::var("SHIPPING_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
+}
+
+/// The `share` percentile of `values` (0.99: the p99).
+fn percentile(mut values: Vec<f64>, share: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[((values.len() as f64 * share).ceil() as usize).clamp(1, values.len()) - 1]
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -540,6 +551,78 @@ fn main() {
         }
     }
 
+    if wanted("instances") {
+        // 6. Instances: a test suite that gives each test its own instance. Each new instance is a
+        // login naming it (`X-Mock-Instance`) on one keep-alive connection, timed to its answer,
+        // beside a login to an instance that exists (the reference); then the memory the server
+        // holds for them all, idle. In memory (the CI setting) and in files (the default).
+        for (label, db) in
+            [("in memory", ":memory:".to_string()), ("in files", dir.path().join("instances.db").display().to_string())]
+        {
+            let (create, reference, per_instance, total) = runtime.block_on(async {
+                let server = Server::start(&mock, &mock_args(&db, &[&ci[..], &["--max-instances", "1100"]].concat()));
+                let addr = server.addr;
+                let mut connection = Connection::open(addr).await;
+                let body = encode(&[("user", "admin"), ("password", "admin")]);
+                let login = |instance: &str| {
+                    format!(
+                        "POST /Integra/resources/auth/getUserToken HTTP/1.1\r\nHost: {addr}\r\nX-Mock-Instance: {instance}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .into_bytes()
+                };
+                // The first new instance makes the fresh world's image the others copy.
+                for warm in ["default", "warm"] {
+                    assert_eq!(connection.send(&login(warm)).await.0, 200);
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let before = server.rss_mb();
+                let mut reference = Vec::new();
+                let mut create = Vec::new();
+                for i in 0..INSTANCES {
+                    let began = Instant::now();
+                    let (status, _) = connection.send(&login("default")).await;
+                    reference.push(began.elapsed().as_secs_f64());
+                    assert_eq!(status, 200);
+                    let request = login(&format!("bench-{i}"));
+                    let began = Instant::now();
+                    let (status, body) = connection.send(&request).await;
+                    create.push(began.elapsed().as_secs_f64());
+                    assert!(status == 200 && body.starts_with(b"["), "{status} {}", String::from_utf8_lossy(&body));
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let total = server.rss_mb();
+                (create, reference, (total - before) * 1024.0 / INSTANCES as f64, total)
+            });
+            let (median_create, p99) = (median(create.clone()), percentile(create, 0.99));
+            let median_reference = median(reference);
+            row(
+                &format!("new instance {label}: a login naming it, to its answer (median, p99 of {INSTANCES})"),
+                format!("{:.2} ms, p99 {:.2} ms", median_create * 1e3, p99 * 1e3),
+                format!(
+                    "{:.1}x a login to one that exists ({:.2} ms)",
+                    median_create / median_reference,
+                    median_reference * 1e3
+                ),
+                if median_create <= 0.0005 && p99 <= 0.002 {
+                    "<= 0.5 ms, p99 <= 2 ms: met".into()
+                } else {
+                    "<= 0.5 ms, p99 <= 2 ms: NOT met".into()
+                },
+            );
+            row(
+                &format!("idle instance {label}: memory each, and the server's RSS with {INSTANCES} more"),
+                format!("{per_instance:.0} KB each, {total:.0} MB in all"),
+                String::new(),
+                if per_instance <= 250.0 && total <= 300.0 {
+                    "<= 250 KB, <= 300 MB: met".into()
+                } else {
+                    "<= 250 KB, <= 300 MB: NOT met".into()
+                },
+            );
+        }
+    }
+
     if wanted("memory") {
         // 5. Memory: idle, then a mixed load.
         let (idle, at_10, at_end, soak) = runtime.block_on(async {
@@ -600,7 +683,7 @@ fn main() {
             "memory, idle (the demo world, traffic on)",
             format!("{idle:.1} MB"),
             String::new(),
-            if idle <= 30.0 { "<= 30 MB: met".into() } else { "<= 30 MB: NOT met".into() },
+            if idle <= 15.0 { "<= 15 MB: met".into() } else { "<= 15 MB: NOT met".into() },
         );
         let growth = at_end / at_10 - 1.0;
         row(

@@ -31,9 +31,9 @@ pub struct Instances {
     template: WorldOptions,
     max: usize,
     live: Mutex<Live>,
-    /// A fresh world's database, made once: new instances start as copies of it (milliseconds,
-    /// where loading the fixtures takes tens).
-    image: tokio::sync::OnceCell<Vec<u8>>,
+    /// A fresh world's database, made once: new instances start from it (milliseconds, where
+    /// loading the fixtures takes tens), those in memory sharing its pages (`store::shared`).
+    image: tokio::sync::OnceCell<Arc<[u8]>>,
     /// The most recently used instance: a request for it needs no async lock (most servers see
     /// one instance, and a burst of requests usually goes to the same one).
     recent: std::sync::Mutex<Option<(String, Arc<World>)>>,
@@ -280,10 +280,14 @@ impl Instances {
                 options.fixtures = fixtures;
                 None
             }
-            None if fresh => Some(self.image.get_or_try_init(|| World::fresh_image(&self.template)).await?),
+            None if fresh => Some(
+                self.image
+                    .get_or_try_init(|| async { World::fresh_image(&self.template).await.map(Arc::from) })
+                    .await?,
+            ),
             None => None,
         };
-        World::open_from(options, image.map(Vec::as_slice)).await
+        World::open_from(options, image).await
     }
 
     /// Takes instance `name` out of the registry: its world, its own fixtures and (once

@@ -13,6 +13,7 @@ pub mod recordings;
 pub mod records;
 pub mod schedules;
 pub mod sessions;
+pub mod shared;
 pub mod spool;
 pub mod tasks;
 pub mod uploads;
@@ -85,6 +86,21 @@ impl Store {
     /// the last migration's, so the migrations are not looked at).
     pub async fn open_image(location: &Location, image: &[u8]) -> Result<Self, StoreError> {
         Self::connect(location, Some(image)).await
+    }
+
+    /// A new in-memory database that reads as `image` (an image this build made, shared: see
+    /// [`shared`]), keeping a copy only of the pages it changes.
+    pub async fn open_shared(image: std::sync::Arc<[u8]>) -> Result<Self, StoreError> {
+        let offer = shared::offer(image)?;
+        let options = SqliteConnectOptions::new()
+            .filename(offer.name())
+            .vfs(shared::VFS)
+            .journal_mode(SqliteJournalMode::Memory)
+            .pragma("temp_store", "memory");
+        let pool = single_pool().connect_with(options).await?;
+        // Taken by the connection: one that connects again finds no database (as `memory_pool`).
+        pool.set_connect_options(SqliteConnectOptions::new().filename(LOST).read_only(true).create_if_missing(false));
+        Ok(Self { reader: pool.clone(), writer: pool })
     }
 
     /// The connections of the database at `location`, written from `image` first when it is new.
@@ -238,16 +254,19 @@ pub async fn insert_many_then<T>(
 /// immediate, with nothing to cancel. Should the connection be lost anyway (its worker thread
 /// gone), the pool's next connection fails at once ([`LOST`]) and requests are refused, instead of
 /// being answered from an empty world.
-async fn memory_pool() -> Result<SqlitePool, StoreError> {
-    let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
-    let pool = SqlitePoolOptions::new()
+/// A pool of the one connection an in-memory database has, kept for good.
+fn single_pool() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
         .test_before_acquire(false)
-        .connect_with(options)
-        .await?;
+}
+
+async fn memory_pool() -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+    let pool = single_pool().connect_with(options).await?;
     pool.set_connect_options(SqliteConnectOptions::new().filename(LOST).read_only(true).create_if_missing(false));
     Ok(pool)
 }

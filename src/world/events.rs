@@ -31,17 +31,19 @@ pub struct Seen {
 impl World {
     /// Tells every listener of this instance about a change (nobody listening is fine).
     pub fn publish(&self, kind: &'static str, data: Value) {
-        let _ = self.events.send(Event { kind, data });
+        if let Some(events) = self.events.get() {
+            let _ = events.send(Event { kind, data });
+        }
     }
 
     /// A new listener of this instance's events.
     pub fn listen(&self) -> broadcast::Receiver<Event> {
-        self.events.subscribe()
+        self.events.get_or_init(|| broadcast::channel(BACKLOG).0).subscribe()
     }
 
     /// Publishes what changed in the engine since the last look, and the calls it finished.
     pub(super) fn publish_engine(&self, engine: &Engine, finished: &[Finished]) {
-        if self.events.receiver_count() == 0 {
+        if self.events.get().is_none_or(|events| events.receiver_count() == 0) {
             return;
         }
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());

@@ -76,7 +76,8 @@ pub struct World {
     numbering: Mutex<Numbering>,
     journal: crate::journal::Journal,
     faults: crate::faults::Faults,
-    events: tokio::sync::broadcast::Sender<events::Event>,
+    /// Made for the first listener: most instances never have one, and its backlog is some 56 KB.
+    events: std::sync::OnceLock<tokio::sync::broadcast::Sender<events::Event>>,
     seen: Mutex<events::Seen>,
     recordings: recordings::Policy,
     /// The seed recordings are placed and made from: the world's first, kept across restarts.
@@ -165,7 +166,7 @@ impl World {
 
     /// Opens the instance's database (a new one as a copy of `image` when given, else loaded from
     /// the fixtures).
-    pub async fn open_from(options: WorldOptions, image: Option<&[u8]>) -> Result<Self, StoreError> {
+    pub async fn open_from(options: WorldOptions, image: Option<&Arc<[u8]>>) -> Result<Self, StoreError> {
         match image {
             Some(image) => Self::open_image(options, image).await,
             None => Self::open_stored(options).await,
@@ -175,8 +176,11 @@ impl World {
     /// A new instance as a copy of a fresh world's image ([`World::fresh_image`]): what the image
     /// holds besides the rows is known from the options it was made from, so nothing is read back
     /// (a start's few milliseconds were mostly these reads).
-    async fn open_image(options: WorldOptions, image: &[u8]) -> Result<Self, StoreError> {
-        let store = Store::open_image(&options.location, image).await?;
+    async fn open_image(options: WorldOptions, image: &Arc<[u8]>) -> Result<Self, StoreError> {
+        let store = match &options.location {
+            Location::Memory => Store::open_shared(Arc::clone(image)).await?,
+            file => Store::open_image(file, image).await?,
+        };
         let legs = image.get(60..64).map_or(0, |v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
         let config = options.fixtures.config.clone();
         // As `load_fixtures` stores them: the pins went into the recordings table.
@@ -250,7 +254,7 @@ impl World {
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
             journal,
             faults: Default::default(),
-            events: tokio::sync::broadcast::channel(events::BACKLOG).0,
+            events: std::sync::OnceLock::new(),
             seen: Mutex::new(events::Seen::default()),
             recordings,
             recording_seed,
