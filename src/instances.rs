@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::store::{Location, StoreError};
+use crate::store::{Location, Store, StoreError};
 use crate::world::error::Failure;
 use crate::world::fixtures::FixtureSet;
 use crate::world::{World, WorldOptions};
@@ -34,6 +34,10 @@ pub struct Instances {
     /// A fresh world's database, made once: new instances start from it (milliseconds, where
     /// loading the fixtures takes tens), those in memory sharing its pages (`store::shared`).
     image: tokio::sync::OnceCell<Arc<[u8]>>,
+    /// A fresh in-memory database opened ahead of the next new instance, which takes it instead of
+    /// opening one while its first request waits (a suite that gives each test an instance makes
+    /// them one after another).
+    spare: Arc<Spare>,
     /// The most recently used instance: a request for it needs no async lock (most servers see
     /// one instance, and a burst of requests usually goes to the same one).
     recent: std::sync::Mutex<Option<(String, Arc<World>)>>,
@@ -49,6 +53,9 @@ struct Live {
     recency: Vec<String>,
     /// Names evicted lately, oldest first.
     evicted: VecDeque<String>,
+    /// The instance files on disk that no live instance holds (an earlier run's), oldest first:
+    /// read from the folder by the first new instance.
+    idle_files: Option<Vec<(std::time::SystemTime, String)>>,
     /// Instances whose store is being closed, out of the registry: held until their files are gone.
     closing: HashMap<String, Arc<Mutex<()>>>,
 }
@@ -82,6 +89,7 @@ impl Instances {
             max: max.max(1),
             live: Mutex::new(Live::default()),
             image: tokio::sync::OnceCell::new(),
+            spare: Arc::default(),
             recent: std::sync::Mutex::new(None),
         }
     }
@@ -263,7 +271,7 @@ impl Instances {
             }
         }
         if fresh {
-            self.prune_files(&live, name);
+            self.prune_files(&mut live, name);
         }
         drop(live);
         for taken in evicted {
@@ -287,7 +295,13 @@ impl Instances {
             ),
             None => None,
         };
-        World::open_from(options, image).await
+        match image {
+            Some(image) if options.location == Location::Memory => {
+                let store = self.spare.take_or_open(image).await?;
+                Ok(World::with_image_store(options, store, image))
+            }
+            image => World::open_from(options, image).await,
+        }
     }
 
     /// Takes instance `name` out of the registry: its world, its own fixtures and (once
@@ -327,23 +341,32 @@ impl Instances {
         if live.closing.get(&taken.name).is_some_and(|c| Arc::ptr_eq(c, &taken.closing)) {
             live.closing.remove(&taken.name);
         }
+        if let Some(idle) = live.idle_files.as_mut() {
+            idle.retain(|(_, n)| *n != taken.name);
+        }
         existed | removed
     }
 
     /// Keeps the instance files on disk within `--max-instances` before instance `name` gets a new
     /// one: files that no live instance holds (an earlier run's) go, the oldest first.
-    fn prune_files(&self, live: &Live, name: &str) {
+    /// The folder is read once: later, an idle file only goes (this registry deletes the files of
+    /// the instances it evicts), so a new instance costs no read of a folder of thousands.
+    fn prune_files(&self, live: &mut Live, name: &str) {
         let Location::File(default) = &self.template.location else { return };
-        let mut idle: Vec<(std::time::SystemTime, String)> =
-            instance_files(default).into_iter().filter(|(_, n)| n != name && !live.worlds.contains_key(n)).collect();
+        let idle = live.idle_files.get_or_insert_with(|| {
+            let mut files = instance_files(default);
+            files.sort();
+            files
+        });
+        idle.retain(|(_, n)| n != name && !live.worlds.contains_key(n));
         // Live instances (default among them, and the new one) take their places first.
         let room = self.max.saturating_sub(live.worlds.len());
         if idle.len() <= room {
             return;
         }
-        idle.sort();
-        for (_, old) in &idle[..idle.len() - room] {
-            if let Location::File(path) = self.location(old) {
+        let excess = idle.len() - room;
+        for (_, old) in idle.drain(..excess) {
+            if let Location::File(path) = self.location(&old) {
                 remove_database(&path);
             }
         }
@@ -427,6 +450,41 @@ impl Instances {
 
     fn options(&self, name: &str) -> WorldOptions {
         WorldOptions { name: name.to_string(), location: self.location(name), ..self.template.clone() }
+    }
+}
+
+/// The in-memory database kept open for the next new instance.
+#[derive(Debug, Default)]
+struct Spare {
+    ready: std::sync::Mutex<Option<Store>>,
+    opening: std::sync::atomic::AtomicBool,
+}
+
+impl Spare {
+    /// The database opened ahead, or one opened now; the next one opens meanwhile, in the background.
+    async fn take_or_open(self: &Arc<Self>, image: &Arc<[u8]>) -> Result<Store, StoreError> {
+        let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let store = match ready {
+            Some(store) => store,
+            None => Store::open_shared(Arc::clone(image)).await?,
+        };
+        if !self.opening.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            let (spare, image) = (Arc::clone(self), Arc::clone(image));
+            tokio::spawn(async move {
+                // Read the schema now, which the instance's first statement would otherwise do.
+                let opened = match Store::open_shared(image).await {
+                    Ok(store) => store.warm().await.map(|()| store),
+                    Err(e) => Err(e),
+                };
+                match opened {
+                    Ok(store) => *spare.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(store),
+                    // Only a speed-up: the next instance opens its own.
+                    Err(e) => tracing::debug!(error = %e, "could not open a database ahead"),
+                }
+                spare.opening.store(false, std::sync::atomic::Ordering::Release);
+            });
+        }
+        Ok(store)
     }
 }
 

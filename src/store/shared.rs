@@ -62,6 +62,7 @@ pub fn offer(image: Arc<[u8]>) -> Result<Offer, crate::store::StoreError> {
 fn register() -> Result<(), crate::store::StoreError> {
     static REGISTERED: OnceLock<c_int> = OnceLock::new();
     let rc = *REGISTERED.get_or_init(|| {
+        crate::store::configure();
         // SAFETY: `sqlite3_vfs_find(NULL)` initialises SQLite and answers its default VFS, which
         // lives as long as the process; the VFS registered is leaked, so it does too.
         unsafe {

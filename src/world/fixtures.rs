@@ -19,13 +19,14 @@ const WORLD: &str = include_str!("../../fixtures/world.json");
 /// The parsed, checked fixture set.
 #[derive(Debug, Clone)]
 pub struct FixtureSet {
-    pub config: Config,
+    /// Shared by every instance made from the set (cloning a set clones no configuration).
+    pub config: std::sync::Arc<Config>,
     pub history: History,
-    pub catalog: Catalog,
+    pub catalog: std::sync::Arc<Catalog>,
     /// Where recordings live: the seeded spread and the pinned calls.
     pub recordings: Policy,
     /// Calls given by hand (the vendor page's examples), stored beside the invented history.
-    pub examples: Vec<ExampleCall>,
+    pub examples: std::sync::Arc<[ExampleCall]>,
     /// SHA-256 of the `world.json` text, part of the key of the database images made from it.
     pub digest: String,
 }
@@ -222,11 +223,11 @@ impl FixtureSet {
         let digest = ring::digest::digest(&ring::digest::SHA256, world.as_bytes());
         let digest = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self {
-            config,
+            config: std::sync::Arc::new(config),
             history: file.history,
-            catalog,
+            catalog: std::sync::Arc::new(catalog),
             recordings: file.recordings,
-            examples: file.example_calls,
+            examples: file.example_calls.into(),
             digest,
         })
     }

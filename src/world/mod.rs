@@ -69,8 +69,8 @@ pub struct World {
     entropy: Entropy,
     /// The stream tokens are drawn from, apart from every other draw (docs/contract.md, section 2).
     token_entropy: Entropy,
-    catalog: Catalog,
-    config: Config,
+    catalog: Arc<Catalog>,
+    config: Arc<Config>,
     background: Arc<Background>,
     engine: tokio::sync::Mutex<Engine>,
     numbering: Mutex<Numbering>,
@@ -181,12 +181,17 @@ impl World {
             Location::Memory => Store::open_shared(Arc::clone(image)).await?,
             file => Store::open_image(file, image).await?,
         };
+        Ok(Self::with_image_store(options, store, image))
+    }
+
+    /// A new instance around `store`, a database that reads as `image` (opened ahead of it, say).
+    pub fn with_image_store(options: WorldOptions, store: Store, image: &[u8]) -> Self {
         let legs = image.get(60..64).map_or(0, |v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
         let config = options.fixtures.config.clone();
         // As `load_fixtures` stores them: the pins went into the recordings table.
         let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
         let seed = options.seed;
-        Ok(Self::assemble(options, store, 1, config, seed, recordings, i64::from(legs)))
+        Self::assemble(options, store, 1, config, seed, recordings, i64::from(legs))
     }
 
     /// An instance from its database: an existing one, or a new one loaded from the fixtures.
@@ -222,7 +227,7 @@ impl World {
             .and_then(|text| serde_json::from_str(text).ok())
             .unwrap_or_else(|| options.fixtures.recordings.clone());
         let legs = store::records::count_cdrs(store.writer()).await?;
-        Ok(Self::assemble(options, store, generation, config, recording_seed, recordings, legs))
+        Ok(Self::assemble(options, store, generation, Arc::new(config), recording_seed, recordings, legs))
     }
 
     /// The world around its opened store.
@@ -230,7 +235,7 @@ impl World {
         options: WorldOptions,
         store: Store,
         generation: u64,
-        config: Config,
+        config: Arc<Config>,
         recording_seed: u64,
         recordings: recordings::Policy,
         legs: i64,

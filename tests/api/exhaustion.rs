@@ -188,7 +188,14 @@ async fn slow_bodies_are_cut_and_hold_nothing() {
 
 /// Sends an upload of `total` bytes in chunks with `token`, as fast as the server
 /// takes it; answers the status line, and how many bytes were sent before it came.
-async fn chunked_upload(address: &str, token: &str, total: usize) -> (String, usize) {
+/// With `pause`, the body stops after that many bytes (or its refusal) until every upload sharing
+/// the barrier has got as far, so they are in flight together however slowly they start.
+async fn chunked_upload(
+    address: &str,
+    token: &str,
+    total: usize,
+    pause: Option<(usize, std::sync::Arc<tokio::sync::Barrier>)>,
+) -> (String, usize) {
     let mut stream = TcpStream::connect(address).await.unwrap();
     let head = format!(
         "POST /Integra/resources/Dialers/uploadbase HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\n\
@@ -204,11 +211,18 @@ async fn chunked_upload(address: &str, token: &str, total: usize) -> (String, us
         framed.extend_from_slice(&chunk);
         framed.extend_from_slice(b"\r\n");
         let mut sent = 0;
+        let mut pause = pause;
         while sent < total {
-            if writer.write_all(&framed).await.is_err() {
+            let refused = writer.write_all(&framed).await.is_err();
+            if !refused {
+                sent += chunk.len();
+            }
+            if let Some((_, barrier)) = pause.take_if(|(at, _)| refused || sent >= *at) {
+                barrier.wait().await;
+            }
+            if refused {
                 break;
             }
-            sent += chunk.len();
         }
         let _ = writer.write_all(b"0\r\n\r\n").await;
         sent
@@ -237,14 +251,16 @@ async fn bodies_in_flight_share_one_budget_and_over_limit_bodies_stop_at_the_lim
     let baseline = mock.memory("VmRSS");
     mock.reset_peak();
     // A chunked body past the route's limit (256 MiB) is refused as it passes it, not read on.
-    let (status, sent) = chunked_upload(&address, &token, 1024 * MIB).await;
+    let (status, sent) = chunked_upload(&address, &token, 1024 * MIB, None).await;
     assert!(status.starts_with("HTTP/1.1 413"), "{status}");
     assert!(sent < 400 * MIB, "{} MiB were sent before the 413", sent / MIB);
-    // Four at once, 200 MiB each: together they would hold 800 MiB; the budget holds 300.
+    // Four at once, 200 MiB each: together they would hold 800 MiB; the budget holds 300. Each
+    // waits at 100 MiB for the others, so the four are in flight together on a slow machine too.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
     let uploads: Vec<_> = (0..4)
         .map(|_| {
-            let (address, token) = (address.clone(), token.clone());
-            tokio::spawn(async move { chunked_upload(&address, &token, 200 * MIB).await })
+            let (address, token, barrier) = (address.clone(), token.clone(), barrier.clone());
+            tokio::spawn(async move { chunked_upload(&address, &token, 200 * MIB, Some((100 * MIB, barrier))).await })
         })
         .collect();
     let mut statuses = Vec::new();
