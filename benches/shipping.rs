@@ -9,7 +9,8 @@
 //!    server (target: at most 5x); the default start over a new file (3x), the CI setting (2x) and
 //!    the CI setting without `--seed` (3x).
 //! 2. Keep-alive throughput with 32 connections of `Supervisor/queuesummary` and `admin/addblack`,
-//!    against the bare server answering one route (targets: at least 50% and 20% of its rate).
+//!    against the bare server answering one route (targets: at least 60% and 30% of its rate, in
+//!    every run).
 //! 3. `Cdr/getrecords` with a campaign and date filter over 1,000,000 CDRs (target: p99 <= 20 ms).
 //! 4. `Dialers/uploadbase` of 1,000,000 records until its report says done, against the `sqlite3`
 //!    shell's `.import` of the same rows into a table of the spool's shape (target: at least 50%).
@@ -430,7 +431,7 @@ fn main() {
                 bares.push(bare_rate);
             }
             drop((server, reference));
-            (median(summaries), median(additions), median(bares), median(summary_shares), median(addblack_shares))
+            (median(summaries), median(additions), median(bares), summary_shares, addblack_shares)
         });
         row(
             "keep-alive, 32 connections, bare axum (reference)",
@@ -438,13 +439,18 @@ fn main() {
             String::new(),
             String::new(),
         );
-        let share = |s: f64, at_least: f64| {
-            let verdict = if s >= at_least { "met" } else { "NOT met" };
-            (format!("{:.0}%", s * 100.0), format!(">= {:.0}%: {verdict}", at_least * 100.0))
+        // The target holds in every run: the lowest share is judged, beside the median.
+        let share = |shares: Vec<f64>, at_least: f64| {
+            let lowest = shares.iter().copied().fold(f64::INFINITY, f64::min);
+            let verdict = if lowest >= at_least { "met" } else { "NOT met" };
+            (
+                format!("{:.0}% (lowest run {:.0}%)", median(shares) * 100.0, lowest * 100.0),
+                format!(">= {:.0}% in every run: {verdict}", at_least * 100.0),
+            )
         };
-        let (s, v) = share(summary_share, 0.5);
+        let (s, v) = share(summary_share, 0.6);
         row("Supervisor/queuesummary", format!("{queuesummary:.0} req/s"), s, v);
-        let (s, v) = share(addblack_share, 0.2);
+        let (s, v) = share(addblack_share, 0.3);
         row("admin/addblack (a durable write each)", format!("{addblack:.0} req/s"), s, v);
     }
 

@@ -449,6 +449,40 @@ mod tests {
         assert!(tail[46..].iter().all(|b| *b == 0));
     }
 
+    /// Real SQLite over the VFS: two databases from one image change apart, a rolled-back
+    /// transaction leaves nothing, and a vacuum (which truncates) keeps the database whole.
+    #[tokio::test]
+    async fn databases_from_one_image_change_apart_and_stay_whole() {
+        use crate::store::Store;
+        let base = Store::open(&crate::store::Location::Memory, None).await.unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY, text TEXT)").execute(base.writer()).await.unwrap();
+        sqlx::query("WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 200) INSERT INTO t (text) SELECT printf('%0500d', v) FROM s")
+            .execute(base.writer())
+            .await
+            .unwrap();
+        let image: Arc<[u8]> = base.image().await.unwrap().into();
+        let (a, b) = (Store::open_shared(Arc::clone(&image)).await.unwrap(), Store::open_shared(image).await.unwrap());
+        let count = |store: &Store| {
+            let pool = store.reader().clone();
+            async move { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM t").fetch_one(&pool).await.unwrap() }
+        };
+        sqlx::query("WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 2000) INSERT INTO t (text) SELECT printf('%0900d', v) FROM s")
+            .execute(a.writer())
+            .await
+            .unwrap();
+        let mut tx = b.writer().begin().await.unwrap();
+        sqlx::query("DELETE FROM t").execute(&mut *tx).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!((count(&a).await, count(&b).await), (2200, 200));
+        sqlx::query("DELETE FROM t WHERE n > 100").execute(a.writer()).await.unwrap();
+        sqlx::query("VACUUM").execute(a.writer()).await.unwrap();
+        for store in [&a, &b] {
+            let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.reader()).await.unwrap();
+            assert_eq!(check, "ok");
+        }
+        assert_eq!((count(&a).await, count(&b).await), (100, 200));
+    }
+
     #[test]
     fn a_truncation_hides_the_image_beyond_it_for_good() {
         let mut pages = Pages::new(image(4, 1024));
