@@ -297,7 +297,8 @@ impl Instances {
         };
         match image {
             Some(image) if options.location == Location::Memory => {
-                let store = self.spare.take_or_open(image).await?;
+                // The default instance opens at start, whose time is not to be shared with a spare.
+                let store = self.spare.take_or_open(image, name != DEFAULT).await?;
                 Ok(World::with_image_store(options, store, image))
             }
             image => World::open_from(options, image).await,
@@ -461,14 +462,15 @@ struct Spare {
 }
 
 impl Spare {
-    /// The database opened ahead, or one opened now; the next one opens meanwhile, in the background.
-    async fn take_or_open(self: &Arc<Self>, image: &Arc<[u8]>) -> Result<Store, StoreError> {
+    /// The database opened ahead, or one opened now; with `ahead`, the next one opens meanwhile, in
+    /// the background.
+    async fn take_or_open(self: &Arc<Self>, image: &Arc<[u8]>, ahead: bool) -> Result<Store, StoreError> {
         let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
         let store = match ready {
             Some(store) => store,
             None => Store::open_shared(Arc::clone(image)).await?,
         };
-        if !self.opening.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        if ahead && !self.opening.swap(true, std::sync::atomic::Ordering::AcqRel) {
             let (spare, image) = (Arc::clone(self), Arc::clone(image));
             tokio::spawn(async move {
                 // Read the schema now, which the instance's first statement would otherwise do.

@@ -71,6 +71,12 @@ pub struct Call {
 }
 
 impl Call {
+    /// Not generated traffic for any agent: it waits for one agent, or may be offered agents that
+    /// take no traffic (see `Engine::dispatch`).
+    pub fn particular(&self) -> bool {
+        self.target.is_some() || !self.generated
+    }
+
     pub fn new(
         id: u64,
         guid: String,

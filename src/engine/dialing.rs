@@ -188,8 +188,8 @@ impl Engine {
         call.customer_answered = Some(now);
         call.phase = Phase::Waiting;
         call.created_in_queue = Some(now);
-        let q = call.queue;
-        self.queues[q].waiting.push_back(id);
+        let (q, particular) = (call.queue, call.particular());
+        self.queues[q].enqueue(id, particular);
         if let Some(patience) = self.queues[q].patience_s {
             let at = now + self.exponential_ms(patience);
             self.schedule(at, Event::Abandon(id));

@@ -31,7 +31,8 @@ impl Engine {
             self.finish(id);
             return guid;
         }
-        self.queues[q].waiting.push_back(id);
+        let particular = self.calls.get(&id).is_some_and(Call::particular);
+        self.queues[q].enqueue(id, particular);
         if let Some(patience) = self.queues[q].patience_s {
             let at = now + self.exponential_ms(patience);
             self.schedule(at, Event::Abandon(id));
@@ -52,22 +53,43 @@ impl Engine {
     /// Offers waiting callers of queue `q` to its available members, first come first; a caller
     /// meant for one agent (progressive dialer) waits for that agent, and a generated caller for
     /// an agent that takes traffic (the callers behind them may be offered the others).
+    /// A generated caller for no agent in particular that finds none means none for the generated
+    /// callers behind it (the agents do not change within a dispatch): once no other caller is
+    /// left behind it, the dispatch ends, so its cost does not grow with the line.
     pub(super) fn dispatch(&mut self, q: usize) {
         let mut i = 0;
+        // Particular callers at place `i` and after; whether a generated caller found no agent.
+        let (mut particular_left, mut generated_full) = (self.queues[q].particular, false);
         while i < self.queues[q].waiting.len() {
+            if generated_full && particular_left == 0 {
+                return;
+            }
             let id = self.queues[q].waiting[i];
-            let (target, generated) = self.calls.get(&id).map_or((None, false), |c| (c.target, c.generated));
+            let Some(call) = self.calls.get(&id) else {
+                i += 1;
+                continue;
+            };
+            let (target, generated, particular) = (call.target, call.generated, call.particular());
             let agent = match target {
                 Some(target) => self.agents[target].is_available().then_some(target),
+                None if generated && generated_full => None,
                 None => self.queues[q].choose(&self.agents, &self.rng, generated),
             };
             match agent {
                 Some(agent) => {
-                    self.queues[q].waiting.remove(i);
+                    self.queues[q].dequeue_at(i, particular);
+                    particular_left -= usize::from(particular).min(particular_left);
                     self.ring(id, agent);
                 }
                 None if target.is_none() && !generated => return,
-                None => i += 1,
+                None => {
+                    if particular {
+                        particular_left = particular_left.saturating_sub(1);
+                    } else {
+                        generated_full = true;
+                    }
+                    i += 1;
+                }
             }
         }
     }
@@ -222,8 +244,8 @@ impl Engine {
         if call.phase != Phase::Waiting {
             return;
         }
-        let q = call.queue;
-        self.queues[q].waiting.retain(|&w| w != id);
+        let (q, particular) = (call.queue, call.particular());
+        self.queues[q].forget(id, particular);
         let day = self.day(self.now);
         self.queues[q].today(day).abandoned += 1;
         self.finish(id);
@@ -234,7 +256,7 @@ impl Engine {
         let now = self.now;
         let Some(mut call) = self.calls.remove(&id) else { return };
         if call.phase == Phase::Waiting {
-            self.queues[call.queue].waiting.retain(|&w| w != id);
+            self.queues[call.queue].forget(id, call.particular());
         }
         let talked = call.talk_started.is_some();
         call.phase = Phase::Ended;

@@ -276,6 +276,29 @@ mod tests {
         Engine::new(chrono_tz::UTC, 0, Entropy::new(1, "t", 1), agents, vec![queue], settings)
     }
 
+    /// Generated callers that no agent takes wait, and the dispatch stops at them only once no
+    /// other caller is behind them: an injected caller at the end of the line still reaches the
+    /// agent who takes no traffic, and the line's bookkeeping follows every caller out.
+    #[test]
+    fn a_line_of_generated_callers_holds_up_no_injected_caller_behind_it() {
+        let mut engine = one_agent_engine(CallSettings::default());
+        engine.agents[0].takes_traffic = false;
+        for i in 0..50 {
+            engine.arrive_as(0, format!("09{i}"), true);
+        }
+        assert_eq!((engine.queues[0].waiting.len(), engine.queues[0].particular), (50, 0));
+        assert!(engine.agents[0].call.is_none(), "no generated caller reaches an agent who takes no traffic");
+        let injected = engine.arrive(0, "0999".into());
+        let ringing = engine.agents[0].call.and_then(|id| engine.calls.get(&id)).map(|c| c.guid.clone());
+        assert_eq!(ringing.as_deref(), Some(injected.as_str()));
+        assert_eq!((engine.queues[0].waiting.len(), engine.queues[0].particular), (50, 0));
+        let waiting: Vec<u64> = engine.queues[0].waiting.iter().copied().collect();
+        for id in waiting {
+            engine.abandon(id);
+        }
+        assert_eq!((engine.queues[0].waiting.len(), engine.queues[0].particular), (0, 0));
+    }
+
     #[test]
     fn a_call_rings_talks_holds_and_wraps_up() {
         let mut engine =

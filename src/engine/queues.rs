@@ -51,8 +51,12 @@ pub struct Queue {
     pub callerid: String,
     pub did: String,
     pub members: Vec<Member>,
-    /// Callers waiting, first come first.
+    /// Callers waiting, first come first (changed through [`Queue::enqueue`] and the two below).
     pub waiting: VecDeque<u64>,
+    /// How many of them are not generated traffic for any agent (they wait for one agent, a
+    /// progressive dialer's, or are offered agents that take no traffic too): past the last of
+    /// them, a dispatch that found no agent for one generated caller has none for the rest.
+    pub particular: usize,
     /// Inbound arrivals per hour (Poisson) and the callers' mean patience in seconds (none: infinite).
     pub arrivals_per_hour: f64,
     pub patience_s: Option<f64>,
@@ -65,6 +69,27 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// A caller joins the end of the line; `particular` unless it is generated traffic for any
+    /// agent ([`Call::particular`](super::Call::particular)).
+    pub fn enqueue(&mut self, id: u64, particular: bool) {
+        self.waiting.push_back(id);
+        self.particular += usize::from(particular);
+    }
+
+    /// The caller at place `i` leaves the line (offered to an agent).
+    pub fn dequeue_at(&mut self, i: usize, particular: bool) {
+        if self.waiting.remove(i).is_some() {
+            self.particular -= usize::from(particular).min(self.particular);
+        }
+    }
+
+    /// Caller `id` leaves the line wherever it is (gave up, or its call ended).
+    pub fn forget(&mut self, id: u64, particular: bool) {
+        if let Some(i) = self.waiting.iter().position(|&w| w == id) {
+            self.dequeue_at(i, particular);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         name: String,
@@ -88,6 +113,7 @@ impl Queue {
             did,
             members,
             waiting: VecDeque::new(),
+            particular: 0,
             arrivals_per_hour,
             patience_s,
             rr_next: 0,
