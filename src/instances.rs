@@ -465,12 +465,18 @@ impl Spare {
     /// The database opened ahead, or one opened now; with `ahead`, the next one opens meanwhile, in
     /// the background.
     async fn take_or_open(self: &Arc<Self>, image: &Arc<[u8]>, ahead: bool) -> Result<Store, StoreError> {
-        let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // Taken, and the next one's opening claimed, under one lock: the task that opens the next
+        // publishes it and gives up its claim under it too, so no taker finds neither.
+        let (ready, claimed) = {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            let claimed = ahead && !self.opening.swap(true, std::sync::atomic::Ordering::AcqRel);
+            (ready.take(), claimed)
+        };
         let store = match ready {
             Some(store) => store,
             None => Store::open_shared(Arc::clone(image)).await?,
         };
-        if ahead && !self.opening.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        if claimed {
             let (spare, image) = (Arc::clone(self), Arc::clone(image));
             tokio::spawn(async move {
                 // Read the schema now, which the instance's first statement would otherwise do.
@@ -478,8 +484,9 @@ impl Spare {
                     Ok(store) => store.warm().await.map(|()| store),
                     Err(e) => Err(e),
                 };
+                let mut ready = spare.ready.lock().unwrap_or_else(|e| e.into_inner());
                 match opened {
-                    Ok(store) => *spare.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(store),
+                    Ok(store) => *ready = Some(store),
                     // Only a speed-up: the next instance opens its own.
                     Err(e) => tracing::debug!(error = %e, "could not open a database ahead"),
                 }

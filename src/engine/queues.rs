@@ -79,6 +79,7 @@ impl Queue {
     /// The caller at place `i` leaves the line (offered to an agent).
     pub fn dequeue_at(&mut self, i: usize, particular: bool) {
         if self.waiting.remove(i).is_some() {
+            debug_assert!(self.particular >= usize::from(particular), "the line's count of particular callers drifted");
             self.particular -= usize::from(particular).min(self.particular);
         }
     }

@@ -96,6 +96,7 @@ mod tests {
     use super::*;
 
     async fn connection() -> SqliteConnection {
+        crate::store::configure();
         let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
         sqlx::query("CREATE TABLE t (n INTEGER NOT NULL, s TEXT)").execute(&mut conn).await.unwrap();
         conn

@@ -353,6 +353,7 @@ mod tests {
     use super::*;
 
     async fn memory() -> SqlitePool {
+        configure();
         SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap()
     }
 
@@ -383,6 +384,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v3.db");
         let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        configure();
         let old = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
         MIGRATOR.run_to(3, &old).await.unwrap();
         old.close().await;

@@ -127,7 +127,7 @@ impl Pages {
     fn new(image: Arc<[u8]>) -> Self {
         // A database's page size is in its header (bytes 16 and 17; 1 means 65,536).
         let page = match image.get(16..18) {
-            Some(&[1, 0]) => 65_536,
+            Some(&[0, 1]) => 65_536,
             Some(&[hi, lo]) if u16::from_be_bytes([hi, lo]) >= 512 => usize::from(u16::from_be_bytes([hi, lo])),
             _ => CHUNK,
         };
@@ -153,9 +153,10 @@ impl Pages {
             let (index, within) = (at / self.page, at % self.page);
             let n = (self.page - within).min(out.len() - done);
             let dst = &mut out[done..done + n];
-            let src = self.source(index);
-            let copied = src.len().saturating_sub(within).min(n).min(self.size.saturating_sub(at));
-            dst[..copied].copy_from_slice(&src[within..within + copied]);
+            // What the page holds from `within` on (nothing when it ends before).
+            let src = self.source(index).get(within..).unwrap_or(&[]);
+            let copied = src.len().min(n).min(self.size.saturating_sub(at));
+            dst[..copied].copy_from_slice(&src[..copied]);
             dst[copied..].fill(0);
             done += n;
         }
@@ -191,11 +192,12 @@ impl Pages {
         self.size = size;
         self.shown = self.shown.min(size);
         self.own.truncate(size.div_ceil(self.page));
+        // The page the new end falls in keeps nothing past it.
         let tail = size % self.page;
-        if let Some(Some(last)) = self.own.last_mut()
-            && tail > 0
+        if tail > 0
+            && let Some(Some(page)) = self.own.get_mut(size / self.page)
         {
-            last[tail..].fill(0);
+            page[tail..].fill(0);
         }
     }
 }
@@ -247,6 +249,9 @@ unsafe extern "C" fn open(
     flags: c_int,
     out_flags: *mut c_int,
 ) -> c_int {
+    // A failed open leaves no methods: SQLite then calls no `xClose`.
+    // SAFETY: SQLite hands `szOsFile` bytes for the file.
+    unsafe { (*file).pMethods = std::ptr::null() };
     let image = if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
         // SAFETY: SQLite gives a main database's name as a C string.
         let Some(name) = (!name.is_null()).then(|| unsafe { CStr::from_ptr(name) }.to_string_lossy()) else {
@@ -496,5 +501,26 @@ mod tests {
         let mut gap = vec![9u8; 548];
         assert!(pages.read(&mut gap, 1500));
         assert!(gap.iter().all(|b| *b == 0));
+        // Past the end inside a page the image no longer shows, and within a page of its own.
+        let mut inside = vec![9u8; 100];
+        assert!(pages.read(&mut inside, 1600));
+        assert!(inside.iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn a_truncation_zeroes_the_tail_of_the_page_it_ends_in_and_no_other() {
+        let shared = image(4, 1024);
+        let mut pages = Pages::new(Arc::clone(&shared));
+        // Only the first page is its own; the end falls in the second, the image's.
+        pages.write(&[5; 1024], 0);
+        pages.truncate(1500);
+        let mut out = vec![0u8; 1500];
+        assert!(pages.read(&mut out, 0));
+        assert!(out[..1024].iter().all(|b| *b == 5), "the data before the end stays");
+        assert_eq!(&out[1024..], &shared[1024..1500]);
+        pages.truncate(4096);
+        let mut tail = vec![9u8; 548];
+        assert!(pages.read(&mut tail, 1500));
+        assert!(tail.iter().all(|b| *b == 0), "what the truncation cut reads as zeros");
     }
 }
