@@ -1,6 +1,6 @@
 //! Benchmark: advancing the manual clock by 8 simulated hours for 200 agents and 2,000 calls per
 //! hour (about 16,000 calls with their CDRs stored in SQLite; target: at most 1 s), then the curve
-//! the cost follows: 50 to 1,000 agents (the fixtures' cap) (10 calls an agent an hour, 2 simulated hours), and a
+//! the cost follows: 50 to 2,000 agents (10 calls an agent an hour, 2 simulated hours), and a
 //! queue that grows to some 10,000 waiting callers (10 agents, 14,400 calls an hour that never
 //! give up). The cost of a call should stay near flat along both: linear in events, not in agents
 //! or waiting callers. Prints medians of several runs. Run with `cargo bench --bench engine`.
@@ -114,8 +114,7 @@ fn main() {
         );
     };
     // 10 calls an agent an hour over 8 campaigns (each at most 3,600 calls an hour).
-    // A fixture set holds at most 1,000 agents (`POST /_mock/fixtures`'s cap).
-    for agents in [50, 200, 500, 1_000] {
+    for agents in [50, 200, 500, 1_000, 2_000] {
         row(agents, 8, agents as f64 * 10.0 / 8.0, 120.0, 120);
     }
     // A queue that grows: 10 agents, 4 campaigns of 3,600 calls an hour, nobody gives up.

@@ -358,10 +358,10 @@ async fn a_store_closing_holds_up_no_other_instance() {
 #[tokio::test]
 async fn fixture_sets_are_capped_in_size() {
     let app = TestApp::spawn().await;
-    let agents: Vec<Value> = (0..1001)
+    let agents: Vec<Value> = (0..2001)
         .map(|i| json!({"user": format!("a{i}"), "name": "A", "phone": format!("{}", 10_000 + i), "tech": "SIP", "context": "c"}))
         .collect();
-    let members: Vec<Value> = (0..1001).map(|i| json!({"agent": format!("a{i}")})).collect();
+    let members: Vec<Value> = (0..2001).map(|i| json!({"agent": format!("a{i}")})).collect();
     let campaign = json!({"name": "Big<-", "kind": "inbound", "strategy": "linear", "slevelthreshold": 10, "wrapup": 0,
                           "callerid": "1", "hours": "08:00-21:00", "members": members});
     let world = json!({"users": [], "agents": agents, "campaigns": [campaign], "dispositions": [],
@@ -369,7 +369,7 @@ async fn fixture_sets_are_capped_in_size() {
     let load = app.client.post(format!("{}/_mock/fixtures", app.base)).header("x-mock-instance", "big");
     let reply = app.send(load.body(json!({"world": world}).to_string())).await;
     assert_eq!(reply.status, 400);
-    assert_eq!(reply.json()["error"], "a fixture set holds at most 1000 agents, not 1001");
+    assert_eq!(reply.json()["error"], "a fixture set holds at most 2000 agents, not 2001");
 }
 
 // Uploads ------------------------------------------------------------------------------------------
