@@ -197,7 +197,7 @@ impl Store {
 }
 
 /// Bytes and slots of each connection's lookaside memory (SQLite's default, 1,200 by 40, is some
-/// 48 KB a connection: a quarter of an idle instance).
+/// 48 KB a connection by heaptrack: a fifth of an idle instance).
 const LOOKASIDE: (i32, i32) = (256, 32);
 
 /// Sets SQLite's process-wide options before its first use (later calls change nothing).
@@ -270,7 +270,8 @@ pub async fn insert_many_then<T>(
     Ok(())
 }
 
-/// The pool of an in-memory database: one connection, never replaced.
+/// The pool of an in-memory database (SQLite's own, or one over [`shared`]): one connection,
+/// never replaced.
 ///
 /// An in-memory database lives exactly as long as its connection, and a pool that loses its
 /// connection opens a new one: a new, empty database where the world was. sqlx drops a connection
@@ -279,7 +280,6 @@ pub async fn insert_many_then<T>(
 /// immediate, with nothing to cancel. Should the connection be lost anyway (its worker thread
 /// gone), the pool's next connection fails at once ([`LOST`]) and requests are refused, instead of
 /// being answered from an empty world.
-/// A pool of the one connection an in-memory database has, kept for good.
 fn single_pool() -> SqlitePoolOptions {
     SqlitePoolOptions::new()
         .max_connections(1)
@@ -289,6 +289,7 @@ fn single_pool() -> SqlitePoolOptions {
         .test_before_acquire(false)
 }
 
+/// A new database in SQLite's memory, in a [`single_pool`].
 async fn memory_pool() -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
     let pool = single_pool().connect_with(options).await?;

@@ -381,45 +381,25 @@ unsafe extern "C" fn full_pathname(
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn randomness(vfs: *mut ffi::sqlite3_vfs, size: c_int, out: *mut c_char) -> c_int {
-    // SAFETY: the default VFS's own method, with SQLite's arguments.
-    unsafe {
-        let default = default(vfs);
-        (*default).xRandomness.map_or(0, |f| f(default, size, out))
-    }
+/// A VFS method that calls the default VFS's own, with SQLite's arguments (`missing`: the answer
+/// should it have none).
+macro_rules! delegated {
+    ($name:ident, $method:ident, $missing:expr, $($arg:ident: $ty:ty),*) => {
+        unsafe extern "C" fn $name(vfs: *mut ffi::sqlite3_vfs, $($arg: $ty),*) -> c_int {
+            // SAFETY: the default VFS's own method, given the default VFS and SQLite's arguments.
+            unsafe {
+                let default = default(vfs);
+                (*default).$method.map_or($missing, |f| f(default, $($arg),*))
+            }
+        }
+    };
 }
 
-unsafe extern "C" fn sleep(vfs: *mut ffi::sqlite3_vfs, micros: c_int) -> c_int {
-    // SAFETY: as in `randomness`.
-    unsafe {
-        let default = default(vfs);
-        (*default).xSleep.map_or(0, |f| f(default, micros))
-    }
-}
-
-unsafe extern "C" fn current_time(vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
-    // SAFETY: as in `randomness`.
-    unsafe {
-        let default = default(vfs);
-        (*default).xCurrentTime.map_or(ffi::SQLITE_ERROR, |f| f(default, out))
-    }
-}
-
-unsafe extern "C" fn current_time_int64(vfs: *mut ffi::sqlite3_vfs, out: *mut i64) -> c_int {
-    // SAFETY: as in `randomness`.
-    unsafe {
-        let default = default(vfs);
-        (*default).xCurrentTimeInt64.map_or(ffi::SQLITE_ERROR, |f| f(default, out))
-    }
-}
-
-unsafe extern "C" fn last_error(vfs: *mut ffi::sqlite3_vfs, size: c_int, out: *mut c_char) -> c_int {
-    // SAFETY: as in `randomness`.
-    unsafe {
-        let default = default(vfs);
-        (*default).xGetLastError.map_or(0, |f| f(default, size, out))
-    }
-}
+delegated!(randomness, xRandomness, 0, size: c_int, out: *mut c_char);
+delegated!(sleep, xSleep, 0, micros: c_int);
+delegated!(current_time, xCurrentTime, ffi::SQLITE_ERROR, out: *mut f64);
+delegated!(current_time_int64, xCurrentTimeInt64, ffi::SQLITE_ERROR, out: *mut i64);
+delegated!(last_error, xGetLastError, 0, size: c_int, out: *mut c_char);
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,8 @@ pub struct World {
     numbering: Mutex<Numbering>,
     journal: crate::journal::Journal,
     faults: crate::faults::Faults,
-    /// Made for the first listener: most instances never have one, and its backlog is some 56 KB.
+    /// Made for the first listener: most instances never have one, and its backlog is some 56 KB
+    /// (heaptrack).
     events: std::sync::OnceLock<tokio::sync::broadcast::Sender<events::Event>>,
     seen: Mutex<events::Seen>,
     recordings: recordings::Policy,
