@@ -1,7 +1,7 @@
 //! The router: Integra routes, the control API, and the layers every request passes through.
 //! `app(state)` is what the server serves and what tests drive.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::middleware;
@@ -20,16 +20,25 @@ pub type App = NormalizePath<http::cors::Cors<Router>>;
 /// The main listener's router.
 pub fn app(state: AppState) -> App {
     // The instance is resolved for known routes only: an unknown path is a 404 whatever its Host.
-    let (integra, mut api) = routes::router(&state);
-    let (control, control_api) = control::router().split_for_parts();
-    let (health, health_api) = control::health_router().split_for_parts();
-    let (records, records_api) = routes::recordings::router(Host::Main);
-    api.merge(records_api);
-    api.merge(control_api);
-    api.merge(health_api);
-    let api = Arc::new(api);
-    let openapi =
-        Router::new().route("/openapi.json", axum::routing::get(move || async move { axum::Json((*api).clone()) }));
+    let (integra, integra_docs) = routes::router(&state);
+    let (control, control_docs) = control::router().split();
+    let (health, health_docs) = control::health_router().split();
+    let (records, records_docs) = routes::recordings::router(Host::Main);
+    // Made the first time it is asked for, and kept.
+    let api = Arc::new(OnceLock::new());
+    let openapi = Router::new().route(
+        "/openapi.json",
+        axum::routing::get(move || async move {
+            let api = api.get_or_init(|| {
+                let mut api = routes::openapi(&integra_docs);
+                for docs in [records_docs, control_docs, health_docs] {
+                    api.merge(docs.openapi());
+                }
+                api
+            });
+            axum::Json(api.clone())
+        }),
+    );
     let router = Router::new()
         .merge(control.route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve)))
         .merge(records.route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing)))
@@ -57,7 +66,7 @@ pub fn backup_app(state: AppState) -> App {
     let router = Router::new()
         .merge(routes::recordings::router(Host::Backup).0)
         .route_layer(middleware::from_fn_with_state(state.clone(), http::instance::resolve_existing))
-        .merge(control::health_router().split_for_parts().0)
+        .merge(control::health_router().split().0)
         .fallback(routes::not_found);
     NormalizePath::trim_trailing_slash(http::cors::Cors::new(state.clone(), traced(router).with_state(state)))
 }

@@ -1,12 +1,11 @@
 //! The test-double API under `/_mock` (docs/design.md, "The control API"): JSON for tests and people.
 //! Health, the world's tables, the clock, scenario actions, recordings, the pages' reads.
 
+use crate::http::routes::{Routes, route};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 mod clock;
 mod events;
@@ -23,30 +22,30 @@ use crate::state::AppState;
 use crate::world::tables::TABLES;
 
 /// The control routes about the request's instance, with their OpenAPI description.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(state_table))
-        .routes(routes!(clock::get_clock, clock::post_clock))
-        .routes(routes!(scenario::agent))
-        .routes(routes!(scenario::inject))
-        .routes(routes!(scenario::traffic))
-        .routes(routes!(recordings::pin))
-        .routes(routes!(recordings::convert))
-        .routes(routes!(portal::overview))
-        .routes(routes!(portal::view, portal::action))
-        .routes(routes!(portal::login))
-        .routes(routes!(instances::reset))
-        .routes(routes!(instances::load))
-        .routes(routes!(events::events))
-        .routes(routes!(requests::list, requests::clear))
-        .routes(routes!(requests::count))
-        .routes(routes!(requests::wait))
-        .routes(routes!(faults::list, faults::add, faults::clear))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(state_table))
+        .route(route!(clock::get_clock, clock::post_clock))
+        .route(route!(scenario::agent))
+        .route(route!(scenario::inject))
+        .route(route!(scenario::traffic))
+        .route(route!(recordings::pin))
+        .route(route!(recordings::convert))
+        .route(route!(portal::overview))
+        .route(route!(portal::view, portal::action))
+        .route(route!(portal::login))
+        .route(route!(instances::reset))
+        .route(route!(instances::load))
+        .route(route!(events::events))
+        .route(route!(requests::list, requests::clear))
+        .route(route!(requests::count))
+        .route(route!(requests::wait))
+        .route(route!(faults::list, faults::add, faults::clear))
 }
 
 /// Routes that are not about one instance: health, and the list of instances.
-pub fn health_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(instances::list)).routes(routes!(instances::delete))
+pub fn health_router() -> Routes {
+    Routes::new().route(route!(health)).route(route!(instances::list)).route(route!(instances::delete))
 }
 
 /// A JSON error of the control API.

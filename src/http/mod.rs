@@ -8,6 +8,7 @@ pub mod cors;
 pub mod form;
 pub mod instance;
 pub mod integra;
+pub mod routes;
 pub mod serve;
 
 pub use answer::Answer;

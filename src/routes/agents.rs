@@ -1,19 +1,17 @@
 //! `Agents/*` (docs/contract.md, section 3): calls placed from an agent's phone, hung up, tagged.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::agent_call::CallRequest;
-use crate::state::AppState;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(agent_call))
-        .routes(routes!(agent_call_with_data))
-        .routes(routes!(hangup_phone))
-        .routes(routes!(tag_record))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(agent_call))
+        .route(route!(agent_call_with_data))
+        .route(route!(hangup_phone))
+        .route(route!(tag_record))
 }
 
 fn call_request(form: &Form) -> CallRequest {

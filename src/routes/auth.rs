@@ -1,7 +1,6 @@
 //! `auth/*` (docs/contract.md, section 2): logins hand out tokens; EndSession ends one. No token is needed.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -9,8 +8,8 @@ use axum::extract::State;
 use crate::http::instance::Prospect;
 use crate::http::{Answer, Form};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_user_token)).routes(routes!(user_login)).routes(routes!(end_session))
+pub fn router() -> Routes {
+    Routes::new().route(route!(get_user_token)).route(route!(user_login)).route(route!(end_session))
 }
 
 /// `auth/getUserToken`.

@@ -1,19 +1,13 @@
 //! `admin/*` (docs/contract.md, section 5): the blacklist, one object or an array at a time.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::state::AppState;
 use crate::world::blacklist::Shape;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(add_one))
-        .routes(routes!(add_bulk))
-        .routes(routes!(delete_one))
-        .routes(routes!(delete_bulk))
+pub fn router() -> Routes {
+    Routes::new().route(route!(add_one)).route(route!(add_bulk)).route(route!(delete_one)).route(route!(delete_bulk))
 }
 
 /// `admin/addblack`.

@@ -1,15 +1,13 @@
 //! `Cdr/getrecords` (docs/contract.md, section 6): pages of CDRs by filter.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::cdr::{CdrFilter, Page};
-use crate::state::AppState;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_records))
+pub fn router() -> Routes {
+    Routes::new().route(route!(get_records))
 }
 
 /// `Cdr/getrecords`: a JSON array of CDRs (`[]` when none), `0` for a malformed filter or page.

@@ -1,22 +1,20 @@
 //! `Dialers/*` (docs/contract.md, section 7): what the dialer will call. `1` when filed, `0` when refused.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
-use crate::state::AppState;
 use crate::world::uploads::UploadRequest;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(respool))
-        .routes(routes!(schedule_dialer_call))
-        .routes(routes!(dialer_task))
-        .routes(routes!(remove_contact))
-        .routes(routes!(remove_schedule))
-        .routes(routes!(upload_base))
-        .routes(routes!(upload_base_with_timezone))
+pub fn router() -> Routes {
+    Routes::new()
+        .route(route!(respool))
+        .route(route!(schedule_dialer_call))
+        .route(route!(dialer_task))
+        .route(route!(remove_contact))
+        .route(route!(remove_schedule))
+        .route(route!(upload_base))
+        .route(route!(upload_base_with_timezone))
 }
 
 /// `Dialers/Respool` with `callspool`.

@@ -1,17 +1,15 @@
 //! `api/DispositionCall` (docs/contract.md, section 4): HTTP 400 with the catalog's words on bad input,
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
+use crate::http::routes::{Routes, route};
 use serde_json::json;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::disposition::DispositionRequest;
-use crate::state::AppState;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(disposition_call))
+pub fn router() -> Routes {
+    Routes::new().route(route!(disposition_call))
 }
 
 /// `api/DispositionCall`.

@@ -18,36 +18,41 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::http::answer::refusal;
 use crate::http::integra::IntegraLayer;
+use crate::http::routes::{Docs, Routes};
 use crate::state::AppState;
 
 /// The base path of every Integra route.
 pub const BASE: &str = "/Integra/resources";
 
-/// Every Integra route with the vendor's 405 answer, and the OpenAPI document of the same routes:
-/// both come from the handlers' own declarations, so they cannot drift apart.
-pub fn router(state: &AppState) -> (Router<AppState>, OpenApi) {
-    let (logins, logins_api) = auth::router().split_for_parts();
+/// Every Integra route with the vendor's 405 answer, and what describes them: both come from the
+/// handlers' own declarations, so they cannot drift apart (the logins first, as the vendor's page
+/// lists them).
+pub fn router(state: &AppState) -> (Router<AppState>, [Docs; 2]) {
+    let (logins, logins_docs) = auth::router().split();
     let logins = logins.route_layer(IntegraLayer::public(state.clone()));
-    let (router, api) = OpenApiRouter::new()
+    let (router, docs) = Routes::new()
         .merge(agents::router())
         .merge(supervisor::router())
         .merge(dispositions::router())
         .merge(blacklist::router())
         .merge(cdr::router())
         .merge(dialers::router())
-        .split_for_parts();
+        .split();
     let router = router.route_layer(IntegraLayer::guarded(state.clone())).merge(logins);
-    // The logins first, as the vendor's page lists them.
-    let mut api = logins_api.merge_from(api);
+    (router.method_not_allowed_fallback(method_not_allowed), [logins_docs, docs])
+}
+
+/// The OpenAPI document of the Integra routes, from what [`router`] gave.
+pub fn openapi([logins, routes]: &[Docs; 2]) -> OpenApi {
+    let mut api = logins.openapi().merge_from(routes.openapi());
     api.info.title = "uContact Integra (ucontact-mock)".into();
     api.info.description = Some("The Integra telephony API as ucontact-mock answers it; see docs/contract.md.".into());
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
-    (router.method_not_allowed_fallback(method_not_allowed), api)
+    api
 }
 
 async fn method_not_allowed() -> Response {

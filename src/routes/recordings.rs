@@ -5,14 +5,12 @@
 
 use std::net::IpAddr;
 
+use crate::http::routes::{Docs, Routes, route};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::audio::cache::{Audio, Lease};
 use crate::http::Answer;
@@ -26,17 +24,13 @@ use crate::world::recordings::{AudioFile, Format, Host, parse_path};
 /// The most a response body hands the socket at once: files stream in pieces of this size.
 pub const CHUNK: usize = 64 * 1024;
 
-/// The recordings routes of one host, and their OpenAPI paths.
-pub fn router(host: Host) -> (Router<AppState>, OpenApi) {
-    let (router, api) = OpenApiRouter::new()
-        .routes(routes!(root_file))
-        .routes(routes!(dated_file))
-        .layer(Extension(host))
-        .split_for_parts();
-    let router = router.method_not_allowed_fallback(|| async {
+/// The recordings routes of one host, and what describes them.
+pub fn router(host: Host) -> (Router<AppState>, Docs) {
+    let (router, docs) = Routes::new().route(route!(root_file)).route(route!(dated_file)).split();
+    let router = router.layer(Extension(host)).method_not_allowed_fallback(|| async {
         refusal(StatusCode::METHOD_NOT_ALLOWED, "recordings answer GET and HEAD only")
     });
-    (router, api)
+    (router, docs)
 }
 
 /// A recording in the store's root.

@@ -1,15 +1,13 @@
 //! `Supervisor/*` (docs/contract.md, sections 6 and 8): the campaigns' live numbers, computed by the engine,
 //! and the GSM-to-MP3 conversion of recordings.
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::http::routes::{Routes, route};
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
-use crate::state::AppState;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(queue_summary)).routes(routes!(campaign_status)).routes(routes!(convert))
+pub fn router() -> Routes {
+    Routes::new().route(route!(queue_summary)).route(route!(campaign_status)).route(route!(convert))
 }
 
 /// `Supervisor/queuesummary`: one object per campaign and the closing object.
