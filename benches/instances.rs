@@ -31,6 +31,7 @@ fn main() {
                     clock_start: "2026-01-05 09:00:00".parse().expect("a date"),
                     zone: chrono_tz::America::Montevideo,
                     seed: 7,
+                    seed_given: true,
                     traffic: false,
                     audio_cache: std::sync::Arc::new(ucontact_mock::audio::cache::Cache::new(1 << 20)),
                     journal_budget: ucontact_mock::journal::Budget::new(ucontact_mock::journal::DEFAULT_BYTES),

@@ -288,6 +288,11 @@ impl Instances {
                 options.fixtures = fixtures;
                 None
             }
+            // A world whose image is not kept, drawn in its own database at start: making an image
+            // for instances that may never come would cost the start a copy and an open.
+            None if fresh && name == DEFAULT && !World::image_is_kept(&options) && self.image.get().is_none() => {
+                return World::open_drawn(options).await;
+            }
             None if fresh => Some(
                 self.image
                     .get_or_try_init(|| async { World::fresh_image(&self.template).await.map(Arc::from) })

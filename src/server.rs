@@ -55,6 +55,7 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         clock_start: args.clock_start,
         zone: args.timezone,
         seed: args.seed.unwrap_or_else(entropy::unseeded),
+        seed_given: args.seed.is_some(),
         traffic: args.traffic == Switch::On,
         audio_cache: Arc::new(Cache::new(args.recording_cache_mb.saturating_mul(1 << 20))),
         journal_budget: crate::journal::Budget::new(args.journal_mb.saturating_mul(1 << 20)),

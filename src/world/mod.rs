@@ -52,12 +52,34 @@ pub struct WorldOptions {
     pub clock_start: VendorDate,
     pub zone: Tz,
     pub seed: u64,
+    /// The seed was given (`--seed`), not drawn at start: the same options make the same world
+    /// again, so its image is worth keeping on disk.
+    pub seed_given: bool,
     /// Generated inbound callers (`--traffic`); off leaves the world idle but working.
     pub traffic: bool,
     /// Recordings made so far, shared by every instance.
     pub audio_cache: Arc<crate::audio::cache::Cache>,
     /// The byte budget every instance's request journal shares (`--journal-mb`).
     pub journal_budget: Arc<crate::journal::Budget>,
+}
+
+/// The rows a new world draws from its seed and clock: its history's CDRs, and its demo lists
+/// when traffic is on. Drawing touches no database, so a start draws while its database opens.
+struct Drawn {
+    cdrs: Vec<crate::model::cdr::Cdr>,
+    lists: Vec<store::spool::SpoolRow>,
+}
+
+impl Drawn {
+    fn new(options: &WorldOptions, clock: &Clock, entropy: &Entropy) -> Self {
+        let (config, fixtures) = (&options.fixtures.config, &options.fixtures);
+        let mut calls: Vec<_> = fixtures.examples.iter().filter_map(|e| history::example(config, e)).collect();
+        calls.extend(history::invent(config, fixtures.history, clock.start(), entropy));
+        let mut numbering = Numbering::default();
+        let cdrs = calls.iter().flat_map(|call| call.rows(&mut numbering, |t| clock.epoch(t))).collect();
+        let lists = if options.traffic { history::demo_lists(config, entropy, &clock.stamp()) } else { Vec::new() };
+        Self { cdrs, lists }
+    }
 }
 
 /// One instance's contact center.
@@ -105,51 +127,97 @@ impl World {
         if let Some(image) = key.as_deref().and_then(store::image::load) {
             return Ok(image);
         }
-        let store = Self::base(options).await?;
-        let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
-        let entropy = Entropy::new(options.seed, &options.name, 0);
-        let mut tx = store.writer().begin().await?;
-        Self::load_drawn(&mut tx, options, &clock, &entropy).await?;
-        tx.commit().await?;
-        // What an instance made from the image would write first, written now: its generation
-        // (1), and how many CDR legs it holds, in SQLite's user_version (read straight from the
-        // image's header by [`World::open_image`]).
-        store.set_meta("generation", "1").await?;
-        let legs = store::records::count_cdrs(store.writer()).await?;
-        store.set_user_version(u32::try_from(legs).unwrap_or(u32::MAX)).await?;
+        let store = Store::open_image(&Location::Memory, &Self::base_image(options).await?).await?;
+        Self::draw(&store, options, None).await?;
         let image = store.image().await?;
+        store.close().await;
         if let Some(key) = key {
             store::image::save(&key, &image);
         }
         Ok(image)
     }
 
-    /// A new in-memory store with the schema and the fixtures' configuration: what every fresh
+    /// Whether a fresh world of `options` has its image kept on disk, to be read by later starts.
+    pub fn image_is_kept(options: &WorldOptions) -> bool {
+        Self::image_key(options).is_some()
+    }
+
+    /// A new instance made in its own database, drawn where it serves instead of copied from an
+    /// image: the world [`World::fresh_image`] would hold, without making, copying and opening one
+    /// (for a world whose image is not kept: a start under a real clock or without `--seed`).
+    pub async fn open_drawn(options: WorldOptions) -> Result<Self, StoreError> {
+        // Drawn on another thread while the database opens.
+        let drawing = tokio::task::spawn_blocking({
+            let options = options.clone();
+            move || {
+                let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
+                Drawn::new(&options, &clock, &Self::history_entropy(&options))
+            }
+        });
+        let base = Self::base_image(&options).await?;
+        let store = match &options.location {
+            Location::Memory => Store::open_shared(Arc::from(base)).await?,
+            file => Store::open_image(file, &base).await?,
+        };
+        let drawn = drawing.await.ok();
+        let legs = Self::draw(&store, &options, drawn).await?;
+        let config = options.fixtures.config.clone();
+        let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
+        let seed = options.seed;
+        Ok(Self::assemble(options, store, 1, config, seed, recordings, legs))
+    }
+
+    /// Draws a fresh world into `store`, a copy of the fixtures' base image: its history and demo
+    /// lists, then what an instance made from its image would write first (its generation, 1, and
+    /// how many CDR legs it holds, in SQLite's user_version, read straight from an image's header
+    /// by [`World::with_image_store`]). Answers the legs.
+    async fn draw(store: &Store, options: &WorldOptions, drawn: Option<Drawn>) -> Result<i64, StoreError> {
+        let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
+        let drawn = drawn.unwrap_or_else(|| Drawn::new(options, &clock, &Self::history_entropy(options)));
+        let mut tx = store.writer().begin().await?;
+        Self::store_drawn(&mut tx, options, &clock, drawn).await?;
+        tx.commit().await?;
+        store.set_meta("generation", "1").await?;
+        let legs = store::records::count_cdrs(store.writer()).await?;
+        store.set_user_version(u32::try_from(legs).unwrap_or(u32::MAX)).await?;
+        Ok(legs)
+    }
+
+    /// The stream a fresh world's history is drawn from (generation 0): the instance's draws from
+    /// then on (generation 1 and up) never repeat its guids.
+    fn history_entropy(options: &WorldOptions) -> Entropy {
+        Entropy::new(options.seed, &options.name, 0)
+    }
+
+    /// The image of a new store with the schema and the fixtures' configuration: what every fresh
     /// world of these fixtures starts from, whatever its seed and clock. Made once per build and
     /// fixtures and read from the image folder after (the migrations were most of an unseeded
     /// start); made anew when there is no folder.
-    async fn base(options: &WorldOptions) -> Result<Store, StoreError> {
+    async fn base_image(options: &WorldOptions) -> Result<Vec<u8>, StoreError> {
         let key = store::image::build_identity()
             .map(|build| store::image::key(&format!("base {} {build}", options.fixtures.digest)));
         if let Some(image) = key.as_deref().and_then(store::image::load) {
-            return Store::open_image(&Location::Memory, &image).await;
+            return Ok(image);
         }
         let store = Store::open(&Location::Memory, None).await?;
         let mut tx = store.writer().begin().await?;
         store::config::insert(&mut tx, &options.fixtures.config).await?;
         tx.commit().await?;
+        let image = store.image().await?;
+        store.close().await;
         if let Some(key) = key {
-            store::image::save(&key, &store.image().await?);
+            store::image::save(&key, &image);
         }
-        Ok(store)
+        Ok(image)
     }
 
     /// What a fresh world's image is made from, hashed: the fixtures, the seed, the clock's start
     /// and zone, the traffic, the instance's name and this build. `None` but under a manual clock
     /// (a real clock dates the history from the moment of the start, an accelerated one has moved
-    /// while the world was made), or when this build cannot be told apart.
+    /// while the world was made) and a given seed (a seed drawn at start is not drawn again), or
+    /// when this build cannot be told apart.
     fn image_key(options: &WorldOptions) -> Option<String> {
-        if options.clock_mode != ClockMode::Manual {
+        if options.clock_mode != ClockMode::Manual || !options.seed_given {
             return None;
         }
         let inputs = format!(
@@ -203,10 +271,8 @@ impl World {
         store.set_meta("generation", &generation.to_string()).await?;
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         if !meta.contains_key("world") {
-            // The history is drawn as a fresh world's image draws it (generation 0), a stream of its
-            // own: the instance's draws from then on (generation 1 and up) never repeat its guids.
-            let history = Entropy::new(options.seed, &options.name, 0);
-            Self::load_fixtures(&store, &options, &clock, &history).await?;
+            // The history is drawn as a fresh world's image draws it.
+            Self::load_fixtures(&store, &options, &clock, &Self::history_entropy(&options)).await?;
             meta = store.meta_all().await?;
         } else {
             // Uploads a crash interrupted never finish: say so.
@@ -293,16 +359,18 @@ impl World {
         clock: &Clock,
         entropy: &Entropy,
     ) -> Result<(), StoreError> {
-        let mut numbering = Numbering::default();
-        let mut calls: Vec<_> =
-            options.fixtures.examples.iter().filter_map(|e| history::example(&options.fixtures.config, e)).collect();
-        calls.extend(history::invent(&options.fixtures.config, options.fixtures.history, clock.start(), entropy));
-        let rows: Vec<_> = calls.iter().flat_map(|call| call.rows(&mut numbering, |t| clock.epoch(t))).collect();
-        store::records::insert_cdrs(tx, &rows).await?;
-        if options.traffic {
-            let lists = history::demo_lists(&options.fixtures.config, entropy, &clock.stamp());
-            store::spool::insert_spool_many(tx, &lists).await?;
-        }
+        Self::store_drawn(tx, options, clock, Drawn::new(options, clock, entropy)).await
+    }
+
+    /// Stores what [`Drawn::new`] drew and the rest of the fixtures besides the configuration.
+    async fn store_drawn(
+        tx: &mut sqlx::SqliteConnection,
+        options: &WorldOptions,
+        clock: &Clock,
+        drawn: Drawn,
+    ) -> Result<(), StoreError> {
+        store::records::insert_cdrs(tx, &drawn.cdrs).await?;
+        store::spool::insert_spool_many(tx, &drawn.lists).await?;
         let policy = &options.fixtures.recordings;
         for pin in &policy.pinned {
             let place = pin.place;

@@ -131,3 +131,42 @@ async fn a_world_made_from_the_kept_base_image_is_the_one_made_from_the_fixtures
     assert_eq!(from_base, made);
     assert!(from_base[0].1.len() > 10_000, "the history is there: {}", &from_base[0].1[..200]);
 }
+
+/// A start without `--seed` draws its world where it serves, keeping no image of it (its seed is
+/// not drawn again); a new instance is made from an image of the same options, made when first
+/// needed: the same world, row for row.
+#[tokio::test]
+async fn a_world_drawn_at_start_is_the_one_new_instances_copy_and_is_not_kept() {
+    let cache = tempfile::tempdir().unwrap();
+    let ports = ["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ucontact-mock"))
+        .args(["--db", ":memory:", "--clock", "manual", "--traffic", "on"])
+        .args(ports)
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let base = line.split_whitespace().find_map(|w| w.strip_prefix("main=")).expect("a banner").to_string();
+    let images = std::fs::read_dir(cache.path().join("ucontact-mock/images")).unwrap().count();
+    assert_eq!(images, 1, "the fixtures' base image only");
+    let client = reqwest::Client::new();
+    for table in ["cdrs", "spool", "campaigns", "agents"] {
+        let of = |instance: &'static str| {
+            let request = client.get(format!("{base}/_mock/state/{table}")).header("X-Mock-Instance", instance);
+            async move {
+                let reply = request.send().await.unwrap();
+                assert_eq!(reply.status(), 200, "state/{table} of {instance}");
+                reply.text().await.unwrap()
+            }
+        };
+        let (drawn, copied) = (of("default").await, of("acme").await);
+        assert_eq!(drawn, copied, "{table}: the default instance's and a new one's");
+        assert!(drawn.len() > 500, "{table} has rows: {drawn}");
+    }
+    assert_eq!(std::fs::read_dir(cache.path().join("ucontact-mock/images")).unwrap().count(), 1, "nor is the copy's");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
