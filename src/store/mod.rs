@@ -117,7 +117,7 @@ impl Store {
             create_parent(path)?;
             // Whole or not at all: a reader of the file (a token looked up) never sees half of it.
             let part = path.with_extension("part");
-            std::fs::write(&part, image).and_then(|()| std::fs::rename(&part, path)).map_err(StoreError::Io)?;
+            write_in_wal_mode(&part, image).and_then(|()| std::fs::rename(&part, path)).map_err(StoreError::Io)?;
         }
         let store = match location {
             Location::Memory => {
@@ -184,6 +184,13 @@ impl Store {
         Ok(())
     }
 
+    /// `PRAGMA synchronous` of the writer: `NORMAL` (as opened) or `OFF`. Nothing for a database in
+    /// memory, which has no disk to wait for.
+    pub async fn set_synchronous(&self, normal: bool) -> Result<(), StoreError> {
+        let pragma = if normal { "PRAGMA synchronous = NORMAL" } else { "PRAGMA synchronous = OFF" };
+        sqlx::query(pragma).execute(&self.writer).await.map(drop)
+    }
+
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -193,6 +200,22 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+}
+
+/// Writes `image` to `path` as a database in WAL mode (its header's read and write versions, bytes
+/// 18 and 19, are 2): opened in WAL mode, it is in it already. An image in the rollback journal's
+/// mode would be switched on its first open, through a rollback journal and four `fsync`s.
+fn write_in_wal_mode(path: &Path, image: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    match (image.get(..18), image.get(20..)) {
+        (Some(head), Some(rest)) => {
+            file.write_all(head)?;
+            file.write_all(&[2, 2])?;
+            file.write_all(rest)
+        }
+        _ => file.write_all(image),
     }
 }
 
@@ -356,6 +379,25 @@ mod tests {
     async fn memory() -> SqlitePool {
         configure();
         SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap()
+    }
+
+    /// An image written to a file is a database in WAL mode as it stands: a plain connection finds
+    /// it so, with its rows, and opening it as the store does changes no mode.
+    #[tokio::test]
+    async fn an_image_is_written_as_a_database_in_wal_mode() {
+        let store = Store::open(&Location::Memory, None).await.unwrap();
+        store.set_meta("world", "kept").await.unwrap();
+        let image = store.image().await.unwrap();
+        assert_eq!(&image[18..20], [1, 1], "an in-memory database's image is in the rollback journal's mode");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        write_in_wal_mode(&path, &image).unwrap();
+        let mut conn = read_only_at(&path).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut conn).await.unwrap();
+        assert_eq!(mode, "wal");
+        let kept: String =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'world'").fetch_one(&mut conn).await.unwrap();
+        assert_eq!(kept, "kept");
     }
 
     /// Every column, index (with its columns) and foreign key, as SQLite reports them.

@@ -160,7 +160,12 @@ impl World {
             file => Store::open_image(file, &base).await?,
         };
         let drawn = drawing.await.ok();
+        // A file's new world is written without waiting for the disk (the WAL's header would be
+        // synced, and the folder, for it): a crash loses no answer, a power cut the world at most,
+        // as SQLite's `synchronous = NORMAL` risks for every commit since the last checkpoint.
+        store.set_synchronous(false).await?;
         let legs = Self::draw(&store, &options, drawn).await?;
+        store.set_synchronous(true).await?;
         let config = options.fixtures.config.clone();
         let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
         let seed = options.seed;
