@@ -62,31 +62,13 @@ impl SpoolRow {
     }
 }
 
-/// The columns an entry is inserted with, in the order [`insert_spool`] and [`insert_spool_many`] bind them.
+/// The columns an entry is inserted with, in the order [`insert_spool_many`] binds them.
 const COLUMNS: &str = "INSERT INTO spool (campaign, destination, alternatives, data, status, retries, priority, contact, \
                        dialerbase, agentphone, timezone, source, upload_id, state, created_at, updated_at)";
 
-/// One entry, by a statement sqlx keeps prepared (a request's new entry); answers its id.
+/// One entry (a request's new entry); answers its id.
 pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i64, StoreError> {
-    super::insert_many(conn, COLUMNS, std::slice::from_ref(s), |v, s| {
-        v.push_bind(&s.campaign)
-            .push_bind(&s.destination)
-            .push_bind(&s.alternatives)
-            .push_bind(&s.data)
-            .push_bind(s.status)
-            .push_bind(s.retries)
-            .push_bind(s.priority)
-            .push_bind(s.contact)
-            .push_bind(&s.dialerbase)
-            .push_bind(&s.agentphone)
-            .push_bind(&s.timezone)
-            .push_bind(&s.source)
-            .push_bind(s.upload_id)
-            .push_bind(&s.state)
-            .push_bind(&s.created_at)
-            .push_bind(&s.updated_at);
-    })
-    .await?;
+    insert_spool_many(conn, std::slice::from_ref(s)).await?;
     sqlx::query_scalar("SELECT last_insert_rowid()").fetch_one(&mut *conn).await
 }
 
