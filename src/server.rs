@@ -94,19 +94,15 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
         }),
         event_streams: Arc::new(crate::slots::Slots::new(args.max_event_streams)),
     };
-    // The routers are built on another thread while the default instance opens (that is mostly
-    // waiting for SQLite); nothing is served before both are done. The default instance opens at
-    // start, so a broken database is an error now, not later.
-    let routers = tokio::task::spawn_blocking({
-        let state = state.clone();
-        move || (app(state.clone()), backup_app(state))
+    // The routers are built while the default instance opens (that is mostly waiting for
+    // SQLite's thread): the open goes first, up to its first wait, then the routers are built on
+    // this thread (a blocking thread of their own started late on two busy cores). Nothing is
+    // served before both are done. The default instance opens at start, so a broken database is
+    // an error now, not later.
+    let (world, (main_app, backup_app)) = tokio::join!(state.instances.get(instances::DEFAULT), async {
+        (app(state.clone()), backup_app(state.clone()))
     });
-    state
-        .instances
-        .get(instances::DEFAULT)
-        .await
-        .map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
-    let (main_app, backup_app) = routers.await.map_err(|e| format!("could not build the routes: {e}"))?;
+    world.map_err(|e| format!("could not open the world in {}: {e}", args.db))?;
     if args.clock != ClockMode::Manual {
         tokio::spawn(keep_time(state.clone()));
     }

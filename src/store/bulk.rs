@@ -11,27 +11,33 @@ use sqlx::error::{DatabaseError, ErrorKind};
 
 use super::StoreError;
 
-/// Runs `insert` (one row's statement) once per row of `rows`, each bound by `bind`.
-pub async fn insert<T>(
-    conn: &mut SqliteConnection,
+/// Runs `insert` once per row of `rows` on `db`, in whatever transaction it is in.
+pub fn insert_rows<T>(
+    db: &rusqlite::Connection,
     insert: &str,
     rows: &[T],
     bind: impl Fn(&mut rusqlite::Statement<'_>, &T) -> rusqlite::Result<usize>,
-) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
+) -> rusqlite::Result<()> {
+    let mut statement = db.prepare(insert)?;
+    for row in rows {
+        bind(&mut statement, row)?;
     }
+    Ok(())
+}
+
+/// Runs `work` on the connection sqlx holds, as SQLite's own: several statements in one go cost
+/// one lock of the handle instead of a round trip to sqlx's worker thread each.
+pub async fn with_sqlite<R>(
+    conn: &mut SqliteConnection,
+    work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+) -> Result<R, StoreError> {
     let mut handle = conn.lock_handle().await?;
     let raw = handle.as_raw_handle().as_ptr();
     let run = || {
         // SAFETY: the handle is sqlx's, locked out of its worker thread until `handle` drops; a
         // connection made with `from_handle` never closes it, and it is dropped before `handle`.
         let db = unsafe { rusqlite::Connection::from_handle(raw) }.map_err(failure)?;
-        let mut statement = db.prepare(insert).map_err(failure)?;
-        for row in rows {
-            bind(&mut statement, row).map_err(failure)?;
-        }
-        Ok(())
+        work(&db).map_err(failure)
     };
     // SQLite works on this thread now, not on sqlx's: a long insert (the engine's finished calls
     // after a manual clock's jump of hours) must not hold up the runtime's other tasks meanwhile.
@@ -94,6 +100,15 @@ mod tests {
     use sqlx::{Connection, SqliteConnection};
 
     use super::*;
+
+    async fn insert<T>(
+        conn: &mut SqliteConnection,
+        sql: &str,
+        rows: &[T],
+        bind: impl Fn(&mut rusqlite::Statement<'_>, &T) -> rusqlite::Result<usize>,
+    ) -> Result<(), StoreError> {
+        with_sqlite(conn, |db| insert_rows(db, sql, rows, bind)).await
+    }
 
     async fn connection() -> SqliteConnection {
         crate::store::configure();

@@ -5,6 +5,7 @@
 
 pub mod bulk;
 pub mod config;
+pub mod fresh;
 pub mod group;
 pub mod image;
 pub mod lists;
@@ -155,6 +156,9 @@ impl Store {
     /// The whole database as bytes (an in-memory database's image), to start other instances from.
     pub async fn image(&self) -> Result<Vec<u8>, StoreError> {
         let mut conn = self.writer.acquire().await?;
+        if let Some(image) = bulk::with_sqlite(&mut conn, |db| Ok(shared::contents(db))).await? {
+            return Ok(image);
+        }
         Ok(conn.serialize(None).await?.to_vec())
     }
 
@@ -174,21 +178,6 @@ impl Store {
             .fetch_all(&self.writer)
             .await
             .map(|rows| rows.into_iter().collect())
-    }
-
-    /// Sets SQLite's `user_version`, a number in the database's header (see `World::fresh_image`).
-    pub async fn set_user_version(&self, value: u32) -> Result<(), StoreError> {
-        // An integer, formatted here: pragmas take no bound parameters.
-        let pragma = format!("PRAGMA user_version = {value}");
-        sqlx::query(sqlx::AssertSqlSafe(pragma)).execute(&self.writer).await?;
-        Ok(())
-    }
-
-    /// `PRAGMA synchronous` of the writer: `NORMAL` (as opened) or `OFF`. Nothing for a database in
-    /// memory, which has no disk to wait for.
-    pub async fn set_synchronous(&self, normal: bool) -> Result<(), StoreError> {
-        let pragma = if normal { "PRAGMA synchronous = NORMAL" } else { "PRAGMA synchronous = OFF" };
-        sqlx::query(pragma).execute(&self.writer).await.map(drop)
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -243,12 +232,6 @@ pub async fn read_only_at(path: &Path) -> Result<SqliteConnection, StoreError> {
     use sqlx::Connection;
     configure();
     SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).read_only(true)).await
-}
-
-/// A `meta` entry of a new world, in its transaction.
-pub async fn insert_meta(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?)").bind(key).bind(value).execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// Most rows per multi-row `INSERT`: 256 rows of up to 127 columns stay under SQLite's 32,766

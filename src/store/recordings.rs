@@ -86,6 +86,25 @@ pub async fn pin(
     Ok(())
 }
 
+/// [`pin`] on SQLite's own connection, in its transaction.
+pub fn pin_in(
+    db: &rusqlite::Connection,
+    guid: &str,
+    host: &str,
+    folder: &str,
+    format: &str,
+    moved: bool,
+) -> rusqlite::Result<()> {
+    db.execute(
+        "INSERT OR REPLACE INTO recording_pins (guid, host, folder, format) VALUES (?, ?, ?, ?)",
+        rusqlite::params![guid, host, folder, format],
+    )?;
+    if moved {
+        db.execute("DELETE FROM recording_conversions WHERE guid = ?", [guid])?;
+    }
+    Ok(())
+}
+
 /// Records that an MP3 was made beside the GSM of `guid`; the first conversion's time stays.
 /// Whether this was the first.
 pub async fn converted(pool: &SqlitePool, guid: &str, at: &str) -> Result<bool, StoreError> {

@@ -11,12 +11,20 @@ use crate::model::disposition::DispositionRequest;
 
 /// Inserts `rows` in order, one prepared statement stepped per row ([`super::bulk`]).
 pub async fn insert_cdrs(conn: &mut SqliteConnection, rows: &[Cdr]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    super::bulk::with_sqlite(conn, |db| insert_cdrs_in(db, rows)).await
+}
+
+/// [`insert_cdrs`] on SQLite's own connection, in its transaction.
+pub fn insert_cdrs_in(db: &rusqlite::Connection, rows: &[Cdr]) -> rusqlite::Result<()> {
     const INSERT: &str = "INSERT INTO cdrs (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata,
            duration, billsec, disposition, amaflags, accountcode, userfield, uniqueid, type, guid, causecode, campaign,
            direction, carrier, linkedid, peeraccount, sequence, charged_balance, real_balance, note, contact,
            finishtime, rating, dialerbase, parandvalues, alternatives, quality)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    super::bulk::insert(conn, INSERT, rows, |statement, c| {
+    super::bulk::insert_rows(db, INSERT, rows, |statement, c| {
         statement.execute(rusqlite::params![
             c.calldate,
             c.clid,
@@ -55,7 +63,6 @@ pub async fn insert_cdrs(conn: &mut SqliteConnection, rows: &[Cdr]) -> Result<()
             c.quality,
         ])
     })
-    .await
 }
 
 /// One page of the CDRs matching `filter`, by `calldate` then `id`.

@@ -75,8 +75,16 @@ pub async fn insert_spool(conn: &mut SqliteConnection, s: &SpoolRow) -> Result<i
 /// Inserts many entries (an upload's batch, a new world's demo lists) through SQLite's own
 /// prepared statement (see [`super::bulk`]).
 pub async fn insert_spool_many(conn: &mut SqliteConnection, rows: &[SpoolRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    super::bulk::with_sqlite(conn, |db| insert_spool_in(db, rows)).await
+}
+
+/// [`insert_spool_many`] on SQLite's own connection, in its transaction.
+pub fn insert_spool_in(db: &rusqlite::Connection, rows: &[SpoolRow]) -> rusqlite::Result<()> {
     let insert = format!("{COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    super::bulk::insert(conn, &insert, rows, |statement, s| {
+    super::bulk::insert_rows(db, &insert, rows, |statement, s| {
         statement.execute(rusqlite::params![
             s.campaign,
             s.destination,
@@ -96,7 +104,6 @@ pub async fn insert_spool_many(conn: &mut SqliteConnection, rows: &[SpoolRow]) -
             s.updated_at,
         ])
     })
-    .await
 }
 
 /// Rewrites the fields a respool may change (the rest stay as they were).

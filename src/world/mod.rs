@@ -155,17 +155,21 @@ impl World {
             }
         });
         let base = Self::base_image(&options).await?;
-        let store = match &options.location {
-            Location::Memory => Store::open_shared(Arc::from(base)).await?,
-            file => Store::open_image(file, &base).await?,
-        };
+        // In memory the world is drawn where it serves. A file's is drawn in memory too, then
+        // written whole and opened: SQLite writes a new world's pages several times over in a
+        // file (its rows, its indexes' pages as they split, the WAL and its checkpoint).
+        let scratch = Store::open_shared(Arc::from(base)).await?;
         let drawn = drawing.await.ok();
-        // A file's new world is written without waiting for the disk (the WAL's header would be
-        // synced, and the folder, for it): a crash loses no answer, a power cut the world at most,
-        // as SQLite's `synchronous = NORMAL` risks for every commit since the last checkpoint.
-        store.set_synchronous(false).await?;
-        let legs = Self::draw(&store, &options, drawn).await?;
-        store.set_synchronous(true).await?;
+        let legs = Self::draw(&scratch, &options, drawn).await?;
+        let store = match &options.location {
+            Location::Memory => scratch,
+            file => {
+                let image = scratch.image().await?;
+                // Its connection closes meanwhile: nothing waits for it.
+                tokio::spawn(async move { scratch.close().await });
+                Store::open_image(file, &image).await?
+            }
+        };
         let config = options.fixtures.config.clone();
         let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
         let seed = options.seed;
@@ -173,19 +177,13 @@ impl World {
     }
 
     /// Draws a fresh world into `store`, a copy of the fixtures' base image: its history and demo
-    /// lists, then what an instance made from its image would write first (its generation, 1, and
-    /// how many CDR legs it holds, in SQLite's user_version, read straight from an image's header
-    /// by [`World::with_image_store`]). Answers the legs.
+    /// lists, then what an instance made from its image would write first (its generation and its
+    /// CDR legs, [`store::fresh::write_new`]), all in one transaction. Answers the legs.
     async fn draw(store: &Store, options: &WorldOptions, drawn: Option<Drawn>) -> Result<i64, StoreError> {
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let drawn = drawn.unwrap_or_else(|| Drawn::new(options, &clock, &Self::history_entropy(options)));
-        let mut tx = store.writer().begin().await?;
-        Self::store_drawn(&mut tx, options, &clock, drawn).await?;
-        tx.commit().await?;
-        store.set_meta("generation", "1").await?;
-        let legs = store::records::count_cdrs(store.writer()).await?;
-        store.set_user_version(u32::try_from(legs).unwrap_or(u32::MAX)).await?;
-        Ok(legs)
+        let mut conn = store.writer().acquire().await?;
+        store::fresh::write_new(&mut conn, &Self::fresh_rows(options, &clock, &drawn)).await
     }
 
     /// The stream a fresh world's history is drawn from (generation 0): the instance's draws from
@@ -374,30 +372,27 @@ impl World {
         clock: &Clock,
         drawn: Drawn,
     ) -> Result<(), StoreError> {
-        store::records::insert_cdrs(tx, &drawn.cdrs).await?;
-        store::spool::insert_spool_many(tx, &drawn.lists).await?;
+        store::fresh::insert(tx, &Self::fresh_rows(options, clock, &drawn)).await
+    }
+
+    /// What a new world writes besides its configuration: what it drew, its pinned recordings,
+    /// and its `meta` (when it was made, where its recordings go).
+    fn fresh_rows<'a>(options: &'a WorldOptions, clock: &Clock, drawn: &'a Drawn) -> store::fresh::Rows<'a> {
         let policy = &options.fixtures.recordings;
-        for pin in &policy.pinned {
-            let place = pin.place;
-            store::recordings::pin(
-                tx,
-                &pin.guid,
-                place.host.as_str(),
-                place.folder.as_str(),
-                place.format.as_str(),
-                true,
-            )
-            .await?;
-        }
+        let pins = policy
+            .pinned
+            .iter()
+            .map(|pin| {
+                [pin.guid.as_str(), pin.place.host.as_str(), pin.place.folder.as_str(), pin.place.format.as_str()]
+            })
+            .collect();
         let policy = recordings::Policy { spread: policy.spread, pinned: Vec::new() };
-        for (key, value) in [
+        let meta = vec![
             ("world", clock.stamp()),
             ("recording_seed", options.seed.to_string()),
             ("recordings", serde_json::to_string(&policy).unwrap_or_default()),
-        ] {
-            store::insert_meta(tx, key, &value).await?;
-        }
-        Ok(())
+        ];
+        store::fresh::Rows { cdrs: &drawn.cdrs, lists: &drawn.lists, pins, meta }
     }
 
     pub fn name(&self) -> &str {

@@ -137,10 +137,32 @@ async fn a_world_made_from_the_kept_base_image_is_the_one_made_from_the_fixtures
 /// needed: the same world, row for row.
 #[tokio::test]
 async fn a_world_drawn_at_start_is_the_one_new_instances_copy_and_is_not_kept() {
+    drawn_at_start_and_copied(":memory:").await;
+}
+
+/// The same for a new data file, whose world is drawn in memory and written whole: the file the
+/// default instance serves from holds it, row for row, as a database in WAL mode.
+#[tokio::test]
+async fn a_world_drawn_into_a_new_file_is_the_one_new_instances_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("world.db");
+    drawn_at_start_and_copied(db.to_str().unwrap()).await;
+    let header = std::fs::read(&db).unwrap();
+    assert_eq!(&header[..16], b"SQLite format 3\0");
+    assert_eq!(&header[18..20], &[2, 2], "a database in WAL mode");
+    let cdrs: i64 = {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display())).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(&mut conn).await.unwrap()
+    };
+    assert!(cdrs > 500, "the history is in the file: {cdrs} CDRs");
+}
+
+async fn drawn_at_start_and_copied(db: &str) {
     let cache = tempfile::tempdir().unwrap();
     let ports = ["--listen", "127.0.0.1:0", "--backup-listen", "127.0.0.1:0"];
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ucontact-mock"))
-        .args(["--db", ":memory:", "--clock", "manual", "--traffic", "on"])
+        .args(["--db", db, "--clock", "manual", "--traffic", "on"])
         .args(ports)
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(std::process::Stdio::piped())
