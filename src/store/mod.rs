@@ -156,9 +156,6 @@ impl Store {
     /// The whole database as bytes (an in-memory database's image), to start other instances from.
     pub async fn image(&self) -> Result<Vec<u8>, StoreError> {
         let mut conn = self.writer.acquire().await?;
-        if let Some(image) = bulk::with_sqlite(&mut conn, |db| Ok(shared::contents(db))).await? {
-            return Ok(image);
-        }
         Ok(conn.serialize(None).await?.to_vec())
     }
 

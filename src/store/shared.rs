@@ -104,33 +104,6 @@ fn register() -> Result<(), crate::store::StoreError> {
     }
 }
 
-/// The bytes of the main database `db` holds, when it is one of this VFS's: read straight from its
-/// pages, as a file copy would (what `sqlite3_serialize` answers, page by page through SQLite, at
-/// a fraction of the cost). `None` for another VFS's database. What the last commit left; `db` is
-/// in no transaction.
-pub fn contents(db: &rusqlite::Connection) -> Option<Vec<u8>> {
-    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
-    // SAFETY: `SQLITE_FCNTL_FILE_POINTER` writes the main database's `sqlite3_file` pointer into
-    // `file`; the connection is ours for the call.
-    let rc = unsafe {
-        ffi::sqlite3_file_control(
-            db.handle(),
-            c"main".as_ptr(),
-            ffi::SQLITE_FCNTL_FILE_POINTER,
-            (&raw mut file).cast::<c_void>(),
-        )
-    };
-    // SAFETY: a non-null file pointer SQLite gave is an open file; its methods tell whose it is.
-    if rc != ffi::SQLITE_OK || file.is_null() || !std::ptr::eq(unsafe { (*file).pMethods }, &METHODS) {
-        return None;
-    }
-    // SAFETY: the file is this VFS's, open while the connection is.
-    let pages = unsafe { pages(file) };
-    let mut bytes = vec![0u8; pages.size];
-    pages.read(&mut bytes, 0);
-    Some(bytes)
-}
-
 /// One open file: SQLite's header, then ours.
 #[repr(C)]
 struct File {

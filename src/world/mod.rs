@@ -128,7 +128,7 @@ impl World {
             return Ok(image);
         }
         let store = Store::open_image(&Location::Memory, &Self::base_image(options).await?).await?;
-        Self::draw(&store, options, None).await?;
+        Self::draw(&store, options, None, false).await?;
         let image = store.image().await?;
         store.close().await;
         if let Some(key) = key {
@@ -155,21 +155,16 @@ impl World {
             }
         });
         let base = Self::base_image(&options).await?;
-        // In memory the world is drawn where it serves. A file's is drawn in memory too, then
-        // written whole and opened: SQLite writes a new world's pages several times over in a
-        // file (its rows, its indexes' pages as they split, the WAL and its checkpoint).
-        let scratch = Store::open_shared(Arc::from(base)).await?;
-        let drawn = drawing.await.ok();
-        let legs = Self::draw(&scratch, &options, drawn).await?;
         let store = match &options.location {
-            Location::Memory => scratch,
-            file => {
-                let image = scratch.image().await?;
-                // Its connection closes meanwhile: nothing waits for it.
-                tokio::spawn(async move { scratch.close().await });
-                Store::open_image(file, &image).await?
-            }
+            Location::Memory => Store::open_shared(Arc::from(base)).await?,
+            file => Store::open_image(file, &base).await?,
         };
+        let drawn = drawing.await.ok();
+        // A file's new world is written without waiting for the disk (the WAL's header would be
+        // synced, and the folder, for it): a crash loses no answer, a power cut the world at most,
+        // as SQLite's `synchronous = NORMAL` risks for every commit since the last checkpoint.
+        let unsynced = matches!(options.location, Location::File(_));
+        let legs = Self::draw(&store, &options, drawn, unsynced).await?;
         let config = options.fixtures.config.clone();
         let recordings = recordings::Policy { spread: options.fixtures.recordings.spread, pinned: Vec::new() };
         let seed = options.seed;
@@ -179,11 +174,16 @@ impl World {
     /// Draws a fresh world into `store`, a copy of the fixtures' base image: its history and demo
     /// lists, then what an instance made from its image would write first (its generation and its
     /// CDR legs, [`store::fresh::write_new`]), all in one transaction. Answers the legs.
-    async fn draw(store: &Store, options: &WorldOptions, drawn: Option<Drawn>) -> Result<i64, StoreError> {
+    async fn draw(
+        store: &Store,
+        options: &WorldOptions,
+        drawn: Option<Drawn>,
+        unsynced: bool,
+    ) -> Result<i64, StoreError> {
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let drawn = drawn.unwrap_or_else(|| Drawn::new(options, &clock, &Self::history_entropy(options)));
         let mut conn = store.writer().acquire().await?;
-        store::fresh::write_new(&mut conn, &Self::fresh_rows(options, &clock, &drawn)).await
+        store::fresh::write_new(&mut conn, &Self::fresh_rows(options, &clock, &drawn), unsynced).await
     }
 
     /// The stream a fresh world's history is drawn from (generation 0): the instance's draws from

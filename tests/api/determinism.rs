@@ -140,8 +140,8 @@ async fn a_world_drawn_at_start_is_the_one_new_instances_copy_and_is_not_kept() 
     drawn_at_start_and_copied(":memory:").await;
 }
 
-/// The same for a new data file, whose world is drawn in memory and written whole: the file the
-/// default instance serves from holds it, row for row, as a database in WAL mode.
+/// The same for a new data file, whose world is drawn into it: the file the default instance
+/// serves from holds it, row for row, as a database in WAL mode.
 #[tokio::test]
 async fn a_world_drawn_into_a_new_file_is_the_one_new_instances_copy() {
     let dir = tempfile::tempdir().unwrap();
