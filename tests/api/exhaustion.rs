@@ -267,11 +267,8 @@ async fn bodies_in_flight_share_one_budget_and_over_limit_bodies_stop_at_the_lim
     for upload in uploads {
         statuses.push(upload.await.unwrap().0);
     }
-    // Four at 100 MiB are 400 MiB: one at least is refused before the barrier. After it, how many
-    // of the other three finish depends on which is answered (and gives its memory back) first; a
-    // server without the budget would answer all four.
     let busy = statuses.iter().filter(|s| s.starts_with("HTTP/1.1 503")).count();
-    assert!(busy >= 1, "four bodies of 100 MiB each do not fit in 300 MiB at once: {statuses:?}");
+    assert!(busy >= 2, "at most one 200 MiB body fits in 300 MiB beside another's start: {statuses:?}");
     assert!(statuses.iter().all(|s| s.starts_with("HTTP/1.1 503") || s.starts_with("HTTP/1.1 200")), "{statuses:?}");
     let peak = mock.memory("VmHWM").saturating_sub(baseline) as usize;
     println!("peak RSS above the start: {} MiB (budget 300 MiB); statuses {statuses:?}", peak / MIB);
