@@ -45,7 +45,7 @@ pub async fn write_new(conn: &mut SqliteConnection, rows: &Rows<'_>, unsynced: b
         if unsynced {
             db.execute_batch("PRAGMA synchronous = OFF")?;
         }
-        let written = (|| {
+        let written = (|| -> rusqlite::Result<i64> {
             let tx = db.unchecked_transaction()?;
             insert_in(db, rows)?;
             db.execute(
@@ -59,10 +59,11 @@ pub async fn write_new(conn: &mut SqliteConnection, rows: &Rows<'_>, unsynced: b
             tx.commit()?;
             Ok(legs)
         })();
-        if unsynced {
-            db.execute_batch("PRAGMA synchronous = NORMAL")?;
-        }
-        written
+        // Back to `NORMAL` whatever happened; the write's own error, if any, is the one told.
+        let restored = if unsynced { db.execute_batch("PRAGMA synchronous = NORMAL") } else { Ok(()) };
+        let legs = written?;
+        restored?;
+        Ok(legs)
     })
     .await
 }
