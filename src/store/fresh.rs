@@ -36,11 +36,16 @@ fn insert_in(db: &rusqlite::Connection, rows: &Rows<'_>) -> rusqlite::Result<()>
 }
 
 /// Writes `rows` into a copy of the base image, in one transaction with what an instance made
-/// from a world's image would write first: its generation, 1, and how many CDR legs it holds, in
+/// from a world's image would write first: its `generation`, and how many CDR legs it holds, in
 /// SQLite's `user_version` (read straight from an image's header). With `unsynced`, a file's
 /// first world is written without waiting for the disk, then `synchronous` is `NORMAL` again.
 /// Answers the legs.
-pub async fn write_new(conn: &mut SqliteConnection, rows: &Rows<'_>, unsynced: bool) -> Result<i64, StoreError> {
+pub async fn write_new(
+    conn: &mut SqliteConnection,
+    rows: &Rows<'_>,
+    generation: u64,
+    unsynced: bool,
+) -> Result<i64, StoreError> {
     super::bulk::with_sqlite(conn, |db| {
         if unsynced {
             db.execute_batch("PRAGMA synchronous = OFF")?;
@@ -49,9 +54,9 @@ pub async fn write_new(conn: &mut SqliteConnection, rows: &Rows<'_>, unsynced: b
             let tx = db.unchecked_transaction()?;
             insert_in(db, rows)?;
             db.execute(
-                "INSERT INTO meta (key, value) VALUES ('generation', '1')
+                "INSERT INTO meta (key, value) VALUES ('generation', ?)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [],
+                [generation.to_string()],
             )?;
             let legs: i64 = db.query_row("SELECT count(*) FROM cdrs", [], |row| row.get(0))?;
             // An integer, formatted here: pragmas take no bound parameters.

@@ -73,17 +73,7 @@ pub async fn pin(
     format: &str,
     moved: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT OR REPLACE INTO recording_pins (guid, host, folder, format) VALUES (?, ?, ?, ?)")
-        .bind(guid)
-        .bind(host)
-        .bind(folder)
-        .bind(format)
-        .execute(&mut *conn)
-        .await?;
-    if moved {
-        sqlx::query("DELETE FROM recording_conversions WHERE guid = ?").bind(guid).execute(&mut *conn).await?;
-    }
-    Ok(())
+    super::bulk::with_sqlite(conn, |db| pin_in(db, guid, host, folder, format, moved)).await
 }
 
 /// [`pin`] on SQLite's own connection, in its transaction.

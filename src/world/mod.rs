@@ -183,7 +183,8 @@ impl World {
         let clock = Clock::new(options.clock_mode, options.zone, options.clock_start);
         let drawn = drawn.unwrap_or_else(|| Drawn::new(options, &clock, &Self::history_entropy(options)));
         let mut conn = store.writer().acquire().await?;
-        store::fresh::write_new(&mut conn, &Self::fresh_rows(options, &clock, &drawn), unsynced).await
+        // Generation 1: what the instance's own draws start from (the history was generation 0).
+        store::fresh::write_new(&mut conn, &Self::fresh_rows(options, &clock, &drawn), 1, unsynced).await
     }
 
     /// The stream a fresh world's history is drawn from (generation 0): the instance's draws from
@@ -362,16 +363,7 @@ impl World {
         clock: &Clock,
         entropy: &Entropy,
     ) -> Result<(), StoreError> {
-        Self::store_drawn(tx, options, clock, Drawn::new(options, clock, entropy)).await
-    }
-
-    /// Stores what [`Drawn::new`] drew and the rest of the fixtures besides the configuration.
-    async fn store_drawn(
-        tx: &mut sqlx::SqliteConnection,
-        options: &WorldOptions,
-        clock: &Clock,
-        drawn: Drawn,
-    ) -> Result<(), StoreError> {
+        let drawn = Drawn::new(options, clock, entropy);
         store::fresh::insert(tx, &Self::fresh_rows(options, clock, &drawn)).await
     }
 
