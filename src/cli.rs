@@ -28,6 +28,39 @@ pub enum Command {
         /// 200, 1 otherwise (an HTTPS certificate is not verified).
         url: Option<String>,
     },
+    /// Prints a running mock's contract coverage (`GET <URL>/_mock/coverage`) and exits 1 when
+    /// its score is under --fail-under.
+    Coverage {
+        /// The mock's main address (default http://127.0.0.1:8085).
+        url: Option<String>,
+        /// `json`, `md` (a CI job's summary) or `junit` (one test case per branch).
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Exit 1 when fewer than PCT percent of the declared branches were exercised.
+        #[arg(long, value_name = "PCT", value_parser = percent)]
+        fail_under: Option<f64>,
+        /// Only this instance's requests.
+        #[arg(long)]
+        instance: Option<String>,
+        /// The mock's --control-token, when it has one.
+        #[arg(long, env = "UCONTACT_MOCK_CONTROL_TOKEN")]
+        control_token: Option<String>,
+    },
+}
+
+/// How `ucontact-mock coverage` writes the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Md,
+    Junit,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("{text:?}: a percentage from 0 to 100")),
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -67,6 +100,10 @@ pub struct ServeArgs {
     /// When set, `/_mock` (but `/_mock/health`) needs `Authorization: Bearer <token>`.
     #[arg(long, env = "UCONTACT_MOCK_CONTROL_TOKEN")]
     pub control_token: Option<String>,
+    /// Write the contract coverage report to FILE when the server stops (SIGTERM, Ctrl-C):
+    /// Markdown for `.md`, JUnit XML for `.xml`, else JSON. For CI that runs the mock as a service.
+    #[arg(long, env = "UCONTACT_MOCK_COVERAGE_OUT", value_name = "FILE")]
+    pub coverage_out: Option<PathBuf>,
     /// How many instances may live at once; the least recently used beyond it are evicted. An idle
     /// instance holds some 240 KB (its database's unchanged pages are shared), so 256 hold about
     /// 60 MB; with database files they take some 3,000 open files and 0.4 MB of disk each.

@@ -40,6 +40,18 @@ pub struct Hit {
     pub drop: bool,
 }
 
+impl Hit {
+    /// What the fault does, as the coverage report names it: `drop`, `answer` (a forced answer),
+    /// else `latency`.
+    pub fn kind(&self) -> &'static str {
+        match (self.drop, &self.answer) {
+            (true, _) => "drop",
+            (false, Some(_)) => "answer",
+            (false, None) => "latency",
+        }
+    }
+}
+
 impl Fault {
     /// Reads `{"path", "latency": ms | [min, max], "answer", "status", "drop", "probability", "times"}`.
     pub fn from_json(value: &Value) -> Result<Self, String> {

@@ -25,10 +25,18 @@ pub fn check(url: &str) -> ExitCode {
 }
 
 fn probe(url: &str) -> Result<(), String> {
+    match get(url, "/_mock/health", None)? {
+        (200, _) => Ok(()),
+        (status, _) => Err(format!("not ready: HTTP {status}")),
+    }
+}
+
+/// `GET <url><path>` (with `Authorization: Bearer <bearer>` when given): the status and the body.
+pub fn get(url: &str, path: &str, bearer: Option<&str>) -> Result<(u16, Vec<u8>), String> {
     let (secure, rest) = match (url.strip_prefix("http://"), url.strip_prefix("https://")) {
         (Some(rest), _) => (false, rest),
         (_, Some(rest)) => (true, rest),
-        _ => return Err("only http:// and https:// URLs are checked".into()),
+        _ => return Err("only http:// and https:// URLs are asked".into()),
     };
     let authority = rest.split('/').next().unwrap_or(rest);
     let addr = std::net::ToSocketAddrs::to_socket_addrs(authority)
@@ -36,33 +44,36 @@ fn probe(url: &str) -> Result<(), String> {
         .next()
         .ok_or_else(|| format!("{authority}: no address"))?;
     let mut tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| format!("{addr}: {e}"))?;
-    let _ = tcp.set_read_timeout(Some(Duration::from_secs(3)));
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = tcp.set_write_timeout(Some(Duration::from_secs(3)));
-    let request = format!("GET /_mock/health HTTP/1.0\r\nHost: {authority}\r\n\r\n");
-    let mut head = Vec::new();
+    let auth = bearer.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n{auth}\r\n");
+    let mut answer = Vec::new();
     if secure {
         let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h).trim_matches(['[', ']']);
         let mut tls = client(host)?;
         let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
-        exchange(&mut stream, &request, &mut head)?;
+        exchange(&mut stream, &request, &mut answer)?;
     } else {
-        exchange(&mut tcp, &request, &mut head)?;
+        exchange(&mut tcp, &request, &mut answer)?;
     }
-    let status = String::from_utf8_lossy(&head);
-    if status.starts_with("HTTP/1.0 200") || status.starts_with("HTTP/1.1 200") {
-        Ok(())
-    } else {
-        Err(format!("not ready: {}", status.lines().next().unwrap_or("no answer")))
-    }
+    let end = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no complete answer")?;
+    let head = String::from_utf8_lossy(&answer[..end]);
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| format!("not HTTP: {head}"))?;
+    Ok((status, answer[end + 4..].to_vec()))
 }
 
-/// Sends the request and reads the start of the answer.
-fn exchange(stream: &mut impl ReadWrite, request: &str, head: &mut Vec<u8>) -> Result<(), String> {
+/// Sends the request and reads the answer to its end (an HTTP/1.0 answer closes the connection).
+fn exchange(stream: &mut impl ReadWrite, request: &str, answer: &mut Vec<u8>) -> Result<(), String> {
+    /// More than any answer asked for here.
+    const MOST: u64 = 64 * 1024 * 1024;
     stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
-    let mut buffer = [0u8; 64];
-    let n = stream.read(&mut buffer).map_err(|e| e.to_string())?;
-    head.extend_from_slice(&buffer[..n]);
-    Ok(())
+    match (&mut *stream).take(MOST).read_to_end(answer) {
+        Ok(_) => Ok(()),
+        // A TLS peer that closes without close_notify: what was read is the answer.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !answer.is_empty() => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 trait ReadWrite: Read + Write {}

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod clock;
 /// The test-double API under `/_mock`.
 pub mod control;
+/// Contract coverage: which answers and fields of each route clients exercised.
+pub mod coverage;
 /// The simulated contact center: queues, agents, calls (pure, driven by the world).
 pub mod engine;
 /// The instance's seeded randomness.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ucontact_mock::cli::{Cli, Command, LogFormat};
 
+mod coverage_cli;
 mod health;
 
 /// mimalloc: under load a third of the CPU went to glibc's malloc and its arena locks (requests
@@ -13,11 +14,19 @@ mod health;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Where `health` and `coverage` look without a URL: the default `--listen`.
+const DEFAULT_URL: &str = "http://127.0.0.1:8085";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Health { url }) = cli.command {
-        return health::check(url.as_deref().unwrap_or("http://127.0.0.1:8085"));
+    match cli.command {
+        Some(Command::Health { url }) => return health::check(url.as_deref().unwrap_or(DEFAULT_URL)),
+        Some(Command::Coverage { url, format, fail_under, instance, control_token }) => {
+            let url = url.as_deref().unwrap_or(DEFAULT_URL);
+            return coverage_cli::run(url, format, fail_under, instance.as_deref(), control_token.as_deref());
+        }
+        None => {}
     }
     init_logging(cli.serve.log_format);
     let running = match ucontact_mock::start(&cli.serve).await {
@@ -30,9 +39,23 @@ async fn main() -> ExitCode {
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "{}", running.banner());
     let _ = stdout.flush();
-    tokio::select! {
+    let stopped = tokio::select! {
         _ = shutdown_signal() => ExitCode::SUCCESS,
         _ = running.task => ExitCode::FAILURE,
+    };
+    if let Some(path) = &cli.serve.coverage_out {
+        write_coverage(&running.state, path);
+    }
+    stopped
+}
+
+/// `--coverage-out`: the report as the server stops, in the format the file name asks for.
+fn write_coverage(state: &ucontact_mock::AppState, path: &std::path::Path) {
+    let format = ucontact_mock::control::coverage::Format::of_file(path);
+    let (text, _) = format.render(&state.coverage.report(None));
+    match std::fs::write(path, text) {
+        Ok(()) => eprintln!("ucontact-mock: wrote the coverage report to {}", path.display()),
+        Err(e) => eprintln!("ucontact-mock: could not write the coverage report to {}: {e}", path.display()),
     }
 }
 

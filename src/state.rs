@@ -36,4 +36,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The open `GET /_mock/events` streams, every instance's together (`--max-event-streams`).
     pub event_streams: Arc<crate::slots::Slots>,
+    /// What clients' requests exercised of each route, every instance's together and apart.
+    pub coverage: Arc<crate::coverage::Coverage>,
 }

@@ -60,7 +60,7 @@ pub async fn post_clock(Instance(world): Instance, body: Bytes) -> Response {
     }
     match world.move_clock(to).await {
         Ok(()) => axum::Json(reading(world)).into_response(),
-        Err(Failure::Refused(reason)) => bad(reason),
+        Err(Failure::Refused(reason)) => bad(reason.text),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
 }

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 mod clock;
+pub mod coverage;
 mod events;
 mod faults;
 mod instances;
@@ -45,7 +46,11 @@ pub fn router() -> Routes {
 
 /// Routes that are not about one instance: health, and the list of instances.
 pub fn health_router() -> Routes {
-    Routes::new().route(route!(health)).route(route!(instances::list)).route(route!(instances::delete))
+    Routes::new()
+        .route(route!(health))
+        .route(route!(instances::list))
+        .route(route!(instances::delete))
+        .route(route!(coverage::report, coverage::clear))
 }
 
 /// A JSON error of the control API.

@@ -15,7 +15,7 @@ use crate::world::error::Failure;
 fn answer(result: Result<Value, Failure>) -> Response {
     match result {
         Ok(value) => axum::Json(value).into_response(),
-        Err(Failure::Refused(reason)) => error(StatusCode::NOT_FOUND, reason),
+        Err(Failure::Refused(reason)) => error(StatusCode::NOT_FOUND, reason.text),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
 }

@@ -36,7 +36,7 @@ pub async fn pin(Instance(world): Instance, Path(guid): Path<String>, body: Byte
     match world.pin_recording(&guid, place).await {
         Ok(()) => axum::Json(json!({"guid": guid, "host": place.host, "folder": place.folder, "format": place.format}))
             .into_response(),
-        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
+        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason.text),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
 }
@@ -61,7 +61,7 @@ pub async fn convert(Instance(world): Instance, Path(guid): Path<String>) -> Res
             axum::Json(json!({"guid": guid, "host": recording.place.host, "converted": recording.path(Format::Mp3)}))
                 .into_response()
         }
-        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
+        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason.text),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
 }

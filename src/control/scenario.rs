@@ -19,7 +19,7 @@ use crate::world::error::Failure;
 fn answer<T: serde::Serialize>(result: Result<T, Failure>) -> Response {
     match result {
         Ok(value) => axum::Json(value).into_response(),
-        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason),
+        Err(Failure::Refused(reason)) => error(StatusCode::BAD_REQUEST, reason.text),
         Err(e) => crate::http::Answer::from(e).into_response(),
     }
 }

@@ -1,8 +1,8 @@
 //! Scenario actions on the simulated contact center: agents log in or out, pause with a reason, take
 //! a forced device status; a caller is injected into a queue.
 
-use super::Engine;
 use super::agents::status;
+use super::{Engine, Refusal, Why};
 
 /// What can be done to an agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +17,10 @@ pub enum AgentAction {
 
 impl Engine {
     /// Applies `action` to the agent `username`.
-    pub fn agent_action(&mut self, username: &str, action: AgentAction) -> Result<(), String> {
+    pub fn agent_action(&mut self, username: &str, action: AgentAction) -> Result<(), Refusal> {
         let now = self.now;
-        let a =
-            self.agents.iter().position(|a| a.username == username).ok_or_else(|| format!("no agent {username:?}"))?;
+        let a = self.agents.iter().position(|a| a.username == username);
+        let a = a.ok_or_else(|| Refusal::new(Why::UnknownAgent, format!("no agent {username:?}")))?;
         let agent = &mut self.agents[a];
         match action {
             AgentAction::Login => {
@@ -31,7 +31,7 @@ impl Engine {
             }
             AgentAction::Logout => {
                 if agent.call.is_some() {
-                    return Err(format!("{username} is in a call"));
+                    return Err(Refusal::new(Why::AgentState, format!("{username} is in a call")));
                 }
                 agent.logged_in = false;
                 agent.paused = false;
@@ -41,7 +41,7 @@ impl Engine {
             }
             AgentAction::Pause(reason) => {
                 if !agent.logged_in {
-                    return Err(format!("{username} is not logged in"));
+                    return Err(Refusal::new(Why::AgentState, format!("{username} is not logged in")));
                 }
                 agent.paused = true;
                 agent.pause_reason = reason;
@@ -54,10 +54,10 @@ impl Engine {
             }
             AgentAction::Status(code) => {
                 if code > 9 {
-                    return Err(format!("{code} is not a status code (0-9)"));
+                    return Err(Refusal::new(Why::BadValue, format!("{code} is not a status code (0-9)")));
                 }
                 if agent.call.is_some() {
-                    return Err(format!("{username} is in a call"));
+                    return Err(Refusal::new(Why::AgentState, format!("{username} is in a call")));
                 }
                 agent.set_status(code, now);
             }
@@ -67,9 +67,8 @@ impl Engine {
     }
 
     /// A caller from `customer` arrives at `campaign` now; answers the call's guid.
-    pub fn inject(&mut self, campaign: &str, customer: &str) -> Result<String, String> {
-        let q =
-            self.queues.iter().position(|q| q.name == campaign).ok_or_else(|| format!("no campaign {campaign:?}"))?;
+    pub fn inject(&mut self, campaign: &str, customer: &str) -> Result<String, Refusal> {
+        let q = self.queue_named(campaign)?;
         Ok(self.arrive(q, customer.to_string()))
     }
 }

@@ -4,7 +4,7 @@
 
 use super::agents::status;
 use super::calls::Phase;
-use super::{Engine, Event, Refusal};
+use super::{Engine, Event, Refusal, Why};
 use crate::clock::Millis;
 use crate::model::agent_call::CallRequest;
 use crate::model::call::{Origin, Outcome};
@@ -23,21 +23,18 @@ impl Engine {
         ];
         let fields = fields.map(|(name, value)| (name, value.as_str()));
         if let Some(reason) = crate::model::required::missing(&fields) {
-            return Err(reason);
+            return Err(Refusal::new(Why::MissingField, reason));
         }
-        let agent = self
-            .agents
-            .iter()
-            .position(|a| a.phone == r.phone)
-            .ok_or_else(|| format!("phone {} is not a known agent phone", r.phone))?;
+        let agent =
+            self.agents.iter().position(|a| a.phone == r.phone).ok_or_else(|| {
+                Refusal::new(Why::UnknownAgent, format!("phone {} is not a known agent phone", r.phone))
+            })?;
         if self.agents[agent].call.is_some() {
-            return Err(format!("phone {} is already in a call", r.phone));
+            return Err(Refusal::new(Why::PhoneBusy, format!("phone {} is already in a call", r.phone)));
         }
-        let q = self
-            .queues
-            .iter()
-            .position(|q| q.name == r.outqueue)
-            .ok_or_else(|| format!("outqueue {:?} is not a known campaign", r.outqueue))?;
+        let q = self.queues.iter().position(|q| q.name == r.outqueue).ok_or_else(|| {
+            Refusal::new(Why::UnknownCampaign, format!("outqueue {:?} is not a known campaign", r.outqueue))
+        })?;
         let id = self.new_call(q, Origin::Outbound, r.destination, r.callerid);
         let day = self.day(self.now);
         self.queues[q].today(day).offered += 1;
@@ -47,7 +44,7 @@ impl Engine {
         a.call = Some(id);
         a.wrapup_until = None;
         a.set_status(status::RINGING, now);
-        let Some(call) = self.calls.get_mut(&id) else { return Err("the call vanished".into()) };
+        let Some(call) = self.calls.get_mut(&id) else { return Err(Refusal::new(Why::Engine, "the call vanished")) };
         call.agent = Some(agent);
         call.agent_label = r.agent;
         call.agent_phone = r.phone;

@@ -66,8 +66,7 @@ enum Event {
 /// The most callers one queue holds; more are turned away.
 pub const MAX_WAITING: usize = 10_000;
 
-/// Why a command was refused (the vendor's `0`; the text goes to `X-Mock-Reason`).
-pub type Refusal = String;
+pub use crate::model::why::{Refusal, Why};
 
 /// One simulated contact center.
 #[derive(Debug)]
@@ -208,15 +207,20 @@ impl Engine {
     }
 
     /// Sets a campaign's inbound traffic: arrivals per hour and the callers' mean patience.
-    pub fn set_traffic(&mut self, campaign: &str, per_hour: f64, patience_s: Option<f64>) -> Result<(), String> {
-        let q =
-            self.queues.iter().position(|q| q.name == campaign).ok_or_else(|| format!("no campaign {campaign:?}"))?;
+    pub fn set_traffic(&mut self, campaign: &str, per_hour: f64, patience_s: Option<f64>) -> Result<(), Refusal> {
+        let q = self.queue_named(campaign)?;
         let queue = &mut self.queues[q];
         queue.arrivals_per_hour = per_hour;
         queue.patience_s = patience_s;
         queue.traffic_setting += 1;
         self.schedule_arrival(q);
         Ok(())
+    }
+
+    /// The queue of `campaign`.
+    fn queue_named(&self, campaign: &str) -> Result<usize, Refusal> {
+        let q = self.queues.iter().position(|q| q.name == campaign);
+        q.ok_or_else(|| Refusal::new(Why::UnknownCampaign, format!("no campaign {campaign:?}")))
     }
 
     fn handle(&mut self, event: Event) {

@@ -5,6 +5,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::coverage::{Auth, Branch};
+use crate::model::why::Refusal;
 use crate::world::error::Failure;
 
 pub const TEXT: &str = "text/plain; charset=UTF-8";
@@ -17,17 +19,17 @@ pub enum Answer {
     /// `1`: done.
     One,
     /// `0`, the vendor's opaque refusal; the text goes to `X-Mock-Reason`.
-    Zero(String),
-    /// A plain-text result such as a guid.
-    Text(String),
+    Zero(Refusal),
+    /// A guid as plain text.
+    Guid(String),
     /// HTTP 200 with an empty body (TagRecord).
     Empty,
     /// A JSON result, already serialised.
     Json(String),
-    /// HTTP 400 with a catalog message (DispositionCall).
-    BadRequest { message: String, reason: String },
+    /// HTTP 400 with the catalog message of `key` (DispositionCall).
+    BadRequest { key: &'static str, message: String, reason: String },
     /// HTTP 401: no live token.
-    Unauthorized(String),
+    Unauthorized(Auth, String),
     /// HTTP 413: the body is over the route's limit.
     TooLarge(String),
     /// Another refusal below the API (an unreadable body): status and reason.
@@ -65,7 +67,7 @@ impl From<Failure> for Answer {
     fn from(failure: Failure) -> Self {
         match failure {
             Failure::Refused(reason) => Self::Zero(reason),
-            Failure::Invalid { message, reason } => Self::BadRequest { message, reason },
+            Failure::Invalid { key, message, reason } => Self::BadRequest { key, message, reason },
             // The instance was reset, deleted or evicted while the request used it: asked again,
             // it reaches the instance as it is now.
             Failure::Store(sqlx::Error::PoolClosed) => {
@@ -89,16 +91,46 @@ impl From<Failure> for Answer {
     }
 }
 
+impl Answer {
+    /// The branch of the route's contract this answer is (the coverage report counts it), if it
+    /// is one: answers below the API (503, 408, 500) are not.
+    pub fn branch(&self) -> Option<Branch> {
+        Some(match self {
+            Self::One => Branch::One,
+            Self::Zero(refusal) => Branch::Zero(refusal.why),
+            Self::Guid(_) => Branch::Guid,
+            Self::Empty => Branch::Empty,
+            Self::Json(body) if body == "[]" => Branch::EmptyList,
+            Self::Json(_) => Branch::Json,
+            Self::BadRequest { key, .. } => Branch::Invalid(key),
+            Self::Unauthorized(auth, _) => Branch::Unauthorized(*auth),
+            Self::TooLarge(_) => Branch::TooLarge,
+            _ => return None,
+        })
+    }
+}
+
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
+        let branch = self.branch();
+        let mut response = self.response();
+        if let Some(branch) = branch {
+            response.extensions_mut().insert(branch);
+        }
+        response
+    }
+}
+
+impl Answer {
+    fn response(self) -> Response {
         let (status, body, content_type, reason) = match self {
             Self::One => (StatusCode::OK, "1".to_string(), TEXT, None),
-            Self::Zero(reason) => (StatusCode::OK, "0".to_string(), TEXT, Some(reason)),
-            Self::Text(text) => (StatusCode::OK, text, TEXT, None),
+            Self::Zero(refusal) => (StatusCode::OK, "0".to_string(), TEXT, Some(refusal.text)),
+            Self::Guid(text) => (StatusCode::OK, text, TEXT, None),
             Self::Empty => (StatusCode::OK, String::new(), TEXT, None),
             Self::Json(body) => (StatusCode::OK, body, JSON, None),
-            Self::BadRequest { message, reason } => (StatusCode::BAD_REQUEST, message, TEXT, Some(reason)),
-            Self::Unauthorized(reason) => {
+            Self::BadRequest { message, reason, .. } => (StatusCode::BAD_REQUEST, message, TEXT, Some(reason)),
+            Self::Unauthorized(_, reason) => {
                 let mut response = refusal(StatusCode::UNAUTHORIZED, &reason);
                 response
                     .headers_mut()

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 
 use super::answer::Answer;
 use super::instance::Instance;
+use crate::coverage::Auth;
 use crate::state::{AppState, AuthMode};
 use crate::world::auth::Decoded;
 
@@ -45,17 +46,29 @@ impl FromRequestParts<AppState> for Caller {
         match (state.settings.auth, user) {
             (_, Some(user)) => Ok(Self { user: Some(user) }),
             (AuthMode::Off, None) => Ok(Self { user: None }),
-            (AuthMode::Strict, None) => Err(unauthorized(&parts.headers)),
+            (AuthMode::Strict, None) => {
+                let ended = match token {
+                    Some(token) => world.token_ended(token).await.map_err(Answer::from)?,
+                    None => false,
+                };
+                Err(unauthorized(&parts.headers, ended))
+            }
         }
     }
 }
 
-/// The 401 of a request without a live token, saying whether it sent one.
-pub fn unauthorized(headers: &axum::http::HeaderMap) -> Answer {
-    if basic_token(headers).is_some() {
-        Answer::Unauthorized("the token is unknown or its session ended".into())
+/// The 401 of a request without a live token, saying whether it sent one (and whether that one's
+/// session `ended`, for the coverage report: the answer is the same).
+pub fn unauthorized(headers: &axum::http::HeaderMap, ended: bool) -> Answer {
+    let auth = match (basic_token(headers).is_some(), ended) {
+        (false, _) => Auth::Missing,
+        (true, false) => Auth::Unknown,
+        (true, true) => Auth::Ended,
+    };
+    if auth == Auth::Missing {
+        Answer::Unauthorized(auth, "no Authorization: Basic <token> header".into())
     } else {
-        Answer::Unauthorized("no Authorization: Basic <token> header".into())
+        Answer::Unauthorized(auth, "the token is unknown or its session ended".into())
     }
 }
 

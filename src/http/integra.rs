@@ -22,6 +22,7 @@ use tower_service::Service;
 
 use super::answer::{REASON, TEXT, reason_value};
 use super::instance::{Absent, Found, Opening};
+use crate::coverage::Observed;
 use crate::faults::Hit;
 use crate::journal::{FormRecord, Recorded};
 use crate::state::{AppState, AuthMode};
@@ -100,17 +101,19 @@ where
             return Box::pin(async move { Ok(found(state, public, request, inner).await) });
         };
         let (request, recorded, slot) = prepare(&world, request);
+        let state = self.state.clone();
         match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
             None => {
                 let answer = self.inner.call(request);
-                Box::pin(async move { Ok(record(&world, recorded, slot, answer.await?).await) })
+                Box::pin(async move { Ok(record(&state, &world, recorded, slot, None, answer.await?).await) })
             }
             Some(hit) => {
                 let clone = self.inner.clone();
                 let inner = std::mem::replace(&mut self.inner, clone);
                 Box::pin(async move {
+                    let fault = hit.kind();
                     let answer = faulted(hit, request, inner).await;
-                    Ok(record(&world, recorded, slot, answer).await)
+                    Ok(record(&state, &world, recorded, slot, Some(fault), answer).await)
                 })
             }
         }
@@ -128,18 +131,27 @@ where
         (false, _) => Opening::Existing,
     };
     let name = match super::instance::find(&state, request.headers(), opening).await {
-        Ok(Found::World(world)) => return journaled(world, request, inner).await,
+        Ok(Found::World(world)) => return journaled(&state, world, request, inner).await,
         Ok(Found::Absent(name)) => name,
         Err(refusal) => return refusal,
     };
     if state.settings.auth == AuthMode::Off {
         return match super::instance::world_for(&state, request.headers()).await {
-            Ok(world) => journaled(world, request, inner).await,
+            Ok(world) => journaled(&state, world, request, inner).await,
             Err(refusal) => refusal,
         };
     }
     if !public {
-        return super::caller::unauthorized(request.headers()).into_response();
+        // No instance, so no token of it: counted as the instance's all the same.
+        let answer = super::caller::unauthorized(request.headers(), false).into_response();
+        let observed = Observed {
+            branch: answer.extensions().get().copied(),
+            status: 401,
+            fault: None,
+            form: &FormRecord::Unread,
+        };
+        state.coverage.count(&name, request.uri().path(), observed);
+        return answer;
     }
     // A login: the handler creates the instance for good credentials. The request is journaled
     // in the instance if there is one afterwards.
@@ -153,23 +165,36 @@ where
     match state.instances.live(&name).await {
         Some(world) => {
             let recorded = Recorded::new(method, &path, &headers, world.clock().now_millis());
-            record(&world, recorded, slot, answer).await
+            record(&state, &world, recorded, slot, None, answer).await
         }
-        None => answer,
+        None => {
+            let form = std::mem::take(&mut *slot.0.form.lock().unwrap_or_else(|e| e.into_inner()));
+            let observed = Observed {
+                branch: answer.extensions().get().copied(),
+                status: answer.status().as_u16(),
+                fault: None,
+                form: &form,
+            };
+            state.coverage.count(&name, &path, observed);
+            answer
+        }
     }
 }
 
 /// The whole of [`Integra`] once the instance is known.
-async fn journaled<S>(world: Arc<World>, request: Request, inner: S) -> Response
+async fn journaled<S>(state: &AppState, world: Arc<World>, request: Request, inner: S) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     let (request, recorded, slot) = prepare(&world, request);
-    let answer = match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
-        None => run(inner, request).await,
-        Some(hit) => faulted(hit, request, inner).await,
+    let (answer, fault) = match world.faults().hit(request.uri().path(), || world.entropy().unit()) {
+        None => (run(inner, request).await, None),
+        Some(hit) => {
+            let fault = hit.kind();
+            (faulted(hit, request, inner).await, Some(fault))
+        }
     };
-    record(&world, recorded, slot, answer).await
+    record(state, &world, recorded, slot, fault, answer).await
 }
 
 /// Hands the instance and the form's slot to the handlers; starts the journal's entry.
@@ -182,8 +207,16 @@ fn prepare(world: &Arc<World>, mut request: Request) -> (Request, Recorded, Form
     (request, recorded, slot)
 }
 
-/// Journals the answer (and the form the handler read), then gives it on.
-async fn record(world: &World, mut recorded: Recorded, slot: FormSlot, response: Response) -> Response {
+/// Journals the answer (and the form the handler read) and counts it for the coverage report,
+/// then gives it on.
+async fn record(
+    state: &AppState,
+    world: &World,
+    mut recorded: Recorded,
+    slot: FormSlot,
+    fault: Option<&'static str>,
+    response: Response,
+) -> Response {
     let (mut parts, body) = response.into_parts();
     if slot.0.lenient.load(std::sync::atomic::Ordering::Relaxed) {
         let reason = match parts.headers.get(&REASON).and_then(|v| v.to_str().ok()) {
@@ -198,6 +231,9 @@ async fn record(world: &World, mut recorded: Recorded, slot: FormSlot, response:
     };
     recorded.form = std::mem::take(&mut *slot.0.form.lock().unwrap_or_else(|e| e.into_inner()));
     recorded.answered(parts.status.as_u16(), bytes.as_ref(), parts.headers.get(&REASON).cloned());
+    let branch = if bytes.is_some() { parts.extensions.get().copied() } else { None };
+    let observed = Observed { branch, status: parts.status.as_u16(), fault, form: &recorded.form };
+    state.coverage.count(world.name(), &recorded.path, observed);
     world.journal().record(recorded);
     Response::from_parts(parts, body)
 }

@@ -8,6 +8,7 @@ use axum::routing::MethodRouter;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
+use crate::coverage::Branch;
 use crate::state::AppState;
 
 /// What describes a route: `utoipa_axum::routes!` of its handlers.
@@ -18,12 +19,24 @@ pub struct Route {
     pub path: String,
     pub router: MethodRouter<AppState>,
     pub describe: Describe,
+    /// The answers it can give, for the coverage report (`crate::coverage`).
+    pub branches: &'static [Branch],
+}
+
+impl Route {
+    /// Declares the answers the route can give besides those every route of its kind gives (the
+    /// 401s of a token, 413): what the coverage report counts and shows as never exercised.
+    pub fn answers(mut self, branches: &'static [Branch]) -> Self {
+        self.branches = branches;
+        self
+    }
 }
 
 /// Routes being gathered: the router, and what describes each route, in order.
 pub struct Routes {
     router: Router<AppState>,
     described: Vec<Describe>,
+    declared: Vec<(String, &'static [Branch], Describe)>,
 }
 
 /// What describes a set of routes, for the document made later.
@@ -32,19 +45,32 @@ pub struct Docs(Vec<Describe>);
 
 impl Routes {
     pub fn new() -> Self {
-        Self { router: Router::new(), described: Vec::new() }
+        Self { router: Router::new(), described: Vec::new(), declared: Vec::new() }
     }
 
     pub fn route(mut self, route: Route) -> Self {
         self.router = self.router.route(&route.path, route.router);
         self.described.push(route.describe);
+        self.declared.push((route.path, route.branches, route.describe));
         self
     }
 
     pub fn merge(mut self, other: Routes) -> Self {
         self.router = self.router.merge(other.router);
         self.described.extend(other.described);
+        self.declared.extend(other.declared);
         self
+    }
+
+    /// The routes' declarations for the coverage report, each route's own answers followed by
+    /// `common` (what every route of the set answers).
+    pub fn declared(&self, common: &[Branch]) -> Vec<crate::coverage::Declared> {
+        let declared = self.declared.iter().map(|(path, branches, describe)| crate::coverage::Declared {
+            path: path.clone(),
+            branches: branches.iter().chain(common).copied().collect(),
+            describe: *describe,
+        });
+        declared.collect()
     }
 
     pub fn split(self) -> (Router<AppState>, Docs) {
@@ -84,6 +110,7 @@ macro_rules! route {
             path: <$crate::http::routes::described!($head $(:: $tail)?)>::path(),
             router,
             describe: || utoipa_axum::routes!($head $(:: $tail)? $(, $more $(:: $more_tail)?)*),
+            branches: &[],
         }
     }};
 }

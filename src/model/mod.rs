@@ -22,3 +22,5 @@ pub mod required;
 pub mod token;
 /// `yyyy-MM-dd HH:mm:ss` and `HH:mm`.
 pub mod vendor_date;
+/// Why a route answered `0`: each reason declared once.
+pub mod why;

@@ -1,17 +1,20 @@
 //! `Agents/*` (docs/contract.md, section 3): calls placed from an agent's phone, hung up, tagged.
 
+use crate::coverage::Branch::{self, Empty, Guid, One, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::agent_call::CallRequest;
 
 pub fn router() -> Routes {
+    const CALL: &[Branch] = &[Guid, Zero(MissingField), Zero(UnknownCampaign), Zero(UnknownAgent), Zero(PhoneBusy)];
     Routes::new()
-        .route(route!(agent_call))
-        .route(route!(agent_call_with_data))
-        .route(route!(hangup_phone))
-        .route(route!(tag_record))
+        .route(route!(agent_call).answers(CALL))
+        .route(route!(agent_call_with_data).answers(CALL))
+        .route(route!(hangup_phone).answers(&[One, Zero(MissingField), Zero(PhoneIdle)]))
+        .route(route!(tag_record).answers(&[Empty]))
 }
 
 fn call_request(form: &Form) -> CallRequest {
@@ -39,7 +42,7 @@ fn call_request(form: &Form) -> CallRequest {
 )]
 async fn agent_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
     match world.agent_call(call_request(&form)).await {
-        Ok(guid) => Answer::Text(guid),
+        Ok(guid) => Answer::Guid(guid),
         Err(e) => e.into(),
     }
 }
@@ -60,7 +63,7 @@ async fn agent_call_with_data(Instance(world): Instance, _caller: Caller, form: 
         ..call_request(&form)
     };
     match world.agent_call(request).await {
-        Ok(guid) => Answer::Text(guid),
+        Ok(guid) => Answer::Guid(guid),
         Err(e) => e.into(),
     }
 }

@@ -1,6 +1,9 @@
 //! `auth/*` (docs/contract.md, section 2): logins hand out tokens; EndSession ends one. No token is needed.
 
+use crate::coverage::Branch::{self, Json, One, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
+use crate::model::why::{Refusal, Why};
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -9,7 +12,11 @@ use crate::http::instance::Prospect;
 use crate::http::{Answer, Form};
 
 pub fn router() -> Routes {
-    Routes::new().route(route!(get_user_token)).route(route!(user_login)).route(route!(end_session))
+    const LOGIN: &[Branch] = &[Json, Zero(MissingField), Zero(BadCredentials)];
+    Routes::new()
+        .route(route!(get_user_token).answers(LOGIN))
+        .route(route!(user_login).answers(LOGIN))
+        .route(route!(end_session).answers(&[One, Zero(MissingField), Zero(NoSession)]))
 }
 
 /// `auth/getUserToken`.
@@ -75,7 +82,8 @@ async fn end_session(State(state): State<AppState>, instance: Prospect, form: Fo
         Prospect::Absent(name) => match state.instances.for_end_session(&name, &user, &token).await {
             Ok(Some(world)) => world,
             Ok(None) => {
-                return Answer::Zero(format!("instance {name:?} has no live session of {user:?} with that token"));
+                let text = format!("instance {name:?} has no live session of {user:?} with that token");
+                return Answer::Zero(Refusal::new(Why::NoSession, text));
             }
             Err(e) => return crate::world::error::Failure::from(e).into(),
         },

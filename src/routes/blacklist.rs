@@ -1,13 +1,20 @@
 //! `admin/*` (docs/contract.md, section 5): the blacklist, one object or an array at a time.
 
+use crate::coverage::Branch::{self, One, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::world::blacklist::Shape;
 
 pub fn router() -> Routes {
-    Routes::new().route(route!(add_one)).route(route!(add_bulk)).route(route!(delete_one)).route(route!(delete_bulk))
+    const BLACKLIST: &[Branch] = &[One, Zero(MissingField), Zero(NotJson), Zero(JsonShape), Zero(BadValue)];
+    Routes::new()
+        .route(route!(add_one).answers(BLACKLIST))
+        .route(route!(add_bulk).answers(BLACKLIST))
+        .route(route!(delete_one).answers(BLACKLIST))
+        .route(route!(delete_bulk).answers(BLACKLIST))
 }
 
 /// `admin/addblack`.

@@ -1,13 +1,22 @@
 //! `Cdr/getrecords` (docs/contract.md, section 6): pages of CDRs by filter.
 
+use crate::coverage::Branch::{EmptyList, Json, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 use crate::model::cdr::{CdrFilter, Page};
 
 pub fn router() -> Routes {
-    Routes::new().route(route!(get_records))
+    Routes::new().route(route!(get_records).answers(&[
+        Json,
+        EmptyList,
+        Zero(BadValue),
+        Zero(NotJson),
+        Zero(JsonShape),
+        Zero(BadDate),
+    ]))
 }
 
 /// `Cdr/getrecords`: a JSON array of CDRs (`[]` when none), `0` for a malformed filter or page.

@@ -1,6 +1,8 @@
 //! `Dialers/*` (docs/contract.md, section 7): what the dialer will call. `1` when filed, `0` when refused.
 
+use crate::coverage::Branch::{One, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
@@ -8,13 +10,52 @@ use crate::world::uploads::UploadRequest;
 
 pub fn router() -> Routes {
     Routes::new()
-        .route(route!(respool))
-        .route(route!(schedule_dialer_call))
-        .route(route!(dialer_task))
-        .route(route!(remove_contact))
-        .route(route!(remove_schedule))
-        .route(route!(upload_base))
-        .route(route!(upload_base_with_timezone))
+        .route(route!(respool).answers(&[
+            One,
+            Zero(MissingField),
+            Zero(NotJson),
+            Zero(JsonShape),
+            Zero(BadValue),
+            Zero(UnknownCampaign),
+            Zero(UnknownAgent),
+        ]))
+        .route(route!(schedule_dialer_call).answers(&[
+            One,
+            Zero(MissingField),
+            Zero(NotJson),
+            Zero(JsonShape),
+            Zero(BadValue),
+            Zero(BadDate),
+            Zero(UnknownCampaign),
+            Zero(UnknownAgent),
+        ]))
+        .route(route!(dialer_task).answers(&[
+            One,
+            Zero(MissingField),
+            Zero(NotJson),
+            Zero(JsonShape),
+            Zero(BadValue),
+            Zero(BadDate),
+            Zero(UnknownCampaign),
+            Zero(UnknownAgent),
+            Zero(NeedsAgent),
+        ]))
+        .route(route!(remove_contact).answers(&[One, Zero(MissingField), Zero(UnknownCampaign)]))
+        .route(route!(remove_schedule).answers(&[
+            One,
+            Zero(MissingField),
+            Zero(BadDate),
+            Zero(DatesReversed),
+            Zero(UnknownCampaign),
+        ]))
+        .route(route!(upload_base).answers(&[One, Zero(MissingField), Zero(UnknownCampaign), Zero(NotBase64)]))
+        .route(route!(upload_base_with_timezone).answers(&[
+            One,
+            Zero(MissingField),
+            Zero(UnknownCampaign),
+            Zero(UnknownTimezone),
+            Zero(NotBase64),
+        ]))
 }
 
 /// `Dialers/Respool` with `callspool`.

@@ -1,7 +1,9 @@
 //! `api/DispositionCall` (docs/contract.md, section 4): HTTP 400 with the catalog's words on bad input,
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
+use crate::coverage::Branch;
 use crate::http::routes::{Routes, route};
+use crate::world::catalog;
 use serde_json::json;
 
 use crate::http::Instance;
@@ -9,7 +11,17 @@ use crate::http::{Answer, Caller, Form};
 use crate::model::disposition::DispositionRequest;
 
 pub fn router() -> Routes {
-    Routes::new().route(route!(disposition_call))
+    // Done, or one of the catalog's messages (every key a catalog must define).
+    const ANSWERS: &[Branch] = &{
+        let mut answers = [Branch::Json; 1 + catalog::KEYS.len()];
+        let mut i = 0;
+        while i < catalog::KEYS.len() {
+            answers[i + 1] = Branch::Invalid(catalog::KEYS[i]);
+            i += 1;
+        }
+        answers
+    };
+    Routes::new().route(route!(disposition_call).answers(ANSWERS))
 }
 
 /// `api/DispositionCall`.

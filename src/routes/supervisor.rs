@@ -1,13 +1,18 @@
 //! `Supervisor/*` (docs/contract.md, sections 6 and 8): the campaigns' live numbers, computed by the engine,
 //! and the GSM-to-MP3 conversion of recordings.
 
+use crate::coverage::Branch::{Json, One, Zero};
 use crate::http::routes::{Routes, route};
+use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, Caller, Form};
 
 pub fn router() -> Routes {
-    Routes::new().route(route!(queue_summary)).route(route!(campaign_status)).route(route!(convert))
+    Routes::new()
+        .route(route!(queue_summary).answers(&[Json]))
+        .route(route!(campaign_status).answers(&[Json]))
+        .route(route!(convert).answers(&[One, Zero(MissingField), Zero(NoRecording), Zero(RecordingElsewhere)]))
 }
 
 /// `Supervisor/queuesummary`: one object per campaign and the closing object.

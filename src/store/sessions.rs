@@ -33,6 +33,15 @@ pub async fn end(pool: &SqlitePool, token: &str, username: &str, now: &str) -> R
     Ok(done.rows_affected() == 1)
 }
 
+/// Whether `token` was a session that ended.
+pub async fn ended<'c>(executor: impl sqlx::SqliteExecutor<'c>, token: &str) -> Result<bool, StoreError> {
+    let ended: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sessions WHERE token = ? AND ended_at IS NOT NULL")
+        .bind(token)
+        .fetch_optional(executor)
+        .await?;
+    Ok(ended.is_some())
+}
+
 /// Every session, oldest first: token, user, created and ended (if it did).
 pub async fn all(pool: &SqlitePool) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
     sqlx::query_as("SELECT token, username, created_at, ended_at FROM sessions ORDER BY rowid").fetch_all(pool).await

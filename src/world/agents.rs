@@ -4,16 +4,17 @@
 use super::World;
 use super::error::{Failure, refuse};
 use crate::model::agent_call::CallRequest;
+use crate::model::why::Why;
 use crate::store::records;
 
 impl World {
     /// `Agents/AgentCall` and `AgentCallwithData`: the new call's guid.
     pub async fn agent_call(&self, request: CallRequest) -> Result<String, Failure> {
         if !request.outqueue.is_empty() && self.config().campaign(&request.outqueue).is_none() {
-            return refuse(format!("outqueue {:?} is not a known campaign", request.outqueue));
+            return refuse(Why::UnknownCampaign, format!("outqueue {:?} is not a known campaign", request.outqueue));
         }
         let mut engine = self.engine().await?;
-        let guid = engine.agent_call(request).map_err(Failure::Refused)?;
+        let guid = engine.agent_call(request)?;
         self.publish_engine(&engine, &[]);
         Ok(guid)
     }
@@ -21,11 +22,11 @@ impl World {
     /// `Agents/HangupPhone`.
     pub async fn hangup(&self, phone: &str) -> Result<(), Failure> {
         if phone.is_empty() {
-            return refuse("phone is required");
+            return refuse(Why::MissingField, "phone is required");
         }
         let mut engine = self.engine().await?;
         if !engine.hangup(phone) {
-            return refuse(format!("phone {phone:?} is not in a call"));
+            return refuse(Why::PhoneIdle, format!("phone {phone:?} is not in a call"));
         }
         self.store_finished(&mut engine).await
     }

@@ -8,9 +8,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::World;
-use super::error::{Failure, refuse, require};
+use super::error::{Failure, refuse, refused, require};
 use crate::model::config::{Config, User};
 use crate::model::token::leniently_decoded;
+use crate::model::why::Why;
 use crate::store::sessions;
 
 /// The account `user` logs into with `password`, or why there is none.
@@ -23,7 +24,7 @@ pub fn check_account<'a>(found: Option<&'a User>, user: &str, password: &str) ->
     require(&[("user", user), ("password", password)])?;
     found
         .filter(|u| u.username == user && u.password == password)
-        .ok_or_else(|| Failure::Refused(format!("no user {user:?} with that password")))
+        .ok_or_else(|| refused(Why::BadCredentials)(format!("no user {user:?} with that password")))
 }
 
 /// The most sessions an instance keeps (live or ended): past it, the oldest are forgotten, so logins
@@ -131,6 +132,18 @@ impl World {
         self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether `token` (as sent, or as decoded leniently) is a session that ended: the 401 is the
+    /// same as for a token never issued, the coverage report tells them apart.
+    pub async fn token_ended(&self, credential: &str) -> Result<bool, Failure> {
+        let tokens = [Some(credential.to_string()), leniently_decoded(credential)];
+        for token in tokens.into_iter().flatten() {
+            if self.tokens().ended.contains(&token) || sessions::ended(self.store().reader(), &token).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Ends `user`'s session `token`.
     pub async fn end_session(&self, user: &str, token: &str) -> Result<(), Failure> {
         require(&[("user", user), ("token", token)])?;
@@ -140,7 +153,7 @@ impl World {
             tokens.ended.insert(token.to_string());
             Ok(())
         } else {
-            refuse(format!("no live session of {user:?} with that token"))
+            refuse(Why::NoSession, format!("no live session of {user:?} with that token"))
         }
     }
 }

@@ -8,6 +8,7 @@ use super::World;
 use super::error::{Failure, refuse};
 use super::json::Object;
 use crate::model::form::Params;
+use crate::model::why::Why;
 use crate::store::records::{self, BlacklistRow};
 
 /// Whether a change takes one object or an array of them.
@@ -55,13 +56,13 @@ impl World {
     fn blacklist_entries(&self, value: &Value, shape: Shape) -> Result<Vec<BlacklistRow>, Failure> {
         match (shape, value) {
             (Shape::One, Value::Object(_)) => Ok(vec![self.blacklist_entry(value, "blacklist")?]),
-            (Shape::One, _) => refuse("blacklist must be one JSON object"),
+            (Shape::One, _) => refuse(Why::JsonShape, "blacklist must be one JSON object"),
             (Shape::Bulk, Value::Array(items)) => items
                 .iter()
                 .enumerate()
                 .map(|(i, item)| self.blacklist_entry(item, &format!("blacklist[{i}]")))
                 .collect(),
-            (Shape::Bulk, _) => refuse("blacklist must be a JSON array of objects"),
+            (Shape::Bulk, _) => refuse(Why::JsonShape, "blacklist must be a JSON array of objects"),
         }
     }
 
@@ -96,6 +97,6 @@ fn payload(sent: &impl Params) -> Result<Value, Failure> {
     }
     match std::str::from_utf8(sent.body()).ok().and_then(structured) {
         Some(value) => Ok(value),
-        None => refuse("no blacklist parameter (nor one JSON field, nor a JSON body)"),
+        None => refuse(Why::MissingField, "no blacklist parameter (nor one JSON field, nor a JSON body)"),
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 const DEFAULT: &str = include_str!("../../fixtures/messages.json");
 
 /// The keys every catalog must define.
-const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 8] = [
     "campaign_empty",
     "callerid_empty",
     "guid_empty",

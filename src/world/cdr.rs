@@ -3,10 +3,11 @@
 
 use serde_json::Value;
 
-use super::error::{Failure, refuse};
+use super::error::{Failure, refuse, refused};
 use super::json::Object;
 use crate::model::cdr::{Cdr, CdrFilter, DEFAULT_LIMIT, MAX_LIMIT, Page, TimeWindow};
 use crate::model::vendor_date::{TimeOfDay, VendorDate};
+use crate::model::why::Why;
 
 impl Page {
     /// Reads `lastrow` and `searchLimit` as sent (absent or empty: the defaults).
@@ -16,7 +17,7 @@ impl Page {
                 None | Some("") => Ok(default),
                 Some(t) => match t.parse::<i64>() {
                     Ok(n) if n >= 0 => Ok(n),
-                    _ => refuse(format!("{name} must be a whole number >= 0, not {t:?}")),
+                    _ => refuse(Why::BadValue, format!("{name} must be a whole number >= 0, not {t:?}")),
                 },
             }
         };
@@ -40,7 +41,7 @@ impl CdrFilter {
         let date = |key: &str| -> Result<Option<VendorDate>, Failure> {
             match text(key)? {
                 None => Ok(None),
-                Some(t) => t.parse().map(Some).map_err(|e| Failure::Refused(format!("filter.{key}: {e}"))),
+                Some(t) => t.parse().map(Some).map_err(|e| refused(Why::BadDate)(format!("filter.{key}: {e}"))),
             }
         };
         let range = match text("range")? {
@@ -66,7 +67,7 @@ impl CdrFilter {
 }
 
 fn parse_window(text: &str) -> Result<TimeWindow, Failure> {
-    let bad = || Failure::Refused(format!("filter.range must be HH:mm-HH:mm, not {text:?}"));
+    let bad = || refused(Why::BadValue)(format!("filter.range must be HH:mm-HH:mm, not {text:?}"));
     let (from, to) = text.split_once('-').ok_or_else(bad)?;
     let from: TimeOfDay = from.trim().parse().map_err(|_| bad())?;
     let to: TimeOfDay = to.trim().parse().map_err(|_| bad())?;

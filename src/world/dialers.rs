@@ -4,11 +4,12 @@
 
 use super::World;
 use super::dispositions::DEFAULT_PRIORITY;
-use super::error::{Failure, refuse, require};
+use super::error::{Failure, refuse, refused, require};
 use super::json::{self, Object};
 use crate::model::config::{Campaign, CampaignKind};
 use crate::model::lists::{ENABLED, EntryState};
 use crate::model::vendor_date::{VendorDate, is_null_date};
+use crate::model::why::Why;
 use crate::store::lists::{self, Dated};
 use crate::store::schedules::ScheduleRow;
 use crate::store::spool::SpoolRow;
@@ -49,7 +50,7 @@ impl World {
     fn known_campaign(&self, name: &str) -> Result<&Campaign, Failure> {
         match self.config().campaign(name) {
             Some(c) => Ok(c),
-            None => refuse(format!("campaign {name:?} does not exist")),
+            None => refuse(Why::UnknownCampaign, format!("campaign {name:?} does not exist")),
         }
     }
 
@@ -57,7 +58,7 @@ impl World {
     fn known_phone(&self, what: &str, phone: Option<String>) -> Result<Option<String>, Failure> {
         match phone {
             Some(p) if !p.is_empty() && self.config().agent_by_phone(&p).is_none() => {
-                refuse(format!("{what}.agentphone {p:?} is not a known agent phone"))
+                refuse(Why::UnknownAgent, format!("{what}.agentphone {p:?} is not a known agent phone"))
             }
             other => Ok(other),
         }
@@ -126,7 +127,7 @@ impl World {
         o.require(&["calldate", "campaign", "destination"])?;
         let calldate = o.required("calldate")?;
         let calldate: VendorDate =
-            calldate.parse().map_err(|e| Failure::Refused(format!("callschedule.calldate: {e}")))?;
+            calldate.parse().map_err(|e| refused(Why::BadDate)(format!("callschedule.calldate: {e}")))?;
         let campaign = o.required("campaign")?;
         let destination = o.required("destination")?;
         self.known_campaign(&campaign)?;
@@ -158,11 +159,14 @@ impl World {
         const KEYS: [&str; 9] =
             ["calldate", "campaign", "destination", "alternatives", "agent", "data", "source", "bulk", "automatic"];
         if let Some(missing) = KEYS.iter().find(|k| !o.has(k)) {
-            return refuse(format!("call.{missing} is missing (every key of the task must be present)"));
+            return refuse(
+                Why::MissingField,
+                format!("call.{missing} is missing (every key of the task must be present)"),
+            );
         }
         let calldate = match o.text("calldate")? {
             Some(d) if !is_null_date(&d) => {
-                Some(d.parse::<VendorDate>().map_err(|e| Failure::Refused(format!("call.calldate: {e}")))?)
+                Some(d.parse::<VendorDate>().map_err(|e| refused(Why::BadDate)(format!("call.calldate: {e}")))?)
             }
             _ => None,
         };
@@ -178,7 +182,12 @@ impl World {
         } else {
             match self.config().agent_by_name_or_phone(&agent) {
                 Some(a) => a.phone.clone(),
-                None => return refuse(format!("agent {agent:?} is neither an agent's username nor phone")),
+                None => {
+                    return refuse(
+                        Why::UnknownAgent,
+                        format!("agent {agent:?} is neither an agent's username nor phone"),
+                    );
+                }
             }
         };
         let mode = match (calldate, bulk, automatic) {
@@ -188,7 +197,10 @@ impl World {
             (None, false, false) => TaskMode::Manual,
         };
         if mode == TaskMode::List && campaign.kind == CampaignKind::Progressive && agentphone.is_empty() {
-            return refuse(format!("campaign {:?} is progressive: a list task needs an agent", campaign.name));
+            return refuse(
+                Why::NeedsAgent,
+                format!("campaign {:?} is progressive: a list task needs an agent", campaign.name),
+            );
         }
         let now = self.clock().stamp();
         let mut tx = self.store().writer().begin().await?;
@@ -250,11 +262,11 @@ impl World {
     ) -> Result<u64, Failure> {
         require(&[("campaign", campaign), ("destination", destination), ("from", from), ("to", to)])?;
         let date = |name: &str, text: &str| -> Result<VendorDate, Failure> {
-            text.parse().map_err(|e| Failure::Refused(format!("{name}: {e}")))
+            text.parse().map_err(|e| refused(Why::BadDate)(format!("{name}: {e}")))
         };
         let (from, to) = (date("from", from)?, date("to", to)?);
         if from > to {
-            return refuse(format!("from ({from}) is after to ({to})"));
+            return refuse(Why::DatesReversed, format!("from ({from}) is after to ({to})"));
         }
         self.known_campaign(campaign)?;
         // Schedules and dated tasks go together or not at all.

@@ -21,7 +21,8 @@ pub const DEFAULT_PRIORITY: i64 = 100;
 impl World {
     /// Records the disposition and runs its action; answers the `txtcode`.
     pub async fn disposition(&self, r: DispositionRequest) -> Result<String, Failure> {
-        let invalid = |key: &str, reason: &str| Failure::Invalid {
+        let invalid = |key: &'static str, reason: &str| Failure::Invalid {
+            key,
             message: self.catalog().render(key, &[]),
             reason: reason.into(),
         };
@@ -44,7 +45,7 @@ impl World {
             let message =
                 self.catalog().render("disposition_not_found", &[("l1", &r.l1), ("l2", &r.l2), ("l3", &r.l3)]);
             let reason = format!("campaign {:?} has no disposition {:?}/{:?}/{:?}", r.campaign, r.l1, r.l2, r.l3);
-            return Err(Failure::Invalid { message, reason });
+            return Err(Failure::Invalid { key: "disposition_not_found", message, reason });
         };
         let action = option.action;
         let schedule = if action == Action::Reschedule {
@@ -52,7 +53,8 @@ impl World {
                 return Err(invalid("schedule_empty", "RESCHEDULE needs a schedule date"));
             }
             let date: VendorDate = r.schedule.parse().map_err(|e: crate::model::vendor_date::NotAVendorDate| {
-                Failure::Invalid { message: self.catalog().render("schedule_format", &[]), reason: e.to_string() }
+                let key = "schedule_format";
+                Failure::Invalid { key, message: self.catalog().render(key, &[]), reason: e.to_string() }
             })?;
             Some(date)
         } else {

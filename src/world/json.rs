@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{Failure, refuse};
+use super::error::{Failure, refuse, refused};
+use crate::model::why::Why;
 
 /// A JSON object a client sent, with typed, lenient getters.
 pub struct Object<'a> {
@@ -14,14 +15,14 @@ pub struct Object<'a> {
 
 /// Parses `text` as JSON, refusing with a reason naming `what` when it is not.
 pub fn parse(what: &str, text: &str) -> Result<Value, Failure> {
-    serde_json::from_str(text).map_err(|e| Failure::Refused(format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| refused(Why::NotJson)(format!("{what} is not valid JSON: {e}")))
 }
 
 /// A required JSON parameter: absent or empty, `{what} is required`; else parsed as [`parse`] does.
 pub fn required(what: &str, text: Option<&str>) -> Result<Value, Failure> {
     match text.filter(|t| !t.is_empty()) {
         Some(text) => parse(what, text),
-        None => refuse(format!("{what} is required")),
+        None => refuse(Why::MissingField, format!("{what} is required")),
     }
 }
 
@@ -29,7 +30,7 @@ impl<'a> Object<'a> {
     pub fn new(what: &'a str, value: &'a Value) -> Result<Self, Failure> {
         match value {
             Value::Object(map) => Ok(Self { what, map }),
-            other => refuse(format!("{what} must be a JSON object, not {}", kind(other))),
+            other => refuse(Why::JsonShape, format!("{what} must be a JSON object, not {}", kind(other))),
         }
     }
 
@@ -44,13 +45,16 @@ impl<'a> Object<'a> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => match exact_text(n) {
                 Some(text) => Ok(Some(text)),
-                None => refuse(format!(
-                    "{}.{key} is the number {n}, which cannot be kept exactly (a whole number of at most 64 bits \
+                None => refuse(
+                    Why::BadValue,
+                    format!(
+                        "{}.{key} is the number {n}, which cannot be kept exactly (a whole number of at most 64 bits \
                      can): send it as text, in quotes",
-                    self.what
-                )),
+                        self.what
+                    ),
+                ),
             },
-            Some(other) => refuse(format!("{}.{key} must be text, not {}", self.what, kind(other))),
+            Some(other) => refuse(Why::JsonShape, format!("{}.{key} must be text, not {}", self.what, kind(other))),
         }
     }
 
@@ -69,7 +73,7 @@ impl<'a> Object<'a> {
     pub fn required(&self, key: &str) -> Result<String, Failure> {
         match self.text(key)? {
             Some(s) if !s.is_empty() => Ok(s),
-            _ => refuse(format!("{}.{key} is required", self.what)),
+            _ => refuse(Why::MissingField, format!("{}.{key} is required", self.what)),
         }
     }
 
@@ -80,7 +84,7 @@ impl<'a> Object<'a> {
 
     /// An integer given as a JSON number or a numeric string; absent, null or `""`: `None`.
     pub fn integer(&self, key: &str) -> Result<Option<i64>, Failure> {
-        let bad = || refuse(format!("{}.{key} must be an integer", self.what));
+        let bad = || refuse(Why::BadValue, format!("{}.{key} must be an integer", self.what));
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => match n.as_i64() {
@@ -97,7 +101,7 @@ impl<'a> Object<'a> {
     pub fn integer_in(&self, key: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, Failure> {
         match self.integer(key)? {
             Some(n) if !range.contains(&n) => {
-                refuse(format!("{}.{key} must be from {} to {}", self.what, range.start(), range.end()))
+                refuse(Why::BadValue, format!("{}.{key} must be from {} to {}", self.what, range.start(), range.end()))
             }
             other => Ok(other),
         }
@@ -109,7 +113,7 @@ impl<'a> Object<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-            _ => refuse(format!("{}.{key} must be true or false", self.what)),
+            _ => refuse(Why::BadValue, format!("{}.{key} must be true or false", self.what)),
         }
     }
 }

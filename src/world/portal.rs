@@ -9,6 +9,7 @@ use super::error::{Failure, refuse};
 use crate::engine::calls::{Call, Phase};
 use crate::engine::dialing::{Lead, LeadSource};
 use crate::model::agent_call::CallRequest;
+use crate::model::why::{Refusal, Why};
 
 /// A porthole action's reply (`data` of the answer envelope) and, for a refusal, why.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +31,9 @@ impl Reply {
     fn of(key: &str, outcome: Result<Value, Failure>) -> Result<Self, Failure> {
         match outcome {
             Ok(value) => Ok(Self::done(json!({ key: value }))),
-            Err(Failure::Refused(reason) | Failure::Invalid { reason, .. }) => Ok(Self::refused(key, reason)),
+            Err(Failure::Refused(Refusal { text: reason, .. }) | Failure::Invalid { reason, .. }) => {
+                Ok(Self::refused(key, reason))
+            }
             Err(e) => Err(e),
         }
     }
@@ -66,7 +69,7 @@ impl World {
     fn portal_agent(&self, user: &str) -> Result<&crate::model::config::Agent, Failure> {
         match self.config().agents.iter().find(|a| a.username == user) {
             Some(agent) => Ok(agent),
-            None => refuse(format!("no agent {user:?}")),
+            None => refuse(Why::UnknownAgent, format!("no agent {user:?}")),
         }
     }
 

@@ -5,13 +5,14 @@
 use tokio::sync::MutexGuard;
 
 use super::World;
-use super::error::Failure;
+use super::error::{Failure, refused};
 use crate::clock::{Clock, Millis};
 use crate::engine::Engine;
 use crate::engine::agents::Agent;
 use crate::engine::queues::{Member, Queue};
 use crate::entropy::Entropy;
 use crate::model::config::Config;
+use crate::model::why::Why;
 use crate::store::records;
 
 /// The engine of a configured world, at the clock's current time.
@@ -128,7 +129,7 @@ impl World {
     /// Moves a manual clock to `to`, running every event in between.
     pub async fn move_clock(&self, to: Millis) -> Result<(), Failure> {
         let mut engine = self.engine.lock().await;
-        self.clock().move_to(to).map_err(|e| Failure::Refused(e.0))?;
+        self.clock().move_to(to).map_err(|e| refused(Why::Clock)(e.0))?;
         self.catch_up(&mut engine, to).await?;
         self.publish("clock", serde_json::json!({"now": self.clock().stamp()}));
         Ok(())
@@ -141,20 +142,20 @@ impl World {
         action: crate::engine::actions::AgentAction,
     ) -> Result<(), Failure> {
         let mut engine = self.engine().await?;
-        engine.agent_action(username, action).map_err(Failure::Refused)?;
+        engine.agent_action(username, action)?;
         self.publish_engine(&engine, &[]);
         Ok(())
     }
 
     /// Sets a campaign's inbound traffic (control API).
     pub async fn set_traffic(&self, campaign: &str, per_hour: f64, patience: Option<f64>) -> Result<(), Failure> {
-        self.engine().await?.set_traffic(campaign, per_hour, patience).map_err(Failure::Refused)
+        Ok(self.engine().await?.set_traffic(campaign, per_hour, patience)?)
     }
 
     /// Injects an inbound caller (control API); answers the call's guid.
     pub async fn inject_call(&self, campaign: &str, customer: &str) -> Result<String, Failure> {
         let mut engine = self.engine().await?;
-        let guid = engine.inject(campaign, customer).map_err(Failure::Refused)?;
+        let guid = engine.inject(campaign, customer)?;
         self.publish_engine(&engine, &[]);
         Ok(guid)
     }

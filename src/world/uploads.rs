@@ -11,7 +11,8 @@ use chrono_tz::Tz;
 use super::World;
 use super::base_file;
 use super::dispositions::DEFAULT_PRIORITY;
-use super::error::{Failure, refuse, require};
+use super::error::{Failure, refuse, refused, require};
+use crate::model::why::Why;
 use crate::store::spool::SpoolRow;
 use crate::store::uploads::{Rejection, UploadRow};
 use crate::store::{spool, uploads};
@@ -73,10 +74,10 @@ impl World {
         let fileb64 = if r.fileb64.is_empty() { "" } else { "sent" };
         require(&[("filename", &r.filename), ("fileb64", fileb64), ("campaign", &r.campaign)])?;
         if self.config().campaign(&r.campaign).is_none() {
-            return refuse(format!("campaign {:?} does not exist", r.campaign));
+            return refuse(Why::UnknownCampaign, format!("campaign {:?} does not exist", r.campaign));
         }
         if let Some(zone) = r.timezone.as_ref().filter(|z| z.parse::<Tz>().is_err()) {
-            return refuse(format!("timezone {zone:?} is not an IANA time zone"));
+            return refuse(Why::UnknownTimezone, format!("timezone {zone:?} is not an IANA time zone"));
         }
         let content = decode(r.fileb64)?;
         let now = self.clock().stamp();
@@ -195,7 +196,7 @@ impl World {
 fn decode(sent: &[u8]) -> Result<Vec<u8>, Failure> {
     /// Base64 text decoded at a time (a multiple of 4, so pieces decode as the whole would).
     const PIECE: usize = 64 * 1024;
-    let not_base64 = |e: String| Failure::Refused(format!("fileb64 is not base64: {e}"));
+    let not_base64 = |e: String| refused(Why::NotBase64)(format!("fileb64 is not base64: {e}"));
     let mut out = Vec::with_capacity(sent.len() / 4 * 3 + 3);
     let mut piece = Vec::with_capacity(PIECE);
     // Base64 characters decoded so far, and whether they ended with padding.
@@ -257,7 +258,10 @@ mod tests {
             assert!(decode(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
         let long_then_bad = format!("{}!", "A".repeat(PIECE_TEST));
-        let Err(Failure::Refused(reason)) = decode(long_then_bad.as_bytes()) else { panic!("refused") };
+        let Err(Failure::Refused(crate::model::why::Refusal { text: reason, .. })) = decode(long_then_bad.as_bytes())
+        else {
+            panic!("refused")
+        };
         assert!(reason.ends_with(&format!("offset {PIECE_TEST}")), "{reason}");
     }
 

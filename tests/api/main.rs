@@ -7,6 +7,7 @@ mod blacklist;
 mod bounds;
 mod cdr;
 mod clock;
+mod coverage;
 mod determinism;
 mod dialers;
 mod dialing;

@@ -23,6 +23,7 @@ use crate::store::recordings::{self as store, CallAudio, CustomerLeg};
 
 /// A call's customer leg: the one that dialled the customer, else the answered one.
 const CUSTOMER: CustomerLeg<'static> = CustomerLeg { dial: DIAL_APP, answered: Outcome::Answered.as_str() };
+use crate::model::why::Why;
 use crate::world::World;
 use crate::world::error::{Failure, refuse};
 
@@ -259,25 +260,31 @@ impl World {
         // `pasta` is the vendor's page's name of `folder`, read when `folder` is absent; empty: the root.
         let folder = folder.or(pasta).unwrap_or_default();
         if guid.is_empty() {
-            return refuse("guid is empty");
+            return refuse(Why::MissingField, "guid is empty");
         }
         let Some(recording) = self.recording(guid).await? else {
-            return refuse(format!("no answered call has guid {guid:?}, so there is no recording to convert"));
+            return refuse(
+                Why::NoRecording,
+                format!("no answered call has guid {guid:?}, so there is no recording to convert"),
+            );
         };
         let folder = (!folder.is_empty()).then_some(folder);
         let place = recording.place;
         if recording.serves(place.host, folder, Format::Gsm).is_none() {
             let here =
                 if folder.is_some() { format!("folder {:?}", folder.unwrap_or_default()) } else { "the root".into() };
-            return refuse(format!(
-                "no GSM recording of {guid} in {here}: it is {} in {} on the {} host",
-                place.format.as_str(),
-                match place.folder {
-                    Folder::Dated => format!("folder {:?}", recording.dated),
-                    Folder::Root => "the root".to_string(),
-                },
-                place.host.as_str()
-            ));
+            return refuse(
+                Why::RecordingElsewhere,
+                format!(
+                    "no GSM recording of {guid} in {here}: it is {} in {} on the {} host",
+                    place.format.as_str(),
+                    match place.folder {
+                        Folder::Dated => format!("folder {:?}", recording.dated),
+                        Folder::Root => "the root".to_string(),
+                    },
+                    place.host.as_str()
+                ),
+            );
         }
         if recording.converted_at.is_none() {
             // Made now so the first GET is quick; when recordings being read fill the cache it is
@@ -299,7 +306,10 @@ impl World {
     /// Places the file of `guid` (`POST /_mock/recordings/<guid>`).
     pub async fn pin_recording(&self, guid: &str, place: Place) -> Result<(), Failure> {
         if !valid_guid(guid) {
-            return refuse(format!("{guid:?} cannot name a recording: letters, digits, '-', '_' and '.' only"));
+            return refuse(
+                Why::BadGuid,
+                format!("{guid:?} cannot name a recording: letters, digits, '-', '_' and '.' only"),
+            );
         }
         // A file pinned where it already is keeps its converted MP3; moved, it leaves it behind.
         let moved = self.recording(guid).await?.is_none_or(|r| r.place != place);

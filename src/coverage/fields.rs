@@ -1,0 +1,101 @@
+//! A route's form fields, as its OpenAPI description shows them, and which of them a request sent.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::http::routes::Describe;
+use crate::journal::FormRecord;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The fields of the form `describe`'s route takes, in the order its description lists them, each
+/// with whether it is required. A route that takes no form has none.
+pub fn of(describe: Describe) -> Vec<(String, bool)> {
+    let (schemas, paths, _) = describe();
+    let Ok(paths) = serde_json::to_value(&paths) else { return Vec::new() };
+    let reference = paths
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .find_map(|operation| {
+            operation.pointer(&format!("/requestBody/content/{}/schema/$ref", FORM.replace('/', "~1")))
+        })
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string);
+    let Some(name) = reference else { return Vec::new() };
+    let Some(schema) = schemas.iter().find(|(n, _)| *n == name).and_then(|(_, s)| serde_json::to_value(s).ok()) else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let properties = schema["properties"].as_object().into_iter().flat_map(|p| p.keys());
+    properties.map(|field| (field.clone(), required.contains(&field.as_str()))).collect()
+}
+
+/// What a request sent of a route's form.
+#[derive(Debug, Default)]
+pub struct Sent {
+    /// Per known field: `None` never sent, `Some(true)` sent empty, `Some(false)` with a value
+    /// (the last of repeated fields, the body's over the query string's, as the route reads it).
+    pub known: Vec<Option<bool>>,
+    /// Names the route does not know, each once.
+    pub unknown: Vec<String>,
+}
+
+/// Which of `fields` the request's form sent, and the names it sent that are none of them.
+pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
+    let mut sent = Sent::default();
+    let mut see = |name: &str, empty: bool| match fields.iter().position(|(f, _)| f == name) {
+        Some(i) => {
+            if sent.known.is_empty() {
+                sent.known = vec![None; fields.len()];
+            }
+            // The body's fields come after the query string's: a later one wins.
+            sent.known[i] = Some(empty);
+        }
+        None if !sent.unknown.iter().any(|u| u == name) => sent.unknown.push(clip(name)),
+        None => {}
+    };
+    match form {
+        FormRecord::Unread => {}
+        FormRecord::Raw { query, body, multipart } => {
+            let query = query.as_deref().map(|q| q.as_bytes().split(|&b| b == b'&')).into_iter().flatten();
+            let body = (!*multipart).then(|| body.split(|&b| b == b'&')).into_iter().flatten();
+            for pair in query.chain(body).filter(|p| !p.is_empty()) {
+                let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                    Some(i) => (&pair[..i], &pair[i + 1..]),
+                    None => (pair, &b""[..]),
+                };
+                see(&decode(name), value.is_empty());
+            }
+        }
+        FormRecord::Long { fields, .. } => {
+            for (name, value) in fields {
+                see(name, value.is_empty());
+            }
+        }
+    }
+    sent
+}
+
+/// A name as the route reads it (`+` a space, `%XX` a byte).
+fn decode(name: &[u8]) -> Cow<'_, str> {
+    if name.iter().any(|&b| b == b'%' || b == b'+') {
+        let spaced: Vec<u8> = name.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+        Cow::Owned(percent_encoding::percent_decode(&spaced).decode_utf8_lossy().into_owned())
+    } else {
+        String::from_utf8_lossy(name)
+    }
+}
+
+/// An unknown name as kept: at most 64 bytes.
+fn clip(name: &str) -> String {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_string()
+}

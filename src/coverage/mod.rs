@@ -1,0 +1,319 @@
+//! Contract coverage: what clients' requests exercised of each route (docs/contract.md, section 14).
+//!
+//! Every route declares the answers it can give ([`Branch`]) beside its handler
+//! (`http::routes::Route::answers`); the answers carry their branch (a response extension set by
+//! `http::Answer`), and the Integra layer counts each request here: its branch, the fields of its
+//! form (sent with a value, sent empty, never sent; the route's fields are those of the form its
+//! OpenAPI description shows), the faults applied to it, and the names it sent that the route does
+//! not know. Counts are server-wide and per instance, kept across resets, deletions and evictions
+//! of instances; their shape is fixed by the declarations, so memory does not grow with traffic
+//! (unknown names are kept up to [`UNKNOWN_KEPT`] per route, instances up to [`INSTANCES_KEPT`]).
+
+mod branch;
+mod fields;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+pub use branch::{Auth, Branch, GUARDED};
+pub use report::Report;
+
+use crate::http::routes::Describe;
+use crate::journal::FormRecord;
+
+/// Unknown field names kept per route (and per instance); past it they are only counted.
+pub const UNKNOWN_KEPT: usize = 32;
+/// Instances whose counts are kept apart (`?instance=`); past it, new names count server-wide only.
+pub const INSTANCES_KEPT: usize = 1_024;
+
+/// A route as it declared itself.
+pub struct Declared {
+    /// The route's path, as requests name it.
+    pub path: String,
+    /// Every answer it can give.
+    pub branches: Vec<Branch>,
+    /// What describes it (its form's fields come from there).
+    pub describe: Describe,
+}
+
+/// What one request got.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// The branch its answer carried (`None`: an answer below the API, such as 503).
+    pub branch: Option<Branch>,
+    pub status: u16,
+    /// The fault applied to it: `latency`, `drop`, `answer`.
+    pub fault: Option<&'static str>,
+    pub form: &'a FormRecord,
+}
+
+/// The counts of every route, server-wide and per instance.
+#[derive(Default)]
+pub struct Coverage {
+    table: OnceLock<Table>,
+    instances: RwLock<HashMap<String, Arc<Counts>>>,
+    /// Requests of instances past [`INSTANCES_KEPT`], counted server-wide only.
+    untracked: AtomicU64,
+}
+
+impl std::fmt::Debug for Coverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coverage").field("routes", &self.table.get().map_or(0, |t| t.routes.len())).finish()
+    }
+}
+
+struct Table {
+    routes: Vec<Route>,
+    index: HashMap<String, usize>,
+    total: Counts,
+}
+
+/// A declared route.
+struct Route {
+    path: String,
+    branches: Vec<Branch>,
+    describe: Describe,
+    /// Its form's fields and whether each is required, read from its description when first needed.
+    fields: OnceLock<Vec<(String, bool)>>,
+}
+
+impl Route {
+    fn fields(&self) -> &[(String, bool)] {
+        self.fields.get_or_init(|| fields::of(self.describe))
+    }
+}
+
+/// The counts of every declared route.
+struct Counts {
+    routes: Box<[RouteCounts]>,
+}
+
+#[derive(Default)]
+struct RouteCounts {
+    requests: AtomicU64,
+    /// Requests whose form the route read (not those refused before it, or answered by a fault):
+    /// the fields' counts are of these.
+    forms: AtomicU64,
+    branches: Box<[AtomicU64]>,
+    /// Per field: sent with a value, sent empty (never sent is the rest of the requests).
+    fields: OnceLock<Box<[[AtomicU64; 2]]>>,
+    extra: Mutex<Extra>,
+}
+
+/// What does not have a fixed shape: kept in bounded maps.
+#[derive(Default, Clone)]
+struct Extra {
+    unknown: BTreeMap<String, u64>,
+    unknown_dropped: u64,
+    /// Branches the answer carried that the route did not declare (a bug of the mock).
+    undeclared: BTreeMap<String, u64>,
+    faults: BTreeMap<&'static str, u64>,
+    /// Answers below the API (408, 503, 500, a form naming too many parameters): by status.
+    other: BTreeMap<u16, u64>,
+}
+
+impl Counts {
+    fn new(routes: &[Route]) -> Self {
+        let routes = routes
+            .iter()
+            .map(|r| RouteCounts {
+                branches: r.branches.iter().map(|_| AtomicU64::new(0)).collect(),
+                ..Default::default()
+            })
+            .collect();
+        Self { routes }
+    }
+}
+
+impl Coverage {
+    /// Declares the routes (once: the routers are built again for the backup host and in tests,
+    /// with the same declarations).
+    pub fn declare(&self, declared: Vec<Declared>) {
+        self.table.get_or_init(|| {
+            let routes: Vec<Route> = declared
+                .into_iter()
+                .map(|d| Route { path: d.path, branches: d.branches, describe: d.describe, fields: OnceLock::new() })
+                .collect();
+            let index = routes.iter().enumerate().map(|(i, r)| (r.path.clone(), i)).collect();
+            let total = Counts::new(&routes);
+            Table { routes, index, total }
+        });
+    }
+
+    /// Counts a request of `instance` to `path`.
+    pub fn count(&self, instance: &str, path: &str, observed: Observed<'_>) {
+        let Some(table) = self.table.get() else { return };
+        let Some(&at) = table.index.get(path) else { return };
+        let route = &table.routes[at];
+        let sent = fields::sent(route.fields(), observed.form);
+        add(&table.total.routes[at], route, &sent, &observed);
+        match self.instance_counts(table, instance) {
+            Some(counts) => add(&counts.routes[at], route, &sent, &observed),
+            None => {
+                self.untracked.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn instance_counts(&self, table: &Table, instance: &str) -> Option<Arc<Counts>> {
+        if let Some(counts) = self.instances.read().unwrap_or_else(|e| e.into_inner()).get(instance) {
+            return Some(counts.clone());
+        }
+        let mut instances = self.instances.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(counts) = instances.get(instance) {
+            return Some(counts.clone());
+        }
+        if instances.len() >= INSTANCES_KEPT {
+            return None;
+        }
+        let counts = Arc::new(Counts::new(&table.routes));
+        instances.insert(instance.to_string(), counts.clone());
+        Some(counts)
+    }
+
+    /// Forgets the counts: every instance's, or one instance's (the server-wide counts keep theirs).
+    pub fn clear(&self, instance: Option<&str>) {
+        let Some(table) = self.table.get() else { return };
+        let mut instances = self.instances.write().unwrap_or_else(|e| e.into_inner());
+        match instance {
+            Some(name) => {
+                instances.remove(name);
+            }
+            None => {
+                instances.clear();
+                for counts in table.total.routes.iter() {
+                    counts.clear();
+                }
+                self.untracked.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The report: server-wide, or of one instance (empty counts for a name never seen).
+    pub fn report(&self, instance: Option<&str>) -> Report {
+        let Some(table) = self.table.get() else { return Report::build(instance, Vec::new(), 0) };
+        let kept;
+        let counts = match instance {
+            None => &table.total,
+            Some(name) => match self.instances.read().unwrap_or_else(|e| e.into_inner()).get(name) {
+                Some(counts) => {
+                    kept = counts.clone();
+                    &*kept
+                }
+                None => {
+                    kept = Arc::new(Counts::new(&table.routes));
+                    &*kept
+                }
+            },
+        };
+        let routes = table.routes.iter().zip(counts.routes.iter()).map(|(route, c)| c.report(route)).collect();
+        let untracked = if instance.is_none() { self.untracked.load(Ordering::Relaxed) } else { 0 };
+        Report::build(instance, routes, untracked)
+    }
+}
+
+fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Observed<'_>) {
+    counts.requests.fetch_add(1, Ordering::Relaxed);
+    if !matches!(observed.form, FormRecord::Unread) {
+        counts.forms.fetch_add(1, Ordering::Relaxed);
+    }
+    let declared = observed.branch.and_then(|b| route.branches.iter().position(|d| *d == b));
+    if let Some(i) = declared {
+        counts.branches[i].fetch_add(1, Ordering::Relaxed);
+    }
+    if sent.known.iter().any(|s| s.is_some()) {
+        let fields = counts
+            .fields
+            .get_or_init(|| route.fields().iter().map(|_| [AtomicU64::new(0), AtomicU64::new(0)]).collect());
+        for (field, state) in fields.iter().zip(&sent.known) {
+            if let Some(empty) = state {
+                field[usize::from(*empty)].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    let undeclared = observed.branch.is_some() && declared.is_none();
+    if undeclared || observed.branch.is_none() || observed.fault.is_some() || !sent.unknown.is_empty() {
+        let mut extra = counts.extra.lock().unwrap_or_else(|e| e.into_inner());
+        match observed.branch {
+            Some(branch) if undeclared => *extra.undeclared.entry(branch.id()).or_default() += 1,
+            Some(_) => {}
+            None => *extra.other.entry(observed.status).or_default() += 1,
+        }
+        if let Some(fault) = observed.fault {
+            *extra.faults.entry(fault).or_default() += 1;
+        }
+        for name in &sent.unknown {
+            if let Some(n) = extra.unknown.get_mut(name.as_str()) {
+                *n += 1;
+            } else if extra.unknown.len() < UNKNOWN_KEPT {
+                extra.unknown.insert(name.clone(), 1);
+            } else {
+                extra.unknown_dropped += 1;
+            }
+        }
+    }
+}
+
+impl RouteCounts {
+    fn clear(&self) {
+        self.requests.store(0, Ordering::Relaxed);
+        self.forms.store(0, Ordering::Relaxed);
+        for b in self.branches.iter() {
+            b.store(0, Ordering::Relaxed);
+        }
+        if let Some(fields) = self.fields.get() {
+            for f in fields.iter().flatten() {
+                f.store(0, Ordering::Relaxed);
+            }
+        }
+        *self.extra.lock().unwrap_or_else(|e| e.into_inner()) = Extra::default();
+    }
+
+    fn report(&self, route: &Route) -> report::RouteReport {
+        let requests = self.requests.load(Ordering::Relaxed);
+        let forms = self.forms.load(Ordering::Relaxed);
+        let branches = route
+            .branches
+            .iter()
+            .zip(self.branches.iter())
+            .map(|(b, n)| report::BranchCount {
+                branch: b.id(),
+                count: n.load(Ordering::Relaxed),
+                means: b.doc().into(),
+            })
+            .collect();
+        let names = route.fields();
+        let fields = names
+            .iter()
+            .enumerate()
+            .map(|(i, (name, required))| {
+                let [value, empty] = self
+                    .fields
+                    .get()
+                    .map_or([0, 0], |f| [f[i][0].load(Ordering::Relaxed), f[i][1].load(Ordering::Relaxed)]);
+                report::FieldCount {
+                    field: name.clone(),
+                    required: *required,
+                    value,
+                    empty,
+                    absent: forms.saturating_sub(value + empty),
+                }
+            })
+            .collect();
+        let extra = self.extra.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let known: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+        report::RouteReport::build(
+            route.path.strip_prefix(crate::routes::BASE).unwrap_or(&route.path).trim_start_matches('/'),
+            requests,
+            branches,
+            fields,
+            extra.unknown.into_iter().map(|(name, count)| report::Unknown::new(name, count, &known)).collect(),
+            extra.unknown_dropped,
+            extra.undeclared.into_iter().map(|(branch, count)| report::Named { name: branch, count }).collect(),
+            extra.faults.into_iter().map(|(fault, count)| report::Named { name: fault.into(), count }).collect(),
+            extra.other.into_iter().map(|(status, count)| report::Status { status, count }).collect(),
+        )
+    }
+}
