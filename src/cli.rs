@@ -104,6 +104,10 @@ pub struct ServeArgs {
     /// Markdown for `.md`, JUnit XML for `.xml`, else JSON. For CI that runs the mock as a service.
     #[arg(long, env = "UCONTACT_MOCK_COVERAGE_OUT", value_name = "FILE")]
     pub coverage_out: Option<PathBuf>,
+    /// `off` counts nothing for `/_mock/coverage` (its report stays empty); for measuring what
+    /// counting costs.
+    #[arg(long, env = "UCONTACT_MOCK_COVERAGE", value_enum, default_value = "on")]
+    pub coverage: Switch,
     /// How many instances may live at once; the least recently used beyond it are evicted. An idle
     /// instance holds some 240 KB (its database's unchanged pages are shared), so 256 hold about
     /// 60 MB; with database files they take some 3,000 open files and 0.4 MB of disk each.

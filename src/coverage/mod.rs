@@ -52,6 +52,8 @@ pub struct Observed<'a> {
 /// The counts of every route, server-wide and per instance.
 #[derive(Default)]
 pub struct Coverage {
+    /// Whether requests are counted at all (`--coverage`).
+    counting: bool,
     table: OnceLock<Table>,
     instances: RwLock<HashMap<String, Arc<Counts>>>,
     /// Requests of instances past [`INSTANCES_KEPT`], counted server-wide only.
@@ -128,6 +130,11 @@ impl Counts {
 }
 
 impl Coverage {
+    /// Counts requests when `counting`.
+    pub fn new(counting: bool) -> Self {
+        Self { counting, ..Self::default() }
+    }
+
     /// Declares the routes (once: the routers are built again for the backup host and in tests,
     /// with the same declarations).
     pub fn declare(&self, declared: Vec<Declared>) {
@@ -144,6 +151,9 @@ impl Coverage {
 
     /// Counts a request of `instance` to `path`.
     pub fn count(&self, instance: &str, path: &str, observed: Observed<'_>) {
+        if !self.counting {
+            return;
+        }
         let Some(table) = self.table.get() else { return };
         let Some(&at) = table.index.get(path) else { return };
         let route = &table.routes[at];
@@ -193,7 +203,7 @@ impl Coverage {
 
     /// The report: server-wide, or of one instance (empty counts for a name never seen).
     pub fn report(&self, instance: Option<&str>) -> Report {
-        let Some(table) = self.table.get() else { return Report::build(instance, Vec::new(), 0) };
+        let Some(table) = self.table.get() else { return Report::build(instance, Vec::new(), 0, self.counting) };
         let kept;
         let counts = match instance {
             None => &table.total,
@@ -210,7 +220,7 @@ impl Coverage {
         };
         let routes = table.routes.iter().zip(counts.routes.iter()).map(|(route, c)| c.report(route)).collect();
         let untracked = if instance.is_none() { self.untracked.load(Ordering::Relaxed) } else { 0 };
-        Report::build(instance, routes, untracked)
+        Report::build(instance, routes, untracked, self.counting)
     }
 }
 
@@ -315,5 +325,49 @@ impl RouteCounts {
             extra.faults.into_iter().map(|(fault, count)| report::Named { name: fault.into(), count }).collect(),
             extra.other.into_iter().map(|(status, count)| report::Status { status, count }).collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::FormRecord;
+
+    fn no_form() -> crate::http::routes::Describe {
+        || (Vec::new(), utoipa::openapi::path::Paths::new(), axum::routing::MethodRouter::new())
+    }
+
+    /// A million requests, each with a new field name and a new instance name: what is kept
+    /// stays at its caps, and every request is still counted.
+    #[test]
+    fn a_million_random_names_keep_the_counts_bounded_and_exact() {
+        let coverage = Coverage::new(true);
+        coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
+        const N: u64 = 1_000_000;
+        for i in 0..N {
+            let form = FormRecord::of(None, format!("f{i:x}=1").as_bytes(), false);
+            let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &form };
+            coverage.count(&format!("i{i}"), "/r", observed);
+        }
+        let report = coverage.report(None);
+        let route = &report.routes[0];
+        assert_eq!((route.requests, route.branches[0].count), (N, N));
+        assert_eq!(route.unknown_fields.len(), UNKNOWN_KEPT);
+        assert_eq!(route.unknown_fields_dropped, N - UNKNOWN_KEPT as u64);
+        assert_eq!(coverage.instances.read().unwrap().len(), INSTANCES_KEPT);
+        assert_eq!(report.untracked_requests, N - INSTANCES_KEPT as u64);
+        let kept =
+            coverage.instances.read().unwrap().values().map(|c| c.routes[0].extra.lock().unwrap().unknown.len()).max();
+        assert_eq!(kept, Some(1), "an instance keeps the names it was sent, no more");
+    }
+
+    #[test]
+    fn off_counts_nothing() {
+        let coverage = Coverage::new(false);
+        coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
+        let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread };
+        coverage.count("default", "/r", observed);
+        let report = coverage.report(None);
+        assert_eq!((report.routes[0].requests, report.counting), (0, false));
     }
 }

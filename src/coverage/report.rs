@@ -15,6 +15,8 @@ pub struct Report {
     pub uncovered: Vec<String>,
     /// Requests of instances past the kept number of instances: in the totals, in no instance's.
     pub untracked_requests: u64,
+    /// Whether the server counts at all (`--coverage off`: it does not).
+    pub counting: bool,
 }
 
 /// Branches exercised over branches declared.
@@ -136,7 +138,12 @@ impl RouteReport {
 }
 
 impl Report {
-    pub(super) fn build(instance: Option<&str>, routes: Vec<RouteReport>, untracked_requests: u64) -> Self {
+    pub(super) fn build(
+        instance: Option<&str>,
+        routes: Vec<RouteReport>,
+        untracked_requests: u64,
+        counting: bool,
+    ) -> Self {
         let covered = routes.iter().map(|r| r.score.covered).sum();
         let declared = routes.iter().map(|r| r.score.declared).sum();
         let uncovered = routes
@@ -149,6 +156,7 @@ impl Report {
             routes,
             uncovered,
             untracked_requests,
+            counting,
         }
     }
 

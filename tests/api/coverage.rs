@@ -498,3 +498,34 @@ async fn the_cli_fails_under_the_threshold_and_passes_over_it() {
     assert_eq!(code, Some(0));
     assert!(out.starts_with("<?xml"), "{out}");
 }
+
+/// `--coverage-out FILE`: the server writes the report as it stops on SIGTERM, in the format the
+/// file's name asks for.
+#[tokio::test]
+async fn a_server_writes_its_report_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("coverage.md");
+    let mut server = crate::helpers::Binary::start(&["--coverage-out", out.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{}/Integra/resources/auth/getUserToken", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("user=admin&password=admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let signal = std::process::Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status();
+    assert!(signal.unwrap().success());
+    let status = tokio::task::spawn_blocking(move || {
+        let status = server.child.wait().expect("it stops");
+        drop(server);
+        status
+    })
+    .await
+    .unwrap();
+    assert!(status.success(), "{status:?}");
+    let md = std::fs::read_to_string(&out).expect("the report was written");
+    assert!(md.starts_with("## Contract coverage: 1 of "), "{md}");
+    assert!(md.contains("\n| `auth/getUserToken` | 1 | 1 of 4 | 25.0% |\n"), "{md}");
+}
