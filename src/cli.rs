@@ -56,6 +56,14 @@ pub enum ReportFormat {
     Junit,
 }
 
+fn lint_id(text: &str) -> Result<String, String> {
+    if crate::coverage::lint::known(text) {
+        return Ok(text.to_string());
+    }
+    let ids: Vec<&str> = crate::coverage::lint::LINTS.iter().map(|(id, _)| *id).collect();
+    Err(format!("{text:?} is no lint; the lints are {}", ids.join(", ")))
+}
+
 fn percent(text: &str) -> Result<f64, String> {
     match text.trim_end_matches('%').parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
@@ -108,6 +116,10 @@ pub struct ServeArgs {
     /// counting costs.
     #[arg(long, env = "UCONTACT_MOCK_COVERAGE", value_enum, default_value = "on")]
     pub coverage: Switch,
+    /// Lints not to report (`X-Mock-Lint`, the journal, the coverage report), by id, comma-separated:
+    /// `unknown-field,content-type` (docs/contract.md, section 13).
+    #[arg(long, env = "UCONTACT_MOCK_LINT_ALLOW", value_delimiter = ',', value_parser = lint_id)]
+    pub lint_allow: Vec<String>,
     /// How many instances may live at once; the least recently used beyond it are evicted. An idle
     /// instance holds some 240 KB (its database's unchanged pages are shared), so 256 hold about
     /// 60 MB; with database files they take some 3,000 open files and 0.4 MB of disk each.

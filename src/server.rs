@@ -93,7 +93,10 @@ pub async fn start(args: &ServeArgs) -> Result<Running, String> {
                 .collect(),
         }),
         event_streams: Arc::new(crate::slots::Slots::new(args.max_event_streams)),
-        coverage: Arc::new(crate::coverage::Coverage::new(args.coverage == crate::cli::Switch::On)),
+        coverage: Arc::new(crate::coverage::Coverage::new(
+            args.coverage == crate::cli::Switch::On,
+            args.lint_allow.clone(),
+        )),
     };
     // The routers are built while the default instance opens (that is mostly waiting for
     // SQLite's thread): the open goes first, up to its first wait, then the routers are built on

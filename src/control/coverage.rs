@@ -1,6 +1,6 @@
 //! `GET /_mock/coverage`: what clients' requests exercised of each route, server-wide or of one
 //! instance (`?instance=`), as JSON, Markdown (`?format=md`) or JUnit XML (`?format=junit`);
-//! `DELETE` forgets the counts (docs/contract.md, section 14).
+//! `DELETE` forgets the counts (docs/contract.md, section 13).
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -1,4 +1,4 @@
-//! Contract coverage: what clients' requests exercised of each route (docs/contract.md, section 14).
+//! Contract coverage: what clients' requests exercised of each route (docs/contract.md, section 13).
 //!
 //! Every route declares the answers it can give ([`Branch`]) beside its handler
 //! (`http::routes::Route::answers`); the answers carry their branch (a response extension set by
@@ -11,6 +11,7 @@
 
 mod branch;
 mod fields;
+pub mod lint;
 pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
@@ -54,6 +55,8 @@ pub struct Observed<'a> {
 pub struct Coverage {
     /// Whether requests are counted at all (`--coverage`).
     counting: bool,
+    /// The lints not reported (`--lint-allow`).
+    allowed: Vec<String>,
     table: OnceLock<Table>,
     instances: RwLock<HashMap<String, Arc<Counts>>>,
     /// Requests of instances past [`INSTANCES_KEPT`], counted server-wide only.
@@ -114,6 +117,8 @@ struct Extra {
     faults: BTreeMap<&'static str, u64>,
     /// Answers below the API (408, 503, 500, a form naming too many parameters): by status.
     other: BTreeMap<u16, u64>,
+    /// Lints: how many, and the first request that had it (its instance and journal entry).
+    lints: BTreeMap<&'static str, (u64, String, u64)>,
 }
 
 impl Counts {
@@ -130,9 +135,51 @@ impl Counts {
 }
 
 impl Coverage {
-    /// Counts requests when `counting`.
-    pub fn new(counting: bool) -> Self {
-        Self { counting, ..Self::default() }
+    /// Counts requests when `counting`, and reports every lint but those `allowed`.
+    pub fn new(counting: bool, allowed: Vec<String>) -> Self {
+        Self { counting, allowed, ..Self::default() }
+    }
+
+    /// What the request sent wrong (`lint`), less the lints allowed; nothing when not counting.
+    pub fn lint(
+        &self,
+        path: &str,
+        recorded: &crate::journal::Recorded,
+        branch: Option<Branch>,
+        lenient: bool,
+    ) -> Vec<lint::Lint> {
+        if !self.counting {
+            return Vec::new();
+        }
+        let Some(table) = self.table.get() else { return Vec::new() };
+        let Some(&at) = table.index.get(path) else { return Vec::new() };
+        let route = &table.routes[at];
+        let sent = lint::Sent {
+            route: route.path.strip_prefix(crate::routes::BASE).unwrap_or(&route.path).trim_start_matches('/'),
+            fields: route.fields(),
+            content_type: recorded.header("content-type"),
+            authorization: recorded.header("authorization"),
+            form: &recorded.form,
+            branch,
+            lenient,
+        };
+        let mut found = lint::check(&sent);
+        found.retain(|l| !self.allowed.iter().any(|a| a == l.id));
+        found
+    }
+
+    /// Counts the lints of a request of `instance` to `path`, journaled as entry `seq`.
+    pub fn count_lints(&self, instance: &str, path: &str, lints: &[lint::Lint], seq: u64) {
+        let Some(table) = self.table.get() else { return };
+        let Some(&at) = table.index.get(path) else { return };
+        let instances = self.instances.read().unwrap_or_else(|e| e.into_inner());
+        for counts in [Some(&table.total), instances.get(instance).map(|c| &**c)].into_iter().flatten() {
+            let mut extra = counts.routes[at].extra.lock().unwrap_or_else(|e| e.into_inner());
+            for l in lints {
+                let entry = extra.lints.entry(l.id).or_insert((0, instance.to_string(), seq));
+                entry.0 += 1;
+            }
+        }
     }
 
     /// Declares the routes (once: the routers are built again for the backup host and in tests,
@@ -324,6 +371,16 @@ impl RouteCounts {
             extra.undeclared.into_iter().map(|(branch, count)| report::Named { name: branch, count }).collect(),
             extra.faults.into_iter().map(|(fault, count)| report::Named { name: fault.into(), count }).collect(),
             extra.other.into_iter().map(|(status, count)| report::Status { status, count }).collect(),
+            extra
+                .lints
+                .into_iter()
+                .map(|(lint, (count, first_instance, first_seq))| report::LintCount {
+                    lint: lint.into(),
+                    count,
+                    first_instance,
+                    first_seq,
+                })
+                .collect(),
         )
     }
 }
@@ -341,7 +398,7 @@ mod tests {
     /// stays at its caps, and every request is still counted.
     #[test]
     fn a_million_random_names_keep_the_counts_bounded_and_exact() {
-        let coverage = Coverage::new(true);
+        let coverage = Coverage::new(true, Vec::new());
         coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
         const N: u64 = 1_000_000;
         for i in 0..N {
@@ -363,7 +420,7 @@ mod tests {
 
     #[test]
     fn off_counts_nothing() {
-        let coverage = Coverage::new(false);
+        let coverage = Coverage::new(false, Vec::new());
         coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
         let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread };
         coverage.count("default", "/r", observed);

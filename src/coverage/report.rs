@@ -52,6 +52,17 @@ pub struct RouteReport {
     pub faults: Vec<Named>,
     /// Answers below the API (503, 408, a form naming too many parameters), by status.
     pub other: Vec<Status>,
+    /// What clients sent wrong (docs/contract.md, section 13): each lint's count and first request.
+    pub lints: Vec<LintCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LintCount {
+    pub lint: String,
+    pub count: u64,
+    /// The first request that had it: its instance and its entry in that instance's journal.
+    pub first_instance: String,
+    pub first_seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +130,7 @@ impl RouteReport {
         undeclared: Vec<Named>,
         faults: Vec<Named>,
         other: Vec<Status>,
+        lints: Vec<LintCount>,
     ) -> Self {
         let covered = branches.iter().filter(|b| b.count > 0).count() as u64;
         let score = Score::of(covered, branches.len() as u64);
@@ -133,6 +145,7 @@ impl RouteReport {
             undeclared,
             faults,
             other,
+            lints,
         }
     }
 }
@@ -214,6 +227,19 @@ impl Report {
             })
             .collect();
         section(&mut out, "Fields the route does not know", unknown);
+        let lints: Vec<String> = self
+            .routes
+            .iter()
+            .flat_map(|r| {
+                r.lints.iter().map(move |l| {
+                    format!(
+                        "`{}`: `{}` {} times (first: instance `{}`, journal entry {})",
+                        r.route, l.lint, l.count, l.first_instance, l.first_seq
+                    )
+                })
+            })
+            .collect();
+        section(&mut out, "What clients sent wrong (lints)", lints);
         let undeclared = per_route(&|r| r.undeclared.iter().map(|u| u.name.clone()).collect());
         section(&mut out, "Answers outside the declared branches (a bug of the mock: please report it)", undeclared);
         out

@@ -12,6 +12,8 @@ use crate::world::error::Failure;
 pub const TEXT: &str = "text/plain; charset=UTF-8";
 pub const JSON: &str = "application/json; charset=UTF-8";
 pub static REASON: HeaderName = HeaderName::from_static("x-mock-reason");
+/// What the client sent wrong though the vendor tolerates it (docs/contract.md, section 13).
+pub static LINT: HeaderName = HeaderName::from_static("x-mock-lint");
 
 /// What an Integra route answers.
 #[derive(Debug)]

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::answer::{REASON, TEXT, reason_value};
+use super::answer::{LINT, REASON, TEXT, reason_value};
 use super::instance::{Absent, Found, Opening};
 use crate::coverage::Observed;
 use crate::faults::Hit;
@@ -232,9 +232,22 @@ async fn record(
     recorded.form = std::mem::take(&mut *slot.0.form.lock().unwrap_or_else(|e| e.into_inner()));
     recorded.answered(parts.status.as_u16(), bytes.as_ref(), parts.headers.get(&REASON).cloned());
     let branch = if bytes.is_some() { parts.extensions.get().copied() } else { None };
+    let lenient = slot.0.lenient.load(std::sync::atomic::Ordering::Relaxed);
+    let lints = state.coverage.lint(&recorded.path, &recorded, branch, lenient);
     let observed = Observed { branch, status: parts.status.as_u16(), fault, form: &recorded.form };
     state.coverage.count(world.name(), &recorded.path, observed);
-    world.journal().record(recorded);
+    if lints.is_empty() {
+        world.journal().record(recorded);
+    } else {
+        let value = reason_value(&crate::coverage::lint::header(&lints));
+        parts.headers.insert(LINT.clone(), value.clone());
+        recorded.lint = Some(value);
+        let path = recorded.path.clone();
+        let seq = world.journal().record(recorded);
+        state.coverage.count_lints(world.name(), &path, &lints, seq);
+        let found: Vec<_> = lints.iter().map(|l| serde_json::json!({"lint": l.id, "message": l.message})).collect();
+        world.publish("lint", serde_json::json!({"path": &*path, "seq": seq, "lints": found}));
+    }
     Response::from_parts(parts, body)
 }
 

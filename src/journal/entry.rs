@@ -45,6 +45,9 @@ pub struct Entry {
     pub status: u16,
     pub answer: String,
     pub reason: Option<String>,
+    /// What the client sent wrong though the vendor tolerates it (`X-Mock-Lint`), when anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lint: Option<String>,
     /// Wall time (UTC, RFC 3339) and the instance's clock (`yyyy-MM-dd HH:mm:ss`).
     pub wall_time: String,
     pub clock_time: String,
@@ -208,6 +211,8 @@ pub struct Recorded {
     /// The answer's first bytes (all of it when short) and its length; `None`: the connection dropped.
     answer: Option<(Bytes, usize)>,
     pub reason: Option<HeaderValue>,
+    /// The answer's `X-Mock-Lint`.
+    pub lint: Option<HeaderValue>,
     wall: SystemTime,
     clock: Millis,
     pub(super) seq: u64,
@@ -233,6 +238,7 @@ impl Recorded {
             status: 0,
             answer: None,
             reason: None,
+            lint: None,
             wall: SystemTime::now(),
             clock,
             seq: 0,
@@ -280,6 +286,15 @@ impl Recorded {
         crate::model::vendor_date::VendorDate::from(crate::clock::local_naive(zone, self.clock)).to_string()
     }
 
+    /// A header of [`HEADERS`] as sent (clipped).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        let (bytes, ends) = &self.headers;
+        let at = HEADERS.iter().position(|h| *h == name)?;
+        let end = ends[at]? as usize;
+        let start = ends[..at].iter().rev().find_map(|e| *e).map_or(0, |e| e as usize);
+        Some(&bytes[start..end])
+    }
+
     /// The entry as `GET /_mock/requests` shows it.
     pub fn render(&self, instance: &str, zone: Tz) -> Entry {
         let (bytes, ends) = &self.headers;
@@ -313,6 +328,7 @@ impl Recorded {
             status: self.status,
             answer,
             reason: self.reason.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
+            lint: self.lint.as_ref().and_then(|v| v.to_str().ok()).map(str::to_string),
             wall_time: wall.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             clock_time: self.clock_time(zone),
         }

@@ -80,7 +80,8 @@ impl Journal {
 
     /// Records a request (its `seq` is given here), dropping the oldest beyond the bounds: this
     /// journal's past [`CAPACITY`], any journal's past the shared budget.
-    pub fn record(&self, mut recorded: Recorded) {
+    /// Keeps `recorded`; answers its sequence number.
+    pub fn record(&self, mut recorded: Recorded) -> u64 {
         let size = recorded.size();
         let (recorded, waiters) = {
             let mut inner = self.lock();
@@ -104,6 +105,7 @@ impl Journal {
                 waiter.done.notify_one();
             }
         }
+        recorded.seq
     }
 
     /// Empties the journal; a waiter counts from nothing again.

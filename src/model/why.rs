@@ -1,6 +1,6 @@
 //! Why a route answered the vendor's opaque `0`: every reason declared once, here, with a stable id.
 //! The code that refuses names its reason ([`Refusal`]); the answer's `X-Mock-Reason` says the
-//! detail, and the coverage report counts the reason by its id (docs/contract.md, section 14).
+//! detail, and the coverage report counts the reason by its id (docs/contract.md, section 13).
 
 /// Declares [`Why`]: each reason's variant, its id, and what it means (its doc comment).
 macro_rules! reasons {

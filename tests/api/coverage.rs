@@ -529,3 +529,63 @@ async fn a_server_writes_its_report_when_it_stops() {
     assert!(md.starts_with("## Contract coverage: 1 of "), "{md}");
     assert!(md.contains("\n| `auth/getUserToken` | 1 | 1 of 4 | 25.0% |\n"), "{md}");
 }
+
+/// A typo'd field: the answer is the vendor's, `X-Mock-Lint` names the mistake, the journal keeps
+/// it, the report counts it with the first request that had it; `--lint-allow` silences it.
+#[tokio::test]
+async fn a_client_mistake_is_linted_on_the_wire_in_the_journal_and_in_the_report() {
+    let app = TestApp::spawn().await;
+    let reply = app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("numbre", "098344484")]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "0"));
+    assert_eq!(
+        reply.headers.get("x-mock-lint").unwrap(),
+        "unknown-field: numbre is no field of Dialers/RemoveContact (did you mean number?)"
+    );
+    let clean = app.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("number", "098344484")]).await;
+    assert_eq!((clean.body.as_str(), clean.headers.get("x-mock-lint")), ("1", None));
+    let journal = app
+        .send(app.client.get(format!("{}/_mock/requests?path=/Integra/resources/Dialers/RemoveContact", app.base)))
+        .await;
+    let entries = journal.json();
+    assert_eq!(
+        entries[0]["lint"],
+        json!("unknown-field: numbre is no field of Dialers/RemoveContact (did you mean number?)")
+    );
+    assert!(entries[1].get("lint").is_none(), "{}", entries[1]);
+    let seq = entries[0]["seq"].clone();
+    let report = report(&app, "").await;
+    let route = report["routes"].as_array().unwrap().iter().find(|r| r["route"] == "Dialers/RemoveContact").unwrap();
+    assert_eq!(
+        route["lints"],
+        json!([{"lint": "unknown-field", "count": 1, "first_instance": "default", "first_seq": seq}])
+    );
+    assert_eq!(route["unknown_fields"], json!([{"field": "numbre", "count": 1, "closest": "number"}]));
+
+    // A form labelled JSON and a token after its EndSession.
+    let labelled = app
+        .client
+        .post(app.url("Supervisor/campaignstatus"))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Basic {}", app.token))
+        .body("queue=Ventas-%3E");
+    let reply = app.send(labelled).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.headers.get("x-mock-lint").unwrap(),
+        "content-type: a form labelled application/json: send application/x-www-form-urlencoded"
+    );
+    let token = login(&app).await;
+    app.post("auth/EndSession", &[("user", "admin"), ("token", &token)]).await.assert_one();
+    let reply = post_with(&app, "Supervisor/queuesummary", Some(&token), &[]).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.headers.get("x-mock-lint").unwrap(),
+        "ended-token: this token's session was ended by EndSession: log in again"
+    );
+
+    let quiet = TestApp::spawn_with(&["--lint-allow", "unknown-field,content-type"]).await;
+    let reply = quiet.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("numbre", "1")]).await;
+    assert_eq!((reply.body.as_str(), reply.headers.get("x-mock-lint")), ("0", None));
+    let refused = crate::helpers::ci_args(&["--lint-allow", "typo"]).unwrap_err().to_string();
+    assert!(refused.contains("\"typo\" is no lint; the lints are unknown-field, repeated-field"), "{refused}");
+}
