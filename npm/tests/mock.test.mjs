@@ -103,6 +103,33 @@ group("the install", () => {
   });
 });
 
+group("contract coverage", () => {
+  test("the session's summary, and failUnder rejecting under it", async () => {
+    const own = await startMock();
+    try {
+      const one = own.instance("coverage-one");
+      const token = await one.login("admin", "admin");
+      assert.equal((await one.post("admin/addblack", { blacklist: { phone: "099", campaign: "*" } }, { token })).body, "1");
+      const report = await one.coverage();
+      assert.equal(report.instance, "coverage-one");
+      assert.equal(report.score.covered, 2);
+      const route = report.routes.find((r) => r.route === "admin/addblack");
+      assert.deepEqual(route.score, { covered: 1, declared: 9, percent: 11.1 });
+      const summary = await own.coverageSummary({ failUnder: 0 });
+      assert.match(summary, /^## Contract coverage: 2 of \d+ branches/);
+      assert.match(summary, /\| `admin\/addblack` \| 1 \| 1 of 9 \| 11\.1% \|/);
+      await assert.rejects(own.coverageSummary({ failUnder: 50 }), (error) => {
+        assert.ok(error instanceof MockError);
+        assert.match(error.message, /of the mock's branches exercised \(2 of \d+\), under failUnder 50/);
+        return true;
+      });
+      assert.match(await one.coverage("junit"), /^<\?xml/);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 group("startMock", () => {
   test("starts on port 0 with the CI settings and answers health on both hosts", async () => {
     assert.match(mock.url, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -1,5 +1,5 @@
 // Compiled by scripts/node-check with tsc --strict: the package's types as a TypeScript user meets them.
-import { startMock, MockError, MockTimeout, instanceName, type Client, type JournalEntry, type Reply } from "ucontact-mock";
+import { startMock, MockError, MockTimeout, instanceName, type Client, type CoverageReport, type JournalEntry, type Reply } from "ucontact-mock";
 
 async function main(): Promise<void> {
   const mock = await startMock({ seed: 3, clockStart: "2026-01-05 08:00:00", traffic: "off" });
@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     else if (error instanceof MockError) console.log(error.status);
   }
   const answer: number = await mock.withInstance("t", async (c) => (await c.login("admin", "admin")).length);
-  console.log(why, entries.length, count, now, answer, mock.backupUrl);
+  const report: CoverageReport = await client.coverage();
+  const junit: string = await client.coverage("junit", { everyone: true });
+  const summary: string = await mock.coverageSummary({ failUnder: 10 });
+  console.log(why, entries.length, count, now, answer, mock.backupUrl, report.score.percent, junit.length, summary);
   await mock.stop();
 }
 

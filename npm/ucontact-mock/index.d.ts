@@ -73,6 +73,8 @@ export interface JournalEntry {
   status: number;
   answer: string;
   reason?: string | null;
+  /** `X-Mock-Lint`: what the client sent wrong though the vendor tolerates it. */
+  lint?: string;
   [field: string]: unknown;
 }
 
@@ -157,6 +159,11 @@ export class Client {
   /** POSTs a form to an Integra route (`"admin/addblack"`); object values are sent as JSON. */
   post(route: string, form?: Record<string, unknown>, options?: { token?: string }): Promise<Reply>;
   describeRequests(): Promise<string>;
+  /** The contract coverage report of this instance (or every instance's with `everyone`). */
+  coverage(format?: "json", options?: { everyone?: boolean }): Promise<CoverageReport>;
+  coverage(format: "md" | "junit", options?: { everyone?: boolean }): Promise<string>;
+  /** Every instance's coverage as Markdown; rejects with a MockError under `failUnder` percent. */
+  coverageSummary(options?: { failUnder?: number }): Promise<string>;
 }
 
 export class Mock extends Client {
@@ -164,6 +171,27 @@ export class Mock extends Client {
    * gets the Integra requests the instance was sent. */
   withInstance<T>(testName: string, fn: (client: Client) => Promise<T> | T): Promise<T>;
   stop(): Promise<void>;
+}
+
+export interface CoverageReport {
+  instance: string | null;
+  score: { covered: number; declared: number; percent: number };
+  routes: Array<{
+    route: string;
+    requests: number;
+    score: { covered: number; declared: number; percent: number };
+    branches: Array<{ branch: string; count: number; means: string }>;
+    fields: Array<{ field: string; required: boolean; value: number; empty: number; absent: number }>;
+    unknown_fields: Array<{ field: string; count: number; closest: string | null }>;
+    unknown_fields_dropped: number;
+    undeclared: Array<{ name: string; count: number }>;
+    faults: Array<{ name: string; count: number }>;
+    other: Array<{ status: number; count: number }>;
+    lints: Array<{ lint: string; count: number; first_instance: string; first_seq: number }>;
+  }>;
+  uncovered: string[];
+  untracked_requests: number;
+  counting: boolean;
 }
 
 export function startMock(options?: StartOptions): Promise<Mock>;

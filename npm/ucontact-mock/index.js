@@ -126,6 +126,32 @@ export class Client {
     return this._send("POST", path, body.toString(), headers);
   }
 
+  /** The contract coverage report (docs/contract.md, section 13) of this instance, or of every
+   * instance with `everyone`: an object for `"json"`, text for `"md"` and `"junit"`. */
+  async coverage(format = "json", { everyone = false } = {}) {
+    const query = new URLSearchParams({ format });
+    if (this.name && !everyone) query.set("instance", this.name);
+    const headers = this._controlToken ? { Authorization: `Bearer ${this._controlToken}` } : {};
+    const response = await fetch(`${this.url}/_mock/coverage?${query}`, { headers });
+    const text = await response.text();
+    const reply = new Reply(response.status, text, Object.fromEntries(response.headers));
+    if (reply.status !== 200) throw errorOf(reply);
+    return format === "json" ? reply.json() : text;
+  }
+
+  /** The session's summary: every instance's coverage as Markdown; with `failUnder` (a percentage),
+   * a MockError carrying that summary when the tests exercised less of the mock's branches. */
+  async coverageSummary({ failUnder } = {}) {
+    const [report, markdown] = await Promise.all([this.coverage("json", { everyone: true }), this.coverage("md", { everyone: true })]);
+    const { covered, declared, percent } = report.score;
+    if (failUnder !== undefined && percent < failUnder) {
+      throw new MockError(
+        `${percent.toFixed(1)}% of the mock's branches exercised (${covered} of ${declared}), under failUnder ${failUnder}\n\n${markdown}`,
+      );
+    }
+    return markdown;
+  }
+
   /** The instance's journal as lines a failing test's reader takes in at once. */
   async describeRequests() {
     return describe(await this.control.requests());

@@ -150,3 +150,23 @@ def test_instance_names_are_valid_and_unique(nodeid):
     name = instance_name(nodeid)
     assert re.fullmatch(r"[a-z0-9-]{1,63}", name), name
     assert name != instance_name(nodeid + "x")
+
+
+def test_the_session_ends_with_the_coverage_summary_and_fails_under_its_threshold(pytester):
+    pytester.makepyfile(test_one=A_TEST_OF_ITS_OWN)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ucontact-mock-coverage")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "*ucontact-mock: contract coverage*",
+            "## Contract coverage: 2 of * branches (*%)",
+            "| `admin/addblack` | 1 | 1 of 9 | 11.1% |",
+        ]
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ucontact-mock-fail-under", "50")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["FAILED: *% of the mock's branches exercised (2 of *), under --ucontact-mock-fail-under 50"]
+    )

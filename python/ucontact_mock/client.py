@@ -213,6 +213,18 @@ class Client:
         """The instance starts over from its fixtures."""
         self._control("POST", "/_mock/reset")
 
+    def coverage(self, format: str = "json", *, everyone: bool = False) -> Any:
+        """The contract coverage report (docs/contract.md, section 13) of this instance, or of every
+        instance with ``everyone``: a dict for ``json``, text for ``md`` and ``junit``."""
+        query = {"format": format}
+        if self.name and not everyone:
+            query["instance"] = self.name
+        reply = self._main.request("GET", f"/_mock/coverage?{urllib.parse.urlencode(query)}", None,
+                                   {"Authorization": f"Bearer {self._control_token}"} if self._control_token else {})
+        if reply.status != 200:
+            raise _error(reply)
+        return reply.json() if format == "json" else reply.body
+
     def fixtures(self, world: Optional[Mapping[str, Any]] = None, messages: Optional[Mapping[str, Any]] = None,
                  *, dir: Optional[str] = None) -> dict:
         """Gives the instance fixtures of its own (a ``world.json`` as a dict, or a folder) and resets it."""

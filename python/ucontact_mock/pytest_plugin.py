@@ -17,6 +17,10 @@ server the plugin starts begins at ``--ucontact-mock-clock-start``, which may be
 
 When a test fails, its report gets a section with each Integra request the test sent and what it got
 back, ``X-Mock-Reason`` included.
+
+``--ucontact-mock-coverage`` prints the server's contract coverage (docs/contract.md, section 13) at
+the end of the session, as Markdown; ``--ucontact-mock-fail-under PCT`` also fails the session when
+fewer than PCT percent of the branches the mock declares were exercised.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from .client import Client
 from .mock import Mock
 
 _INSTANCE = pytest.StashKey[Client]()
+_COVERAGE = pytest.StashKey[dict]()
 SECTION = "ucontact-mock: the Integra requests of this test"
 
 
@@ -44,6 +49,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="use the mock running at this URL instead of starting one (env UCONTACT_MOCK_URL)",
     )
     group.addoption("--ucontact-mock-seed", default="7", help="the seed of the server started (default 7)")
+    group.addoption(
+        "--ucontact-mock-coverage",
+        action="store_true",
+        help="print the mock's contract coverage at the end of the session",
+    )
+    group.addoption(
+        "--ucontact-mock-fail-under",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="fail the session when the tests exercised less than PCT%% of the mock's declared branches",
+    )
     group.addoption(
         "--ucontact-mock-clock-start",
         default=None,
@@ -75,6 +92,11 @@ def ucontact_mock_server(pytestconfig: pytest.Config) -> Iterator[Mock]:
         mock = Mock(binary=pytestconfig.getoption("--ucontact-mock-bin"), **settings)
     with mock:
         yield mock
+        if pytestconfig.getoption("--ucontact-mock-coverage") or pytestconfig.getoption("--ucontact-mock-fail-under") is not None:
+            pytestconfig.stash[_COVERAGE] = {
+                "report": mock.coverage(everyone=True),
+                "markdown": mock.coverage("md", everyone=True),
+            }
 
 
 @pytest.fixture
@@ -98,6 +120,31 @@ def ucontact_mock(request: pytest.FixtureRequest, ucontact_mock_server: Mock) ->
     yield instance
     instance.delete()
     instance.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    coverage = session.config.stash.get(_COVERAGE, None)
+    threshold = session.config.getoption("--ucontact-mock-fail-under")
+    if coverage is None or threshold is None:
+        return
+    if coverage["report"]["score"]["percent"] < threshold and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    coverage = config.stash.get(_COVERAGE, None)
+    if coverage is None:
+        return
+    terminalreporter.section("ucontact-mock: contract coverage")
+    terminalreporter.write_line(coverage["markdown"].rstrip())
+    threshold = config.getoption("--ucontact-mock-fail-under")
+    score = coverage["report"]["score"]
+    if threshold is not None and score["percent"] < threshold:
+        terminalreporter.write_line(
+            f"FAILED: {score['percent']:.1f}% of the mock's branches exercised ({score['covered']} of "
+            f"{score['declared']}), under --ucontact-mock-fail-under {threshold:g}",
+            red=True,
+        )
 
 
 def instance_name(nodeid: str) -> str:

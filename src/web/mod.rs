@@ -19,13 +19,15 @@ const PORTHOLE_LICENSE: &str = include_str!("assets/porthole.LICENSE");
 const DASHBOARD: &str = include_str!("assets/dashboard.html");
 const PORTAL: &str = include_str!("assets/portal.html");
 const EXAMPLE: &str = include_str!("assets/example.html");
+const COVERAGE: &str = include_str!("assets/coverage.html");
 
 /// `/assets/<file>`: the pages' style and scripts.
-const ASSETS: [(&str, &str, &str); 4] = [
+const ASSETS: [(&str, &str, &str); 5] = [
     ("style.css", "text/css; charset=utf-8", include_str!("assets/style.css")),
     ("ui.js", "text/javascript; charset=utf-8", include_str!("assets/ui.js")),
     ("dashboard.js", "text/javascript; charset=utf-8", include_str!("assets/dashboard.js")),
     ("portal.js", "text/javascript; charset=utf-8", include_str!("assets/portal.js")),
+    ("coverage.js", "text/javascript; charset=utf-8", include_str!("assets/coverage.js")),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -36,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(dashboard))
         .route("/assets/{file}", get(asset))
         .route("/portal", get(|| async { page(HTML, PORTAL) }))
+        .route("/coverage", get(|| async { page(HTML, COVERAGE) }))
         .route("/portal/example", get(|| async { page(HTML, EXAMPLE) }))
         .route("/portal/porthole.min.js", get(|| async { page(JS, PORTHOLE) }))
         .route("/portal/porthole.LICENSE", get(|| async { page("text/plain; charset=utf-8", PORTHOLE_LICENSE) }))

@@ -155,7 +155,8 @@ async fn a_world_drawn_into_a_new_file_is_the_one_new_instances_copy() {
         let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display())).await.unwrap();
         sqlx::query_scalar("SELECT count(*) FROM cdrs").fetch_one(&mut conn).await.unwrap()
     };
-    assert!(cdrs > 500, "the history is in the file: {cdrs} CDRs");
+    // The history's size follows the seed, new at each start without --seed (491 and 516 seen).
+    assert!(cdrs > 100, "the history is in the file: {cdrs} CDRs");
 }
 
 async fn drawn_at_start_and_copied(db: &str) {
