@@ -24,7 +24,15 @@ pub enum Branch {
     Unauthorized(Auth),
     /// HTTP 413: the body is over the route's limit.
     TooLarge,
+    /// An HTTP status of a route that answers no vendor text (a recording: 200, 206, 304, 404, 416).
+    Status(u16),
 }
+
+/// The values of a route's own dimensions an answer exercised (`action:RESPOOL`, `filter:agent`,
+/// `page:later`), as a response extension; each route declares the values it has
+/// (`Route::dimensions`).
+#[derive(Debug, Clone, Default)]
+pub struct Facets(pub Vec<&'static str>);
 
 /// Why a request was answered 401.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +69,7 @@ impl Branch {
             Self::Unauthorized(Auth::Unknown) => "401:unknown".into(),
             Self::Unauthorized(Auth::Ended) => "401:ended".into(),
             Self::TooLarge => "413".into(),
+            Self::Status(status) => status.to_string(),
         }
     }
 
@@ -78,6 +87,12 @@ impl Branch {
             Self::Unauthorized(Auth::Unknown) => "HTTP 401: a token the instance never issued.",
             Self::Unauthorized(Auth::Ended) => "HTTP 401: a token whose session ended.",
             Self::TooLarge => "HTTP 413: the body is over the route's limit.",
+            Self::Status(200) => "HTTP 200: the whole file.",
+            Self::Status(206) => "HTTP 206: one byte range of the file.",
+            Self::Status(304) => "HTTP 304: the client's copy is current.",
+            Self::Status(404) => "HTTP 404: no such recording here.",
+            Self::Status(416) => "HTTP 416: a byte range outside the file.",
+            Self::Status(_) => "This HTTP status.",
         }
     }
 }

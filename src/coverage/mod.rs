@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-pub use branch::{Auth, Branch, GUARDED};
+pub use branch::{Auth, Branch, Facets, GUARDED};
 pub use report::Report;
 
 use crate::http::routes::Describe;
@@ -35,6 +35,8 @@ pub struct Declared {
     pub path: String,
     /// Every answer it can give.
     pub branches: Vec<Branch>,
+    /// The values of its own dimensions (`action:RESPOOL`, `filter:agent`).
+    pub dimensions: Vec<&'static str>,
     /// What describes it (its form's fields come from there).
     pub describe: Describe,
 }
@@ -48,6 +50,8 @@ pub struct Observed<'a> {
     /// The fault applied to it: `latency`, `drop`, `answer`.
     pub fault: Option<&'static str>,
     pub form: &'a FormRecord,
+    /// The dimensions' values the answer exercised.
+    pub facets: &'a [&'static str],
 }
 
 /// The counts of every route, server-wide and per instance.
@@ -79,6 +83,7 @@ struct Table {
 struct Route {
     path: String,
     branches: Vec<Branch>,
+    dimensions: Vec<&'static str>,
     describe: Describe,
     /// Its form's fields and whether each is required, read from its description when first needed.
     fields: OnceLock<Vec<(String, bool)>>,
@@ -102,6 +107,7 @@ struct RouteCounts {
     /// the fields' counts are of these.
     forms: AtomicU64,
     branches: Box<[AtomicU64]>,
+    dimensions: Box<[AtomicU64]>,
     /// Per field: sent with a value, sent empty (never sent is the rest of the requests).
     fields: OnceLock<Box<[[AtomicU64; 2]]>>,
     extra: Mutex<Extra>,
@@ -127,6 +133,7 @@ impl Counts {
             .iter()
             .map(|r| RouteCounts {
                 branches: r.branches.iter().map(|_| AtomicU64::new(0)).collect(),
+                dimensions: r.dimensions.iter().map(|_| AtomicU64::new(0)).collect(),
                 ..Default::default()
             })
             .collect();
@@ -188,7 +195,13 @@ impl Coverage {
         self.table.get_or_init(|| {
             let routes: Vec<Route> = declared
                 .into_iter()
-                .map(|d| Route { path: d.path, branches: d.branches, describe: d.describe, fields: OnceLock::new() })
+                .map(|d| Route {
+                    path: d.path,
+                    branches: d.branches,
+                    dimensions: d.dimensions,
+                    describe: d.describe,
+                    fields: OnceLock::new(),
+                })
                 .collect();
             let index = routes.iter().enumerate().map(|(i, r)| (r.path.clone(), i)).collect();
             let total = Counts::new(&routes);
@@ -280,6 +293,15 @@ fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Obse
     if let Some(i) = declared {
         counts.branches[i].fetch_add(1, Ordering::Relaxed);
     }
+    let mut strange: Vec<&'static str> = Vec::new();
+    for facet in observed.facets {
+        match route.dimensions.iter().position(|d| d == facet) {
+            Some(i) => {
+                counts.dimensions[i].fetch_add(1, Ordering::Relaxed);
+            }
+            None => strange.push(facet),
+        }
+    }
     if sent.known.iter().any(|s| s.is_some()) {
         let fields = counts
             .fields
@@ -291,7 +313,8 @@ fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Obse
         }
     }
     let undeclared = observed.branch.is_some() && declared.is_none();
-    if undeclared || observed.branch.is_none() || observed.fault.is_some() || !sent.unknown.is_empty() {
+    let unusual = undeclared || observed.branch.is_none() || observed.fault.is_some();
+    if unusual || !sent.unknown.is_empty() || !strange.is_empty() {
         let mut extra = counts.extra.lock().unwrap_or_else(|e| e.into_inner());
         match observed.branch {
             Some(branch) if undeclared => *extra.undeclared.entry(branch.id()).or_default() += 1,
@@ -300,6 +323,9 @@ fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Obse
         }
         if let Some(fault) = observed.fault {
             *extra.faults.entry(fault).or_default() += 1;
+        }
+        for facet in strange {
+            *extra.undeclared.entry(facet.to_string()).or_default() += 1;
         }
         for name in &sent.unknown {
             if let Some(n) = extra.unknown.get_mut(name.as_str()) {
@@ -317,7 +343,7 @@ impl RouteCounts {
     fn clear(&self) {
         self.requests.store(0, Ordering::Relaxed);
         self.forms.store(0, Ordering::Relaxed);
-        for b in self.branches.iter() {
+        for b in self.branches.iter().chain(self.dimensions.iter()) {
             b.store(0, Ordering::Relaxed);
         }
         if let Some(fields) = self.fields.get() {
@@ -339,6 +365,16 @@ impl RouteCounts {
                 branch: b.id(),
                 count: n.load(Ordering::Relaxed),
                 means: b.doc().into(),
+            })
+            .collect();
+        let dimensions = route
+            .dimensions
+            .iter()
+            .zip(self.dimensions.iter())
+            .map(|(d, n)| report::BranchCount {
+                branch: d.to_string(),
+                count: n.load(Ordering::Relaxed),
+                means: String::new(),
             })
             .collect();
         let names = route.fields();
@@ -365,6 +401,7 @@ impl RouteCounts {
             route.path.strip_prefix(crate::routes::BASE).unwrap_or(&route.path).trim_start_matches('/'),
             requests,
             branches,
+            dimensions,
             fields,
             extra.unknown.into_iter().map(|(name, count)| report::Unknown::new(name, count, &known)).collect(),
             extra.unknown_dropped,
@@ -399,11 +436,16 @@ mod tests {
     #[test]
     fn a_million_random_names_keep_the_counts_bounded_and_exact() {
         let coverage = Coverage::new(true, Vec::new());
-        coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
+        coverage.declare(vec![Declared {
+            path: "/r".into(),
+            branches: vec![Branch::One],
+            dimensions: Vec::new(),
+            describe: no_form(),
+        }]);
         const N: u64 = 1_000_000;
         for i in 0..N {
             let form = FormRecord::of(None, format!("f{i:x}=1").as_bytes(), false);
-            let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &form };
+            let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &form, facets: &[] };
             coverage.count(&format!("i{i}"), "/r", observed);
         }
         let report = coverage.report(None);
@@ -421,8 +463,14 @@ mod tests {
     #[test]
     fn off_counts_nothing() {
         let coverage = Coverage::new(false, Vec::new());
-        coverage.declare(vec![Declared { path: "/r".into(), branches: vec![Branch::One], describe: no_form() }]);
-        let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread };
+        coverage.declare(vec![Declared {
+            path: "/r".into(),
+            branches: vec![Branch::One],
+            dimensions: Vec::new(),
+            describe: no_form(),
+        }]);
+        let observed =
+            Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread, facets: &[] };
         coverage.count("default", "/r", observed);
         let report = coverage.report(None);
         assert_eq!((report.routes[0].requests, report.counting), (0, false));

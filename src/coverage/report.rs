@@ -42,6 +42,9 @@ pub struct RouteReport {
     pub requests: u64,
     pub score: Score,
     pub branches: Vec<BranchCount>,
+    /// The values of the route's own dimensions (`action:RESPOOL`, `filter:agent`, `page:later`):
+    /// in the score beside the branches.
+    pub dimensions: Vec<BranchCount>,
     pub fields: Vec<FieldCount>,
     /// Field names sent that the route does not know, with the closest it does.
     pub unknown_fields: Vec<Unknown>,
@@ -119,11 +122,17 @@ pub struct Status {
 }
 
 impl RouteReport {
+    /// Its branches, then its dimensions' values: what its score counts.
+    pub fn exercised(&self) -> impl Iterator<Item = &BranchCount> {
+        self.branches.iter().chain(&self.dimensions)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn build(
         route: &str,
         requests: u64,
         branches: Vec<BranchCount>,
+        dimensions: Vec<BranchCount>,
         fields: Vec<FieldCount>,
         unknown_fields: Vec<Unknown>,
         unknown_fields_dropped: u64,
@@ -132,13 +141,15 @@ impl RouteReport {
         other: Vec<Status>,
         lints: Vec<LintCount>,
     ) -> Self {
-        let covered = branches.iter().filter(|b| b.count > 0).count() as u64;
-        let score = Score::of(covered, branches.len() as u64);
+        let all = branches.iter().chain(&dimensions);
+        let covered = all.clone().filter(|b| b.count > 0).count() as u64;
+        let score = Score::of(covered, all.count() as u64);
         Self {
             route: route.to_string(),
             requests,
             score,
             branches,
+            dimensions,
             fields,
             unknown_fields,
             unknown_fields_dropped,
@@ -161,7 +172,7 @@ impl Report {
         let declared = routes.iter().map(|r| r.score.declared).sum();
         let uncovered = routes
             .iter()
-            .flat_map(|r| r.branches.iter().filter(|b| b.count == 0).map(move |b| format!("{} {}", r.route, b.branch)))
+            .flat_map(|r| r.exercised().filter(|b| b.count == 0).map(move |b| format!("{} {}", r.route, b.branch)))
             .collect();
         Self {
             instance: instance.map(str::to_string),
@@ -209,7 +220,7 @@ impl Report {
         section(
             &mut out,
             "Never exercised",
-            per_route(&|r| r.branches.iter().filter(|b| b.count == 0).map(|b| b.branch.clone()).collect()),
+            per_route(&|r| r.exercised().filter(|b| b.count == 0).map(|b| b.branch.clone()).collect()),
         );
         section(
             &mut out,
@@ -259,16 +270,16 @@ impl Report {
             let route = escape(&r.route);
             out.push_str(&format!(
                 "  <testsuite name=\"{route}\" tests=\"{}\" skipped=\"{}\" failures=\"{}\">\n",
-                r.branches.len() + r.undeclared.len(),
+                r.score.declared as usize + r.undeclared.len(),
                 r.score.declared - r.score.covered,
                 r.undeclared.len()
             ));
-            for b in &r.branches {
+            for b in r.exercised() {
                 let name = escape(&b.branch);
                 if b.count == 0 {
                     out.push_str(&format!(
-                        "    <testcase classname=\"{route}\" name=\"{name}\" time=\"0\"><skipped message=\"never exercised: {}\"/></testcase>\n",
-                        escape(&b.means)
+                        "    <testcase classname=\"{route}\" name=\"{name}\" time=\"0\"><skipped message=\"never exercised{}\"/></testcase>\n",
+                        if b.means.is_empty() { String::new() } else { format!(": {}", escape(&b.means)) }
                     ));
                 } else {
                     out.push_str(&format!(

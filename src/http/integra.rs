@@ -149,6 +149,7 @@ where
             status: 401,
             fault: None,
             form: &FormRecord::Unread,
+            facets: &[],
         };
         state.coverage.count(&name, request.uri().path(), observed);
         return answer;
@@ -174,6 +175,7 @@ where
                 status: answer.status().as_u16(),
                 fault: None,
                 form: &form,
+                facets: &[],
             };
             state.coverage.count(&name, &path, observed);
             answer
@@ -234,7 +236,9 @@ async fn record(
     let branch = if bytes.is_some() { parts.extensions.get().copied() } else { None };
     let lenient = slot.0.lenient.load(std::sync::atomic::Ordering::Relaxed);
     let lints = state.coverage.lint(&recorded.path, &recorded, branch, lenient);
-    let observed = Observed { branch, status: parts.status.as_u16(), fault, form: &recorded.form };
+    let facets = parts.extensions.remove::<crate::coverage::Facets>().unwrap_or_default();
+    let status = parts.status.as_u16();
+    let observed = Observed { branch, status, fault, form: &recorded.form, facets: &facets.0 };
     state.coverage.count(world.name(), &recorded.path, observed);
     if lints.is_empty() {
         world.journal().record(recorded);

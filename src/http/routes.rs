@@ -21,6 +21,8 @@ pub struct Route {
     pub describe: Describe,
     /// The answers it can give, for the coverage report (`crate::coverage`).
     pub branches: &'static [Branch],
+    /// The values of its own dimensions, for the coverage report (`action:RESPOOL`).
+    pub dimensions: &'static [&'static str],
 }
 
 impl Route {
@@ -30,13 +32,20 @@ impl Route {
         self.branches = branches;
         self
     }
+
+    /// Declares the values of the route's own dimensions its answers say they exercised
+    /// (`crate::coverage::Facets`): counted, and shown as never exercised, beside its branches.
+    pub fn dimensions(mut self, values: &'static [&'static str]) -> Self {
+        self.dimensions = values;
+        self
+    }
 }
 
 /// Routes being gathered: the router, and what describes each route, in order.
 pub struct Routes {
     router: Router<AppState>,
     described: Vec<Describe>,
-    declared: Vec<(String, &'static [Branch], Describe)>,
+    declared: Vec<(String, &'static [Branch], &'static [&'static str], Describe)>,
 }
 
 /// What describes a set of routes, for the document made later.
@@ -51,7 +60,7 @@ impl Routes {
     pub fn route(mut self, route: Route) -> Self {
         self.router = self.router.route(&route.path, route.router);
         self.described.push(route.describe);
-        self.declared.push((route.path, route.branches, route.describe));
+        self.declared.push((route.path, route.branches, route.dimensions, route.describe));
         self
     }
 
@@ -65,9 +74,10 @@ impl Routes {
     /// The routes' declarations for the coverage report, each route's own answers followed by
     /// `common` (what every route of the set answers).
     pub fn declared(&self, common: &[Branch]) -> Vec<crate::coverage::Declared> {
-        let declared = self.declared.iter().map(|(path, branches, describe)| crate::coverage::Declared {
+        let declared = self.declared.iter().map(|(path, branches, dimensions, describe)| crate::coverage::Declared {
             path: path.clone(),
             branches: branches.iter().chain(common).copied().collect(),
+            dimensions: dimensions.to_vec(),
             describe: *describe,
         });
         declared.collect()
@@ -111,6 +121,7 @@ macro_rules! route {
             router,
             describe: || utoipa_axum::routes!($head $(:: $tail)? $(, $more $(:: $more_tail)?)*),
             branches: &[],
+            dimensions: &[],
         }
     }};
 }

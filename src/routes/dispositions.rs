@@ -1,8 +1,12 @@
 //! `api/DispositionCall` (docs/contract.md, section 4): HTTP 400 with the catalog's words on bad input,
 //! `{"Result":"ok","txtcode":...}` when recorded.
 
-use crate::coverage::Branch;
+use axum::Extension;
+use axum::response::{IntoResponse, Response};
+
+use crate::coverage::{Branch, Facets};
 use crate::http::routes::{Routes, route};
+use crate::model::config::Action;
 use crate::world::catalog;
 use serde_json::json;
 
@@ -21,7 +25,21 @@ pub fn router() -> Routes {
         }
         answers
     };
-    Routes::new().route(route!(disposition_call).answers(ANSWERS))
+    Routes::new().route(route!(disposition_call).answers(ANSWERS).dimensions(&ACTIONS))
+}
+
+/// The action each disposition can run, as the coverage report's dimension.
+const ACTIONS: [&str; 5] =
+    ["action:none", "action:RESPOOL", "action:RESPOOLALTERNATIVE", "action:BLACKLIST", "action:RESCHEDULE"];
+
+fn action_facet(action: Action) -> &'static str {
+    match action {
+        Action::None => ACTIONS[0],
+        Action::Respool => ACTIONS[1],
+        Action::RespoolAlternative => ACTIONS[2],
+        Action::Blacklist => ACTIONS[3],
+        Action::Reschedule => ACTIONS[4],
+    }
 }
 
 /// `api/DispositionCall`.
@@ -33,7 +51,7 @@ pub fn router() -> Routes {
     security(("basic" = [])),
     responses((status = 200, description = "`{\"Result\":\"ok\",\"txtcode\":...}`", content((serde_json::Value = "application/json"), (String = "text/plain"))), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
-async fn disposition_call(Instance(world): Instance, _caller: Caller, form: Form) -> Answer {
+async fn disposition_call(Instance(world): Instance, _caller: Caller, form: Form) -> Response {
     let request = DispositionRequest {
         campaign: form.text("campaign"),
         agent: form.text("agent"),
@@ -50,7 +68,10 @@ async fn disposition_call(Instance(world): Instance, _caller: Caller, form: Form
         tag: form.text("tag"),
     };
     match world.disposition(request).await {
-        Ok(txtcode) => Answer::json(&json!({"Result": "ok", "txtcode": txtcode})),
-        Err(e) => e.into(),
+        Ok((txtcode, action)) => {
+            let facets = Extension(Facets(vec![action_facet(action)]));
+            (facets, Answer::json(&json!({"Result": "ok", "txtcode": txtcode}))).into_response()
+        }
+        Err(e) => Answer::from(e).into_response(),
     }
 }

@@ -42,6 +42,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, [Docs; 2]) {
         .merge(dialers::router());
     let mut declared = logins.declared(&[Branch::TooLarge]);
     declared.extend(guarded.declared(&GUARDED));
+    declared.extend(recordings::declared());
     state.coverage.declare(declared);
     let (logins, logins_docs) = logins.split();
     let logins = logins.route_layer(IntegraLayer::public(state.clone()));

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use crate::http::routes::{Docs, Routes, route};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::Extension;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
@@ -42,6 +42,7 @@ pub fn router(host: Host) -> (Router<AppState>, Docs) {
     responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"), (status = 503, description = "Recordings being read fill the audio cache (`--recording-cache-mb`): try again after `Retry-After` seconds"))
 )]
 async fn root_file(
+    State(state): State<AppState>,
     Instance(world): Instance,
     Extension(host): Extension<Host>,
     peer: Option<Extension<Peer>>,
@@ -50,7 +51,7 @@ async fn root_file(
     headers: HeaderMap,
 ) -> Response {
     let reader = peer.map(|Extension(Peer(ip))| ip);
-    serve(&world, host, method == Method::HEAD, &uri, &headers, reader).await
+    serve(&state, &world, host, method == Method::HEAD, &uri, &headers, reader).await
 }
 
 /// A recording in a dated folder.
@@ -62,6 +63,7 @@ async fn root_file(
     responses((status = 200, description = "The recording", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 206, description = "The requested bytes", content((Vec<u8> = "audio/mpeg"), (Vec<u8> = "audio/x-gsm"))), (status = 304, description = "Not modified"), (status = 400, description = "A malformed instance name", content((serde_json::Value = "application/json"))), (status = 404, description = "No such recording here (empty body; `X-Mock-Reason` says why)"), (status = 416, description = "The range is outside the file"), (status = 503, description = "Recordings being read fill the audio cache (`--recording-cache-mb`): try again after `Retry-After` seconds"))
 )]
 async fn dated_file(
+    State(state): State<AppState>,
     Instance(world): Instance,
     Extension(host): Extension<Host>,
     peer: Option<Extension<Peer>>,
@@ -70,10 +72,37 @@ async fn dated_file(
     headers: HeaderMap,
 ) -> Response {
     let reader = peer.map(|Extension(Peer(ip))| ip);
-    serve(&world, host, method == Method::HEAD, &uri, &headers, reader).await
+    serve(&state, &world, host, method == Method::HEAD, &uri, &headers, reader).await
 }
 
+/// What the coverage report counts of the recordings: each host's answers, and each folder and
+/// format asked for (docs/contract.md, section 13).
+pub fn declared() -> Vec<crate::coverage::Declared> {
+    use crate::coverage::Branch::Status;
+    [Host::Main, Host::Backup]
+        .into_iter()
+        .map(|host| crate::coverage::Declared {
+            path: coverage_key(host).to_string(),
+            branches: vec![Status(200), Status(206), Status(304), Status(404), Status(416)],
+            dimensions: FACETS.to_vec(),
+            describe: || (Vec::new(), utoipa::openapi::path::Paths::new(), axum::routing::MethodRouter::new()),
+        })
+        .collect()
+}
+
+/// A host's recordings as the coverage report names them.
+fn coverage_key(host: Host) -> &'static str {
+    match host {
+        Host::Main => "/records@main",
+        Host::Backup => "/records@backup",
+    }
+}
+
+/// The folders and formats a recording is asked for in.
+const FACETS: [&str; 4] = ["dated mp3", "dated gsm", "root mp3", "root gsm"];
+
 async fn serve(
+    state: &AppState,
     world: &World,
     host: Host,
     head: bool,
@@ -81,7 +110,30 @@ async fn serve(
     headers: &HeaderMap,
     reader: Option<IpAddr>,
 ) -> Response {
-    let Some(path) = parse_path(uri.path()) else {
+    let parsed = parse_path(uri.path());
+    let facet = parsed.as_ref().map(|path| {
+        let mp3 = path.format == Format::Mp3;
+        FACETS[usize::from(path.folder.is_none()) * 2 + usize::from(!mp3)]
+    });
+    let response = find(world, host, head, parsed, headers, reader).await;
+    let status = response.status().as_u16();
+    let branch = [200, 206, 304, 404, 416].contains(&status).then_some(crate::coverage::Branch::Status(status));
+    let form = crate::journal::FormRecord::Unread;
+    let facets: Vec<&'static str> = facet.into_iter().collect();
+    let observed = crate::coverage::Observed { branch, status, fault: None, form: &form, facets: &facets };
+    state.coverage.count(world.name(), coverage_key(host), observed);
+    response
+}
+
+async fn find(
+    world: &World,
+    host: Host,
+    head: bool,
+    path: Option<crate::world::recordings::FilePath>,
+    headers: &HeaderMap,
+    reader: Option<IpAddr>,
+) -> Response {
+    let Some(path) = path else {
         return refusal(StatusCode::NOT_FOUND, "not a recording path: /records/[yyyyMMdd/]<guid>.mp3 or .gsm");
     };
     match world.recording_file(host, path.folder.as_deref(), &path.guid, path.format).await {

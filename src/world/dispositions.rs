@@ -19,8 +19,8 @@ use crate::store::{schedules, spool};
 pub const DEFAULT_PRIORITY: i64 = 100;
 
 impl World {
-    /// Records the disposition and runs its action; answers the `txtcode`.
-    pub async fn disposition(&self, r: DispositionRequest) -> Result<String, Failure> {
+    /// Records the disposition and runs its action; answers the `txtcode` and the action it ran.
+    pub async fn disposition(&self, r: DispositionRequest) -> Result<(String, Action), Failure> {
         let invalid = |key: &'static str, reason: &str| Failure::Invalid {
             key,
             message: self.catalog().render(key, &[]),
@@ -97,7 +97,7 @@ impl World {
         self.publish("disposition", serde_json::to_value(&row).unwrap_or_default());
         let woken = if r.camptoreschedule.is_empty() { &r.campaign } else { &r.camptoreschedule };
         self.wake_dialer(woken).await;
-        Ok(txtcode)
+        Ok((txtcode, action))
     }
 
     /// RESPOOL: the number goes back to the campaign's spool with one more retry.

@@ -118,6 +118,10 @@ fn corpus() -> Vec<Case> {
         ("Agents/AgentCallwithData", agent_call(&[("phone", "9999")]), (200, "0")),
         ("Agents/TagRecord", vec![("guid", s(GUID)), ("data", s("x"))], (200, "")),
         ("api/DispositionCall", disposition("Venta", ""), (200, "")),
+        ("api/DispositionCall", disposition("No contesta", ""), (200, "")),
+        ("api/DispositionCall", disposition("Otro numero", ""), (200, "")),
+        ("api/DispositionCall", disposition("No llamar", ""), (200, "")),
+        ("api/DispositionCall", disposition("Volver a llamar", "2026-01-06 15:30:00"), (200, "")),
         ("api/DispositionCall", vec![("agent", s("Agente1"))], (400, "")),
         ("api/DispositionCall", vec![("campaign", s("Ventas->"))], (400, "")),
         ("api/DispositionCall", vec![("campaign", s("Ventas->")), ("callerid", s("1"))], (400, "")),
@@ -131,6 +135,17 @@ fn corpus() -> Vec<Case> {
         ("api/DispositionCall", disposition("Volver a llamar", ""), (400, "")),
         ("api/DispositionCall", disposition("Volver a llamar", "mañana"), (400, "")),
         ("Cdr/getrecords", vec![], (200, "")),
+        ("Cdr/getrecords", vec![("lastrow", s("10")), ("searchLimit", s("5"))], (200, "")),
+        (
+            "Cdr/getrecords",
+            vec![json_field(
+                "filter",
+                json!({"calldatei": "2026-01-01 00:00:00", "calldatef": "2026-01-05 09:00:00", "agent": "Agente1",
+                       "campaign": "Ventas->", "source": "1", "destination": "1", "data": "x", "range": "08:00-20:00",
+                       "rating": 1, "mindur": 1, "exclude": "x", "type": "record", "cont": 1}),
+            )],
+            (200, "[]"),
+        ),
         ("Cdr/getrecords", vec![json_field("filter", json!({"campaign": "Nope->"}))], (200, "[]")),
         ("Cdr/getrecords", vec![("lastrow", s("-1"))], (200, "0")),
         ("Cdr/getrecords", vec![("filter", s("{"))], (200, "0")),
@@ -257,8 +272,42 @@ fn corpus() -> Vec<Case> {
     corpus
 }
 
+/// Every answer of the recordings of both hosts, in each folder and format.
+async fn exercise_the_recordings(app: &TestApp) {
+    let get = |url: String, headers: Vec<(&'static str, String)>| {
+        let mut request = app.client.get(url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request
+    };
+    for (host, base) in [("main", app.base.clone()), ("backup", app.backup.clone())] {
+        for path in [
+            format!("20160118/{GUID}.mp3"),
+            format!("20160118/{GUID}.gsm"),
+            format!("{GUID}.mp3"),
+            format!("{GUID}.gsm"),
+        ] {
+            app.send(get(format!("{base}/records/{path}"), vec![])).await;
+        }
+        let missing = app.send(get(format!("{base}/records/00000000-0000-4000-8000-000000000000.mp3"), vec![])).await;
+        assert_eq!(missing.status, 404);
+        let place = json!({"host": host, "folder": "dated", "format": "mp3"});
+        let pinned =
+            app.send(app.client.post(format!("{}/_mock/recordings/{GUID}", app.base)).body(place.to_string())).await;
+        assert_eq!(pinned.status, 200, "{}", pinned.body);
+        let url = format!("{base}/records/20160118/{GUID}.mp3");
+        let whole = app.send(get(url.clone(), vec![])).await;
+        assert_eq!(whole.status, 200, "{host}");
+        let etag = whole.headers.get("etag").unwrap().to_str().unwrap().to_string();
+        assert_eq!(app.send(get(url.clone(), vec![("range", "bytes=0-9".into())])).await.status, 206);
+        assert_eq!(app.send(get(url.clone(), vec![("if-none-match", etag)])).await.status, 304);
+        assert_eq!(app.send(get(url, vec![("range", "bytes=999999999-".into())])).await.status, 416);
+    }
+}
+
 /// Sends the corpus, a 413 to every route, the three 401s to every route that needs a token,
-/// and EndSession's `1`.
+/// EndSession's `1`, and every answer of the recordings.
 async fn exercise_every_branch(app: &TestApp) {
     for (route, form, (status, body)) in corpus() {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -279,6 +328,8 @@ async fn exercise_every_branch(app: &TestApp) {
             assert_eq!(post_with(app, route, token, &[]).await.status, 401, "{route} {token:?}");
         }
     }
+    // Last: it moves the example call's recording, which the corpus converts where it was.
+    exercise_the_recordings(app).await;
 }
 
 async fn login(app: &TestApp) -> String {
@@ -296,6 +347,7 @@ async fn every_declared_branch_is_reachable_and_no_answer_falls_outside_them() {
     let routes = report["routes"].as_array().unwrap();
     let named: Vec<&str> = routes.iter().map(|r| r["route"].as_str().unwrap()).collect();
     let mut expected = INTEGRA_ROUTES.to_vec();
+    expected.extend(["records@main", "records@backup"]);
     expected.sort();
     let mut got = named.clone();
     got.sort();
