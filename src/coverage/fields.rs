@@ -62,13 +62,7 @@ pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
     match form {
         FormRecord::Unread => {}
         FormRecord::Raw { query, body, multipart } => {
-            let query = query.as_deref().map(|q| q.as_bytes().split(|&b| b == b'&')).into_iter().flatten();
-            let body = (!*multipart).then(|| body.split(|&b| b == b'&')).into_iter().flatten();
-            for pair in query.chain(body).filter(|p| !p.is_empty()) {
-                let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                    Some(i) => (&pair[..i], &pair[i + 1..]),
-                    None => (pair, &b""[..]),
-                };
+            for (name, value) in raw_pairs(query.as_deref(), body, *multipart) {
                 see(&decode(name), value.is_empty());
             }
         }
@@ -79,6 +73,21 @@ pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
         }
     }
     sent
+}
+
+/// The name and value of each pair of a form as sent, still encoded: the query string's, then the
+/// body's (none of a multipart body), empty pairs skipped, as `http::form` reads them.
+pub fn raw_pairs<'a>(
+    query: Option<&'a str>,
+    body: &'a [u8],
+    multipart: bool,
+) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
+    let query = query.map(|q| q.as_bytes().split(|&b| b == b'&')).into_iter().flatten();
+    let body = (!multipart).then(|| body.split(|&b| b == b'&')).into_iter().flatten();
+    query.chain(body).filter(|p| !p.is_empty()).map(|pair| match pair.iter().position(|&b| b == b'=') {
+        Some(i) => (&pair[..i], &pair[i + 1..]),
+        None => (pair, &b""[..]),
+    })
 }
 
 /// A name as the route reads it (`+` a space, `%XX` a byte).

@@ -78,13 +78,7 @@ pub fn check(sent: &Sent<'_>) -> Vec<Lint> {
 fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
     let FormRecord::Raw { query, body, multipart } = sent.form else { return };
     let mut seen: Vec<String> = Vec::new();
-    let query = query.as_deref().map(|q| q.as_bytes().split(|&b| b == b'&')).into_iter().flatten();
-    let pairs = (!*multipart).then(|| body.split(|&b| b == b'&')).into_iter().flatten();
-    for pair in query.chain(pairs).filter(|p| !p.is_empty()) {
-        let (name, value) = match pair.iter().position(|&b| b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &b""[..]),
-        };
+    for (name, value) in super::fields::raw_pairs(query.as_deref(), body, *multipart) {
         let (Some(name), Some(value)) = (decoded(name), decoded(value)) else {
             add("not-utf8", "a field name or value is not UTF-8 once percent-decoded".into());
             continue;
