@@ -27,12 +27,32 @@ pub fn of(describe: Describe) -> Vec<(String, bool)> {
         .and_then(|r| r.rsplit('/').next())
         .map(str::to_string);
     let Some(name) = reference else { return Vec::new() };
-    let Some(schema) = schemas.iter().find(|(n, _)| *n == name).and_then(|(_, s)| serde_json::to_value(s).ok()) else {
-        return Vec::new();
-    };
+    let named = |name: &str| schemas.iter().find(|(n, _)| n == name).and_then(|(_, s)| serde_json::to_value(s).ok());
+    let mut fields = Vec::new();
+    if let Some(schema) = named(&name) {
+        collect(&schema, &named, &mut fields, 0);
+    }
+    fields
+}
+
+/// The properties of `schema`, with those of the schemas it is made of (`allOf`, `$ref`: a form
+/// that flattens another's fields), each once.
+fn collect(schema: &Value, named: &dyn Fn(&str) -> Option<Value>, fields: &mut Vec<(String, bool)>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(inner) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()).and_then(named) {
+        collect(&inner, named, fields, depth + 1);
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        collect(part, named, fields, depth + 1);
+    }
     let required: Vec<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let properties = schema["properties"].as_object().into_iter().flat_map(|p| p.keys());
-    properties.map(|field| (field.clone(), required.contains(&field.as_str()))).collect()
+    for field in schema["properties"].as_object().into_iter().flat_map(|p| p.keys()) {
+        if !fields.iter().any(|(f, _)| f == field) {
+            fields.push((field.clone(), required.contains(&field.as_str())));
+        }
+    }
 }
 
 /// What a request sent of a route's form.
@@ -48,6 +68,7 @@ pub struct Sent {
 /// Which of `fields` the request's form sent, and the names it sent that are none of them.
 pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
     let mut sent = Sent::default();
+    let mut unknown = std::collections::HashSet::new();
     let mut see = |name: &str, empty: bool| match fields.iter().position(|(f, _)| f == name) {
         Some(i) => {
             if sent.known.is_empty() {
@@ -56,13 +77,13 @@ pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
             // The body's fields come after the query string's: a later one wins.
             sent.known[i] = Some(empty);
         }
-        None if !sent.unknown.iter().any(|u| u == name) => sent.unknown.push(clip(name)),
+        None if sent.unknown.len() < super::UNKNOWN_KEPT && unknown.insert(clip(name)) => sent.unknown.push(clip(name)),
         None => {}
     };
     match form {
         FormRecord::Unread => {}
         FormRecord::Raw { query, body, multipart } => {
-            for (name, value) in raw_pairs(query.as_deref(), body, *multipart) {
+            for (name, value) in raw_pairs(query.as_deref(), body, *multipart).take(PAIRS) {
                 see(&decode(name), value.is_empty());
             }
         }
@@ -74,6 +95,10 @@ pub fn sent(fields: &[(String, bool)], form: &FormRecord) -> Sent {
     }
     sent
 }
+
+/// The most pairs of a form looked at: a form that names more than `http::form::MAX_FIELDS`
+/// parameters is refused whole.
+pub const PAIRS: usize = crate::http::form::MAX_FIELDS + 1;
 
 /// The name and value of each pair of a form as sent, still encoded: the query string's, then the
 /// body's (none of a multipart body), empty pairs skipped, as `http::form` reads them.

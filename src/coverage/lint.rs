@@ -25,6 +25,21 @@ pub const LINTS: [(&str, &str); 10] = [
     ("not-utf8", "A field name or value that is not UTF-8 once percent-decoded."),
 ];
 
+/// Cache-busters the vendor ignores (docs/contract.md, section 1): no lint for them.
+const IGNORED: [&str; 2] = ["Aleatorio", "_"];
+
+/// The routes that take their JSON in any one field, or as a bare body (docs/contract.md, section 5).
+const JSON_BODIES: [&str; 4] = ["admin/addblack", "admin/addblackbulk", "admin/deleteblack", "admin/deleteblackbulk"];
+
+/// A name as a lint quotes it: at most 64 bytes.
+fn clipped(name: &str) -> &str {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lint {
@@ -77,24 +92,35 @@ pub fn check(sent: &Sent<'_>) -> Vec<Lint> {
 
 fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
     let FormRecord::Raw { query, body, multipart } = sent.form else { return };
-    let mut seen: Vec<String> = Vec::new();
-    for (name, value) in super::fields::raw_pairs(query.as_deref(), body, *multipart) {
-        let (Some(name), Some(value)) = (decoded(name), decoded(value)) else {
+    let mut seen = std::collections::HashSet::new();
+    let takes_json = JSON_BODIES.contains(&sent.route);
+    for (raw_name, raw_value) in super::fields::raw_pairs(query.as_deref(), body, *multipart).take(super::fields::PAIRS)
+    {
+        let (Some(name), Some(value)) = (decoded(raw_name), decoded(raw_value)) else {
             add("not-utf8", "a field name or value is not UTF-8 once percent-decoded".into());
             continue;
         };
-        if seen.iter().any(|s| *s == name) {
+        let name = clipped(&name);
+        if !seen.insert(name.to_string()) {
             add("repeated-field", format!("{name} is sent twice (the last one counts)"));
-        } else {
-            seen.push(name.clone().into_owned());
         }
-        if !sent.fields.is_empty() && !sent.fields.iter().any(|(f, _)| *f == name) {
+        let json = value.starts_with('{') || value.starts_with('[') || name.starts_with('{') || name.starts_with('[');
+        let ignored = IGNORED.contains(&name) || (takes_json && json);
+        if !sent.fields.is_empty() && !ignored && !sent.fields.iter().any(|(f, _)| *f == name) {
             let known: Vec<&str> = sent.fields.iter().map(|(f, _)| f.as_str()).collect();
-            let hint = super::report::Unknown::new(name.clone().into_owned(), 1, &known).closest;
+            let hint = super::report::Unknown::new(name.to_string(), 1, &known).closest;
             let hint = hint.map_or(String::new(), |c| format!(" (did you mean {c}?)"));
             add("unknown-field", format!("{name} is no field of {}{hint}", sent.route));
         }
-        let holds = |f: &str| value.match_indices(f).any(|(i, _)| value.as_bytes().get(i + f.len()) == Some(&b'='));
+        // An `=` as sent (not `%3D`) right after another field's name, itself at the value's start
+        // or after a character that ends a word: `campaign=Ventas->number=1`, not `smartphone=`.
+        let holds = |f: &str| {
+            raw_value.windows(f.len() + 1).enumerate().any(|(i, w)| {
+                w.starts_with(f.as_bytes())
+                    && w[f.len()] == b'='
+                    && (i == 0 || !(raw_value[i - 1].is_ascii_alphanumeric() || raw_value[i - 1] == b'_'))
+            })
+        };
         if let Some((other, _)) = sent.fields.iter().find(|(f, _)| *f != name && holds(f)) {
             add("merged-fields", format!("the value of {name} holds {other}=: is an & missing?"));
         }
@@ -108,7 +134,7 @@ fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
         Some(label) if label.contains("json") && !json_body => {
             add("content-type", format!("a form labelled {label}: send application/x-www-form-urlencoded"))
         }
-        Some(label) if label.contains("x-www-form-urlencoded") && json_body => {
+        Some(label) if label.contains("x-www-form-urlencoded") && json_body && !takes_json => {
             add("content-type", "a JSON body labelled as a form: the vendor reads it as one".into())
         }
         Some(_) => {}
@@ -179,6 +205,12 @@ mod tests {
         assert_eq!(lints("campaign=a&number=1", Some("application/json"), basic), ["content-type"]);
         assert_eq!(lints("campaign=a&number=1", None, basic), ["content-type"]);
         assert_eq!(lints("campaign=%FF&number=1", form, basic), ["not-utf8"]);
+        // What correct clients send: cache-busters, an encoded `=`, a word ending in a field's name.
+        assert_eq!(lints("campaign=a&number=1&Aleatorio=1&_=1700000000000", form, basic), Vec::<&str>::new());
+        assert_eq!(lints("campaign=x%3Dnumber%3D1&number=1", form, basic), Vec::<&str>::new());
+        assert_eq!(lints("campaign=my-smartnumber=1", form, basic), Vec::<&str>::new());
+        let many: String = (0..1500).map(|i| format!("f{i}=1&")).collect();
+        assert_eq!(lints(&many, form, basic), ["unknown-field"], "a form of many pairs is looked at up to its bound");
         assert_eq!(lints("campaign=a&number=1", form, Some("Bearer x")), ["auth-scheme"]);
         let twice = STANDARD.encode("YWRtaW46OTgzNWM1MjUtMzU2Ny00YjgyLWEwYWYtY2NkMjNlMDhjNzA3");
         assert_eq!(lints("campaign=a&number=1", form, Some(&format!("Basic {twice}"))), ["token-encoded-twice"]);

@@ -24,8 +24,10 @@ pub use report::Report;
 use crate::http::routes::Describe;
 use crate::journal::FormRecord;
 
-/// Unknown field names kept per route (and per instance); past it they are only counted.
+/// Unknown field names kept per route server-wide; past it they are only counted.
 pub const UNKNOWN_KEPT: usize = 32;
+/// Unknown field names kept per route of one instance.
+pub const UNKNOWN_KEPT_PER_INSTANCE: usize = 4;
 /// Instances whose counts are kept apart (`?instance=`); past it, new names count server-wide only.
 pub const INSTANCES_KEPT: usize = 1_024;
 
@@ -209,8 +211,9 @@ impl Coverage {
         });
     }
 
-    /// Counts a request of `instance` to `path`.
-    pub fn count(&self, instance: &str, path: &str, observed: Observed<'_>) {
+    /// Counts a request of `instance` to `path`; `None`: of no instance that exists (a 401 or a
+    /// refused login naming one), counted server-wide only, so client-chosen names take no room.
+    pub fn count(&self, instance: Option<&str>, path: &str, observed: Observed<'_>) {
         if !self.counting {
             return;
         }
@@ -218,9 +221,10 @@ impl Coverage {
         let Some(&at) = table.index.get(path) else { return };
         let route = &table.routes[at];
         let sent = fields::sent(route.fields(), observed.form);
-        add(&table.total.routes[at], route, &sent, &observed);
+        add(&table.total.routes[at], route, &sent, &observed, UNKNOWN_KEPT);
+        let Some(instance) = instance else { return };
         match self.instance_counts(table, instance) {
-            Some(counts) => add(&counts.routes[at], route, &sent, &observed),
+            Some(counts) => add(&counts.routes[at], route, &sent, &observed, UNKNOWN_KEPT_PER_INSTANCE),
             None => {
                 self.untracked.fetch_add(1, Ordering::Relaxed);
             }
@@ -228,8 +232,15 @@ impl Coverage {
     }
 
     fn instance_counts(&self, table: &Table, instance: &str) -> Option<Arc<Counts>> {
-        if let Some(counts) = self.instances.read().unwrap_or_else(|e| e.into_inner()).get(instance) {
-            return Some(counts.clone());
+        {
+            let instances = self.instances.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(counts) = instances.get(instance) {
+                return Some(counts.clone());
+            }
+            // Full: no write lock for a name that cannot be kept.
+            if instances.len() >= INSTANCES_KEPT {
+                return None;
+            }
         }
         let mut instances = self.instances.write().unwrap_or_else(|e| e.into_inner());
         if let Some(counts) = instances.get(instance) {
@@ -284,7 +295,7 @@ impl Coverage {
     }
 }
 
-fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Observed<'_>) {
+fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Observed<'_>, unknown_kept: usize) {
     counts.requests.fetch_add(1, Ordering::Relaxed);
     if !matches!(observed.form, FormRecord::Unread) {
         counts.forms.fetch_add(1, Ordering::Relaxed);
@@ -319,6 +330,8 @@ fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Obse
         match observed.branch {
             Some(branch) if undeclared => *extra.undeclared.entry(branch.id()).or_default() += 1,
             Some(_) => {}
+            // A dropped connection is a fault, not an answer.
+            None if observed.fault == Some("drop") => {}
             None => *extra.other.entry(observed.status).or_default() += 1,
         }
         if let Some(fault) = observed.fault {
@@ -330,7 +343,7 @@ fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Obse
         for name in &sent.unknown {
             if let Some(n) = extra.unknown.get_mut(name.as_str()) {
                 *n += 1;
-            } else if extra.unknown.len() < UNKNOWN_KEPT {
+            } else if extra.unknown.len() < unknown_kept {
                 extra.unknown.insert(name.clone(), 1);
             } else {
                 extra.unknown_dropped += 1;
@@ -446,7 +459,7 @@ mod tests {
         for i in 0..N {
             let form = FormRecord::of(None, format!("f{i:x}=1").as_bytes(), false);
             let observed = Observed { branch: Some(Branch::One), status: 200, fault: None, form: &form, facets: &[] };
-            coverage.count(&format!("i{i}"), "/r", observed);
+            coverage.count(Some(&format!("i{i}")), "/r", observed);
         }
         let report = coverage.report(None);
         let route = &report.routes[0];
@@ -458,6 +471,16 @@ mod tests {
         let kept =
             coverage.instances.read().unwrap().values().map(|c| c.routes[0].extra.lock().unwrap().unknown.len()).max();
         assert_eq!(kept, Some(1), "an instance keeps the names it was sent, no more");
+        // A name no instance has counts server-wide only: it takes no room.
+        let before = coverage.report(None).untracked_requests;
+        let form = FormRecord::Unread;
+        coverage.count(
+            None,
+            "/r",
+            Observed { branch: Some(Branch::One), status: 200, fault: None, form: &form, facets: &[] },
+        );
+        assert_eq!(coverage.report(None).untracked_requests, before);
+        assert_eq!(coverage.report(None).routes[0].requests, N + 1);
     }
 
     #[test]
@@ -471,7 +494,7 @@ mod tests {
         }]);
         let observed =
             Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread, facets: &[] };
-        coverage.count("default", "/r", observed);
+        coverage.count(Some("default"), "/r", observed);
         let report = coverage.report(None);
         assert_eq!((report.routes[0].requests, report.counting), (0, false));
     }

@@ -142,7 +142,7 @@ where
         };
     }
     if !public {
-        // No instance, so no token of it: counted as the instance's all the same.
+        // No instance, so no token of it: counted server-wide (the name is the client's to choose).
         let answer = super::caller::unauthorized(request.headers(), false).into_response();
         let observed = Observed {
             branch: answer.extensions().get().copied(),
@@ -151,7 +151,7 @@ where
             form: &FormRecord::Unread,
             facets: &[],
         };
-        state.coverage.count(&name, request.uri().path(), observed);
+        state.coverage.count(None, request.uri().path(), observed);
         return answer;
     }
     // A login: the handler creates the instance for good credentials. The request is journaled
@@ -177,7 +177,7 @@ where
                 form: &form,
                 facets: &[],
             };
-            state.coverage.count(&name, &path, observed);
+            state.coverage.count(None, &path, observed);
             answer
         }
     }
@@ -239,7 +239,7 @@ async fn record(
     let facets = parts.extensions.remove::<crate::coverage::Facets>().unwrap_or_default();
     let status = parts.status.as_u16();
     let observed = Observed { branch, status, fault, form: &recorded.form, facets: &facets.0 };
-    state.coverage.count(world.name(), &recorded.path, observed);
+    state.coverage.count(Some(world.name()), &recorded.path, observed);
     if lints.is_empty() {
         world.journal().record(recorded);
     } else {

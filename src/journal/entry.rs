@@ -269,6 +269,7 @@ impl Recorded {
             + self.form.size()
             + self.answer.as_ref().map_or(0, |(kept, _)| kept.len())
             + self.reason.as_ref().map_or(0, |r| r.len())
+            + self.lint.as_ref().map_or(0, |l| l.len())
     }
 
     /// What a [`super::Pattern`] looks at, rendered as [`Recorded::render`] would, but only the

@@ -121,7 +121,7 @@ async fn serve(
     let form = crate::journal::FormRecord::Unread;
     let facets: Vec<&'static str> = facet.into_iter().collect();
     let observed = crate::coverage::Observed { branch, status, fault: None, form: &form, facets: &facets };
-    state.coverage.count(world.name(), coverage_key(host), observed);
+    state.coverage.count(Some(world.name()), coverage_key(host), observed);
     response
 }
 

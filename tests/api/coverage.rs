@@ -1,4 +1,4 @@
-//! Contract coverage (docs/contract.md, section 14): `GET /_mock/coverage` counts each answer
+//! Contract coverage (docs/contract.md, section 13): `GET /_mock/coverage` counts each answer
 //! branch and form field of every Integra route, in JSON, Markdown and JUnit XML, and
 //! `ucontact-mock coverage --fail-under` gates a CI job on it.
 
@@ -356,7 +356,23 @@ async fn every_declared_branch_is_reachable_and_no_answer_falls_outside_them() {
     for route in routes {
         assert_eq!(route["undeclared"], json!([]), "{}", route["route"]);
         assert_eq!(route["other"], json!([]), "{}", route["route"]);
+        // The corpus sends only fields the routes know, flattened forms included.
+        assert_eq!(route["unknown_fields"], json!([]), "{}", route["route"]);
     }
+    let fields = |name: &str| -> Vec<String> {
+        let route = routes.iter().find(|r| r["route"] == name).unwrap();
+        route["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect()
+    };
+    let with_data = fields("Agents/AgentCallwithData");
+    assert!(
+        ["callerid", "phone", "outqueue", "data", "form"].iter().all(|f| with_data.contains(&f.to_string())),
+        "{with_data:?}"
+    );
+    let zoned = fields("Dialers/uploadbasewithtimezone");
+    assert!(
+        ["filename", "fileb64", "campaign", "timezone"].iter().all(|f| zoned.contains(&f.to_string())),
+        "{zoned:?}"
+    );
     assert_eq!(report["score"]["covered"], report["score"]["declared"]);
     assert_eq!(report["score"]["percent"], json!(100.0));
 }

@@ -23,11 +23,12 @@ async function refresh() {
       ['covered', (r) => `${r.score.percent.toFixed(1)}%`, 'num'],
       ['exercised', (r) => r.branches.filter((b) => b.count > 0).map((b) => el('span', { class: 'badge s1', title: `${b.count} times` }, b.branch))],
     ], report.routes));
-    const never = report.routes.flatMap((r) => r.branches.filter((b) => b.count === 0).map((b) => ({ route: r.route, ...b })));
+    const never = report.routes.flatMap((r) => [...r.branches, ...r.dimensions]
+      .filter((b) => b.count === 0).map((b) => ({ route: r.route, ...b })));
     fill('uncovered', table([
       ['route', (b) => el('code', {}, b.route)],
       ['branch', (b) => el('code', {}, b.branch)],
-      ['what it is', (b) => b.means],
+      ['what it is', (b) => b.means || 'a value of the route\'s own dimension'],
     ], never));
     const wrong = report.routes.flatMap((r) => [
       ...r.lints.map((l) => ({ route: r.route, what: l.lint, count: l.count, note: `first: instance ${l.first_instance}, journal entry ${l.first_seq}` })),
