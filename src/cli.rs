@@ -112,7 +112,7 @@ pub struct ServeArgs {
     /// Markdown for `.md`, JUnit XML for `.xml`, else JSON. For CI that runs the mock as a service.
     #[arg(long, env = "UCONTACT_MOCK_COVERAGE_OUT", value_name = "FILE")]
     pub coverage_out: Option<PathBuf>,
-    /// `off` counts nothing for `/_mock/coverage` (its report stays empty); for measuring what
+    /// `off` counts nothing for `/_mock/coverage` (its report stays empty) and lints nothing; for measuring what
     /// counting costs.
     #[arg(long, env = "UCONTACT_MOCK_COVERAGE", value_enum, default_value = "on")]
     pub coverage: Switch,

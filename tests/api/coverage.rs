@@ -50,15 +50,7 @@ type Case = (&'static str, Vec<(&'static str, String)>, (u16, &'static str));
 /// Requests that reach every branch every route declares.
 fn corpus() -> Vec<Case> {
     let s = |v: &str| v.to_string();
-    let call = |changes: Value| {
-        let mut call = json!({"calldate": null, "campaign": "nombreCampaña<-", "destination": "12-345-678",
-                              "alternatives": "", "agent": "", "data": "idcustomer=7", "source": "source",
-                              "bulk": false, "automatic": true});
-        for (k, v) in changes.as_object().unwrap() {
-            call[k] = v.clone();
-        }
-        call
-    };
+    let call = crate::dialers::task;
     let spool = json!({"campaign": "Ventas->", "destination": "098344484"});
     let schedule = json!({"calldate": "2015-10-11 15:00:00", "campaign": "Sales->", "destination": "098344484"});
     let disposition = |l1: &str, schedule: &str| {

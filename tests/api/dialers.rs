@@ -23,7 +23,7 @@ fn seed_callschedule() -> Value {
 }
 
 /// A DialerTask `call` with every key; `changes` overrides some of them.
-fn task(changes: Value) -> Value {
+pub(crate) fn task(changes: Value) -> Value {
     let mut call = json!({"calldate": null, "campaign": "nombreCampaña<-", "destination": "12-345-678",
                           "alternatives": "", "agent": "", "data": "idcustomer=7", "source": "source",
                           "bulk": false, "automatic": true});
