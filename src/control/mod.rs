@@ -12,7 +12,7 @@ pub mod coverage;
 mod events;
 mod faults;
 mod instances;
-mod portal;
+pub mod portal;
 mod recordings;
 mod requests;
 mod scenario;

@@ -12,7 +12,7 @@ use crate::journal::FormRecord;
 use crate::model::why::Why;
 
 /// Every lint: its id and what it means.
-pub const LINTS: [(&str, &str); 10] = [
+pub const LINTS: [(&str, &str); 11] = [
     ("unknown-field", "A field the route does not know: the vendor ignores it (a typo of a field it knows?)."),
     ("repeated-field", "A field sent twice: the vendor reads the last one."),
     ("content-type", "A body whose Content-Type does not say what it is: the vendor reads it as a form anyway."),
@@ -23,6 +23,7 @@ pub const LINTS: [(&str, &str); 10] = [
     ("lenient-token", "The token was accepted only through the vendor's lenient base64 decoding."),
     ("date-format", "A date not in the vendor's `yyyy-MM-dd HH:mm:ss`."),
     ("not-utf8", "A field name or value that is not UTF-8 once percent-decoded."),
+    ("wrong-method", "A method other than POST: the vendor documents POST and answers 405."),
 ];
 
 /// Cache-busters the vendor ignores (docs/contract.md, section 1): no lint for them.
@@ -167,6 +168,14 @@ fn decoded(text: &[u8]) -> Option<Cow<'_, str>> {
     let spaced: Vec<u8> = text.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
     let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
     String::from_utf8(bytes).ok().map(Cow::Owned)
+}
+
+/// `wrong-method`: a request with `method` to a route the vendor documents as POST.
+pub fn wrong_method(route: &str, method: &str) -> Lint {
+    Lint {
+        id: "wrong-method",
+        message: format!("{} {route}: the vendor documents POST (answered 405)", clipped(method)),
+    }
 }
 
 /// The header's text: each finding as `id: message`, joined by `; `.

@@ -43,6 +43,9 @@ pub struct Declared {
     pub describe: Describe,
 }
 
+/// What describes a pseudo-route (the recordings, the portal): no form, no OpenAPI path.
+pub const NO_FORM: Describe = || (Vec::new(), utoipa::openapi::path::Paths::new(), axum::routing::MethodRouter::new());
+
 /// What one request got.
 #[derive(Debug, Clone, Copy)]
 pub struct Observed<'a> {
@@ -157,14 +160,9 @@ impl Coverage {
         branch: Option<Branch>,
         lenient: bool,
     ) -> Vec<lint::Lint> {
-        if !self.counting {
-            return Vec::new();
-        }
-        let Some(table) = self.table.get() else { return Vec::new() };
-        let Some(&at) = table.index.get(path) else { return Vec::new() };
-        let route = &table.routes[at];
+        let Some(route) = self.declared_route(path) else { return Vec::new() };
         let sent = lint::Sent {
-            route: route.path.strip_prefix(crate::routes::BASE).unwrap_or(&route.path).trim_start_matches('/'),
+            route: route_name(&route.path),
             fields: route.fields(),
             content_type: recorded.header("content-type"),
             authorization: recorded.header("authorization"),
@@ -175,6 +173,23 @@ impl Coverage {
         let mut found = lint::check(&sent);
         found.retain(|l| !self.allowed.iter().any(|a| a == l.id));
         found
+    }
+
+    /// What a request with `method` to `path`, answered 405, did wrong (`wrong-method`), unless
+    /// allowed; nothing when not counting or for a path no route declared.
+    pub fn lint_method(&self, path: &str, method: &str) -> Vec<lint::Lint> {
+        let Some(route) = self.declared_route(path) else { return Vec::new() };
+        let mut found = vec![lint::wrong_method(route_name(&route.path), method)];
+        found.retain(|l| !self.allowed.iter().any(|a| a == l.id));
+        found
+    }
+
+    fn declared_route(&self, path: &str) -> Option<&Route> {
+        if !self.counting {
+            return None;
+        }
+        let table = self.table.get()?;
+        table.index.get(path).map(|&at| &table.routes[at])
     }
 
     /// Counts the lints of a request of `instance` to `path`, journaled as entry `seq`.
@@ -227,6 +242,29 @@ impl Coverage {
             Some(counts) => add(&counts.routes[at], route, &sent, &observed, UNKNOWN_KEPT_PER_INSTANCE),
             None => {
                 self.untracked.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Adds to the dimensions of a route of `instance` what its work found after the answer
+    /// (an upload's records, once parsed): each value with its count. No request is counted.
+    pub fn count_facets(&self, instance: &str, path: &str, facets: &[(&'static str, u64)]) {
+        let Some(route) = self.declared_route(path) else { return };
+        let Some(table) = self.table.get() else { return };
+        let at = table.index[path];
+        let counts = self.instance_counts(table, instance);
+        for counts in [Some(&table.total), counts.as_deref()].into_iter().flatten() {
+            let counts = &counts.routes[at];
+            for &(facet, n) in facets.iter().filter(|(_, n)| *n > 0) {
+                match route.dimensions.iter().position(|d| *d == facet) {
+                    Some(i) => {
+                        counts.dimensions[i].fetch_add(n, Ordering::Relaxed);
+                    }
+                    None => {
+                        let mut extra = counts.extra.lock().unwrap_or_else(|e| e.into_inner());
+                        *extra.undeclared.entry(facet.to_string()).or_default() += n;
+                    }
+                }
             }
         }
     }
@@ -293,6 +331,11 @@ impl Coverage {
         let untracked = if instance.is_none() { self.untracked.load(Ordering::Relaxed) } else { 0 };
         Report::build(instance, routes, untracked, self.counting)
     }
+}
+
+/// A route as reports name it: its path under the Integra base (`Dialers/uploadbase`).
+fn route_name(path: &str) -> &str {
+    path.strip_prefix(crate::routes::BASE).unwrap_or(path).trim_start_matches('/')
 }
 
 fn add(counts: &RouteCounts, route: &Route, sent: &fields::Sent, observed: &Observed<'_>, unknown_kept: usize) {
@@ -411,7 +454,7 @@ impl RouteCounts {
         let extra = self.extra.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let known: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
         report::RouteReport::build(
-            route.path.strip_prefix(crate::routes::BASE).unwrap_or(&route.path).trim_start_matches('/'),
+            route_name(&route.path),
             requests,
             branches,
             dimensions,
@@ -440,10 +483,6 @@ mod tests {
     use super::*;
     use crate::journal::FormRecord;
 
-    fn no_form() -> crate::http::routes::Describe {
-        || (Vec::new(), utoipa::openapi::path::Paths::new(), axum::routing::MethodRouter::new())
-    }
-
     /// A million requests, each with a new field name and a new instance name: what is kept
     /// stays at its caps, and every request is still counted.
     #[test]
@@ -453,7 +492,7 @@ mod tests {
             path: "/r".into(),
             branches: vec![Branch::One],
             dimensions: Vec::new(),
-            describe: no_form(),
+            describe: NO_FORM,
         }]);
         const N: u64 = 1_000_000;
         for i in 0..N {
@@ -490,7 +529,7 @@ mod tests {
             path: "/r".into(),
             branches: vec![Branch::One],
             dimensions: Vec::new(),
-            describe: no_form(),
+            describe: NO_FORM,
         }]);
         let observed =
             Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread, facets: &[] };

@@ -240,17 +240,60 @@ async fn record(
     let status = parts.status.as_u16();
     let observed = Observed { branch, status, fault, form: &recorded.form, facets: &facets.0 };
     state.coverage.count(Some(world.name()), &recorded.path, observed);
+    journal_with_lints(state, world, recorded, &lints, &mut parts.headers);
+    Response::from_parts(parts, body)
+}
+
+/// Journals the request with its lints, and tells of them: the answer's `X-Mock-Lint`, the
+/// coverage report, the event stream.
+fn journal_with_lints(
+    state: &AppState,
+    world: &World,
+    mut recorded: Recorded,
+    lints: &[crate::coverage::lint::Lint],
+    headers: &mut axum::http::HeaderMap,
+) {
     if lints.is_empty() {
         world.journal().record(recorded);
-    } else {
-        let value = reason_value(&crate::coverage::lint::header(&lints));
-        parts.headers.insert(LINT.clone(), value.clone());
-        recorded.lint = Some(value);
-        let path = recorded.path.clone();
-        let seq = world.journal().record(recorded);
-        state.coverage.count_lints(world.name(), &path, &lints, seq);
-        let found: Vec<_> = lints.iter().map(|l| serde_json::json!({"lint": l.id, "message": l.message})).collect();
-        world.publish("lint", serde_json::json!({"path": &*path, "seq": seq, "lints": found}));
+        return;
+    }
+    let value = reason_value(&crate::coverage::lint::header(lints));
+    headers.insert(LINT.clone(), value.clone());
+    recorded.lint = Some(value);
+    let path = recorded.path.clone();
+    let seq = world.journal().record(recorded);
+    state.coverage.count_lints(world.name(), &path, lints, seq);
+    let found: Vec<_> = lints.iter().map(|l| serde_json::json!({"lint": l.id, "message": l.message})).collect();
+    world.publish("lint", serde_json::json!({"path": &*path, "seq": seq, "lints": found}));
+}
+
+/// The vendor's 405 to a known Integra path asked with another method (`answer`), linted
+/// `wrong-method`: journaled in the live instance the request names, if there is one (none is
+/// opened or created for it), and counted in its report.
+pub async fn wrong_method(state: &AppState, request: Request, answer: Response) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let lints = state.coverage.lint_method(&path, method.as_str());
+    if lints.is_empty() {
+        return answer;
+    }
+    let (mut parts, body) = answer.into_parts();
+    let world = match super::instance::name_of(request.headers()) {
+        Ok(name) => state.instances.live(&name).await,
+        Err(_) => None,
+    };
+    match world {
+        Some(world) => {
+            let mut recorded = Recorded::new(method, &path, request.headers(), world.clock().now_millis());
+            recorded.answered(
+                parts.status.as_u16(),
+                Some(&axum::body::Bytes::new()),
+                parts.headers.get(&REASON).cloned(),
+            );
+            journal_with_lints(state, &world, recorded, &lints, &mut parts.headers);
+        }
+        None => {
+            parts.headers.insert(LINT.clone(), reason_value(&crate::coverage::lint::header(&lints)));
+        }
     }
     Response::from_parts(parts, body)
 }

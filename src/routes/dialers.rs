@@ -1,12 +1,15 @@
 //! `Dialers/*` (docs/contract.md, section 7): what the dialer will call. `1` when filed, `0` when refused.
 
+use axum::extract::State;
+
 use crate::coverage::Branch::{One, Zero};
 use crate::http::routes::{Routes, route};
 use crate::model::why::Why::*;
 
 use crate::http::Instance;
 use crate::http::{Answer, BigForm, Caller, Form};
-use crate::world::uploads::UploadRequest;
+use crate::state::AppState;
+use crate::world::uploads::{OnParsed, Tally, UploadRequest};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -48,14 +51,41 @@ pub fn router() -> Routes {
             Zero(DatesReversed),
             Zero(UnknownCampaign),
         ]))
-        .route(route!(upload_base).answers(&[One, Zero(MissingField), Zero(UnknownCampaign), Zero(NotBase64)]))
-        .route(route!(upload_base_with_timezone).answers(&[
-            One,
-            Zero(MissingField),
-            Zero(UnknownCampaign),
-            Zero(UnknownTimezone),
-            Zero(NotBase64),
-        ]))
+        .route(
+            route!(upload_base)
+                .answers(&[One, Zero(MissingField), Zero(UnknownCampaign), Zero(NotBase64)])
+                .dimensions(&UPLOADED),
+        )
+        .route(
+            route!(upload_base_with_timezone)
+                .answers(&[One, Zero(MissingField), Zero(UnknownCampaign), Zero(UnknownTimezone), Zero(NotBase64)])
+                .dimensions(&UPLOADED),
+        )
+}
+
+/// What an upload's file held, as the coverage report's dimensions, counted by record once the
+/// file is parsed: accepted records by their alternatives, then rejected lines by reason, in the
+/// order of [`Tally`]'s counts.
+const UPLOADED: [&str; 10] = [
+    "alternatives:none",
+    "alternatives:plain",
+    "alternatives:typed",
+    "rejected:not-utf8",
+    "rejected:too-many-fields",
+    "rejected:too-few-fields",
+    "rejected:other-campaign",
+    "rejected:no-main-number",
+    "rejected:bad-priority",
+    "rejected:unknown-agent-phone",
+];
+
+/// Counts what the upload's file held in the coverage report of the instance, once parsed.
+fn count_parsed(state: AppState, instance: String, route: &'static str) -> OnParsed {
+    Box::new(move |tally: &Tally| {
+        let counts = tally.alternatives.iter().chain(&tally.rejected);
+        let facets: Vec<(&'static str, u64)> = UPLOADED.iter().copied().zip(counts.copied()).collect();
+        state.coverage.count_facets(&instance, route, &facets);
+    })
 }
 
 /// `Dialers/Respool` with `callspool`.
@@ -137,8 +167,15 @@ async fn remove_schedule(Instance(world): Instance, _caller: Caller, form: Form)
     security(("basic" = [])),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
-async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
-    Answer::done(world.clone().upload_base(upload_request(&form, caller, None)).await)
+async fn upload_base(
+    State(state): State<AppState>,
+    Instance(world): Instance,
+    caller: Caller,
+    form: BigForm,
+) -> Answer {
+    let mut request = upload_request(&form, caller, None);
+    request.on_parsed = Some(count_parsed(state, world.name().to_string(), "/Integra/resources/Dialers/uploadbase"));
+    Answer::done(world.clone().upload_base(request).await)
 }
 
 /// `Dialers/uploadbasewithtimezone`: the same, with the records' IANA `timezone`.
@@ -150,8 +187,15 @@ async fn upload_base(Instance(world): Instance, caller: Caller, form: BigForm) -
     security(("basic" = [])),
     responses((status = 200, description = "`1`, or `0`", content_type = "text/plain", body = String), (status = 400, description = "A malformed instance name (JSON), or DispositionCall's catalog message (text)", content((String = "text/plain"), (serde_json::Value = "application/json"))), (status = 401, description = "No live token: `WWW-Authenticate: Basic realm=\"Integra\"`"), (status = 413, description = "The body is over the route's limit"), (status = 408, description = "The body came too slowly (`--body-timeout`, `--body-min-rate`); the connection is closed"), (status = 503, description = "The server is at a bound for now (bodies in progress past `--body-memory-mb`, no descriptor or memory for the database): try again after `Retry-After` seconds"))
 )]
-async fn upload_base_with_timezone(Instance(world): Instance, caller: Caller, form: BigForm) -> Answer {
-    let request = upload_request(&form, caller, Some(form.text("timezone")));
+async fn upload_base_with_timezone(
+    State(state): State<AppState>,
+    Instance(world): Instance,
+    caller: Caller,
+    form: BigForm,
+) -> Answer {
+    let mut request = upload_request(&form, caller, Some(form.text("timezone")));
+    let route = "/Integra/resources/Dialers/uploadbasewithtimezone";
+    request.on_parsed = Some(count_parsed(state, world.name().to_string(), route));
     Answer::done(world.clone().upload_base(request).await)
 }
 
@@ -164,5 +208,19 @@ fn upload_request(form: &BigForm, caller: Caller, timezone: Option<String>) -> U
         username: form.get("username").map(str::to_string),
         token_user: caller.user,
         timezone,
+        on_parsed: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::world::base_file::REJECTIONS;
+
+    #[test]
+    fn the_upload_dimensions_follow_the_tally() {
+        assert_eq!(super::UPLOADED.len(), 3 + REJECTIONS.len());
+        for (i, reason) in REJECTIONS.iter().enumerate() {
+            assert_eq!(super::UPLOADED[3 + i], format!("rejected:{reason}"));
+        }
     }
 }

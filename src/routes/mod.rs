@@ -14,6 +14,7 @@ pub mod recordings;
 pub mod supervisor;
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use utoipa::openapi::OpenApi;
@@ -43,6 +44,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, [Docs; 2]) {
     let mut declared = logins.declared(&[Branch::TooLarge]);
     declared.extend(guarded.declared(&GUARDED));
     declared.extend(recordings::declared());
+    declared.push(crate::control::portal::declared());
     state.coverage.declare(declared);
     let (logins, logins_docs) = logins.split();
     let logins = logins.route_layer(IntegraLayer::public(state.clone()));
@@ -61,8 +63,10 @@ pub fn openapi([logins, routes]: &[Docs; 2]) -> OpenApi {
     api
 }
 
-async fn method_not_allowed() -> Response {
-    refusal(StatusCode::METHOD_NOT_ALLOWED, "Integra routes answer POST only")
+/// The vendor's 405, linted `wrong-method` (docs/contract.md, section 13).
+async fn method_not_allowed(State(state): State<AppState>, request: Request) -> Response {
+    let answer = refusal(StatusCode::METHOD_NOT_ALLOWED, "Integra routes answer POST only");
+    crate::http::integra::wrong_method(&state, request, answer).await
 }
 
 /// The answer to a path no route knows.

@@ -83,9 +83,9 @@ pub fn declared() -> Vec<crate::coverage::Declared> {
         .into_iter()
         .map(|host| crate::coverage::Declared {
             path: coverage_key(host).to_string(),
-            branches: vec![Status(200), Status(206), Status(304), Status(404), Status(416)],
+            branches: STATUSES.into_iter().map(Status).collect(),
             dimensions: FACETS.to_vec(),
-            describe: || (Vec::new(), utoipa::openapi::path::Paths::new(), axum::routing::MethodRouter::new()),
+            describe: crate::coverage::NO_FORM,
         })
         .collect()
 }
@@ -97,6 +97,9 @@ fn coverage_key(host: Host) -> &'static str {
         Host::Backup => "/records@backup",
     }
 }
+
+/// The answers of a recordings host.
+const STATUSES: [u16; 5] = [200, 206, 304, 404, 416];
 
 /// The folders and formats a recording is asked for in.
 const FACETS: [&str; 4] = ["dated mp3", "dated gsm", "root mp3", "root gsm"];
@@ -117,7 +120,7 @@ async fn serve(
     });
     let response = find(world, host, head, parsed, headers, reader).await;
     let status = response.status().as_u16();
-    let branch = [200, 206, 304, 404, 416].contains(&status).then_some(crate::coverage::Branch::Status(status));
+    let branch = STATUSES.contains(&status).then_some(crate::coverage::Branch::Status(status));
     let form = crate::journal::FormRecord::Unread;
     let facets: Vec<&'static str> = facet.into_iter().collect();
     let observed = crate::coverage::Observed { branch, status, fault: None, form: &form, facets: &facets };

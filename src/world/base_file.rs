@@ -49,6 +49,55 @@ impl std::fmt::Display for Rejected<'_> {
     }
 }
 
+impl Rejected<'_> {
+    /// Its place in [`REJECTIONS`].
+    pub fn kind(&self) -> usize {
+        match self {
+            Self::NotUtf8 { .. } => 0,
+            Self::TooManyFields(_) => 1,
+            Self::TooFewFields => 2,
+            Self::OtherCampaign { .. } => 3,
+            Self::NoMainNumber => 4,
+            Self::BadPriority(_) => 5,
+        }
+    }
+}
+
+/// Every reason a line is rejected for, by id: [`Rejected`]'s, then the world's own (an agent
+/// phone no agent has).
+pub const REJECTIONS: [&str; 7] = [
+    "not-utf8",
+    "too-many-fields",
+    "too-few-fields",
+    "other-campaign",
+    "no-main-number",
+    "bad-priority",
+    "unknown-agent-phone",
+];
+
+/// [`REJECTIONS`]' place of a phone no agent has.
+pub const UNKNOWN_AGENT_PHONE: usize = 6;
+
+/// What a record's alternatives are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alternatives {
+    None,
+    /// Numbers only (`099124484:099111111`).
+    Plain,
+    /// At least one with a type (`H=0=999555555`), kept verbatim like the others.
+    Typed,
+}
+
+impl BaseRecord {
+    pub fn alternatives_kind(&self) -> Alternatives {
+        match self.alternatives.trim() {
+            "" => Alternatives::None,
+            text if text.split(':').any(|a| a.contains('=')) => Alternatives::Typed,
+            _ => Alternatives::Plain,
+        }
+    }
+}
+
 /// Reads one record of a base uploaded for `campaign`; the error is why it was rejected.
 pub fn parse_record<'a>(line: &'a [u8], campaign: &'a str) -> Result<BaseRecord, Rejected<'a>> {
     let line = std::str::from_utf8(line).map_err(|e| Rejected::NotUtf8 { byte: e.valid_up_to() })?;
@@ -102,6 +151,18 @@ fn clip(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_rejection_has_its_kind_and_alternatives_theirs() {
+        let kinds = [(&b"\xffx"[..], 0), (b"c;1;;;;;x", 1), (b"c", 2), (b"other;1", 3), (b"c;", 4), (b"c;1;;;0", 5)];
+        for (line, kind) in kinds {
+            assert_eq!(parse_record(line, "c").map(|_| ()).map_err(|r| r.kind()), Err(kind), "{line:?}");
+        }
+        let kind = |line: &[u8]| parse_record(line, "c").unwrap().alternatives_kind();
+        assert_eq!(kind(b"c;1"), Alternatives::None);
+        assert_eq!(kind(b"c;1;;099124484:099111111"), Alternatives::Plain);
+        assert_eq!(kind(b"c;1;;099124484:H=0=999555555"), Alternatives::Typed);
+    }
 
     #[test]
     fn the_seed_record_reads() {

@@ -16,16 +16,21 @@ use crate::model::why::{Refusal, Why};
 pub struct Reply {
     pub data: Value,
     pub reason: Option<String>,
+    /// The action it answers, one of [`ACTIONS`] (`None`: not an action the portal knows).
+    pub action: Option<&'static str>,
 }
+
+/// The porthole actions the portal answers (docs/contract.md, section 9).
+pub const ACTIONS: [&str; 7] = ["call", "callWithPhone", "hangup", "tag", "CTI", "respool", "schedule"];
 
 impl Reply {
     fn done(data: Value) -> Self {
-        Self { data, reason: None }
+        Self { data, reason: None, action: None }
     }
 
     /// The vendor's refusal in the action's own shape (`{"guid": "0"}`, `{"result": "0"}`).
     fn refused(key: &str, reason: String) -> Self {
-        Self { data: json!({ key: "0" }), reason: Some(reason) }
+        Self { data: json!({ key: "0" }), reason: Some(reason), action: None }
     }
 
     fn of(key: &str, outcome: Result<Value, Failure>) -> Result<Self, Failure> {
@@ -153,6 +158,18 @@ impl World {
         let Some(data) = data.as_object() else {
             return Ok(Reply::refused("result", "the message's data is not an object".into()));
         };
+        let action = text(data, "action");
+        let reply = self.run_action(agent, user, &action, data).await?;
+        Ok(Reply { action: ACTIONS.iter().copied().find(|a| *a == action), ..reply })
+    }
+
+    async fn run_action(
+        &self,
+        agent: crate::model::config::Agent,
+        user: &str,
+        action: &str,
+        data: &Map<String, Value>,
+    ) -> Result<Reply, Failure> {
         let call = |callerid: String, campaign: String, destination: String| CallRequest {
             callerid,
             agent: agent.username.clone(),
@@ -164,7 +181,7 @@ impl World {
             data: None,
             form: None,
         };
-        match text(data, "action").as_str() {
+        match action {
             "call" => {
                 let request = call(text(data, "callerid"), text(data, "campaign"), text(data, "destination"));
                 Reply::of("guid", self.agent_call(request).await.map(Value::String))

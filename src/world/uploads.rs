@@ -51,8 +51,20 @@ impl UploadStatus {
 /// The note of an upload a restart of the process cut short.
 pub const INTERRUPTED: &str = "interrupted by a restart of the mock";
 
+/// What an upload's file held, by kind (counted by the coverage report: docs/contract.md, section 13).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Accepted records by their alternatives: none, plain, typed ([`base_file::Alternatives`]).
+    pub alternatives: [u64; 3],
+    /// Rejected lines by reason, in [`base_file::REJECTIONS`]' order.
+    pub rejected: [u64; base_file::REJECTIONS.len()],
+}
+
+/// Told what the file held once it is parsed, before the upload's report says it is done.
+pub type OnParsed = Box<dyn FnOnce(&Tally) + Send>;
+
 /// The parameters of an upload, absent ones empty.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct UploadRequest<'a> {
     pub filename: String,
     /// As sent in the form: still percent-encoded (decoded in pieces by [`decode`]).
@@ -65,6 +77,7 @@ pub struct UploadRequest<'a> {
     pub token_user: Option<String>,
     /// `Some` on `uploadbasewithtimezone` (even when the parameter was missing).
     pub timezone: Option<String>,
+    pub on_parsed: Option<OnParsed>,
 }
 
 impl World {
@@ -101,11 +114,16 @@ impl World {
         let id = uploads::insert_upload(&mut conn, &upload).await?;
         drop(conn);
         let world = Arc::clone(&self);
+        let on_parsed = r.on_parsed;
         self.spawn_background(async move {
-            let (status, note) = match world.parse_upload(id, &upload, &content).await {
+            let mut tally = Tally::default();
+            let (status, note) = match world.parse_upload(id, &upload, &content, &mut tally).await {
                 Ok(note) => (UploadStatus::Done.as_str(), note),
                 Err(e) => (UploadStatus::Failed.as_str(), Some(format!("storage failed: {e}"))),
             };
+            if let Some(on_parsed) = on_parsed {
+                on_parsed(&tally);
+            }
             world.wake_dialer(&upload.campaign).await;
             world.publish("upload", serde_json::json!({"id": id, "status": status, "note": note}));
             if let Err(e) =
@@ -120,7 +138,13 @@ impl World {
 
     /// Reads every record into the spool; answers a note for the report (a `cant` that disagrees,
     /// rejections past those listed).
-    async fn parse_upload(&self, id: i64, upload: &UploadRow, content: &[u8]) -> Result<Option<String>, sqlx::Error> {
+    async fn parse_upload(
+        &self,
+        id: i64,
+        upload: &UploadRow,
+        content: &[u8],
+        tally: &mut Tally,
+    ) -> Result<Option<String>, sqlx::Error> {
         let (mut read, mut rejected) = (0i64, 0i64);
         let mut lines = base_file::lines(content).peekable();
         while lines.peek().is_some() {
@@ -134,16 +158,20 @@ impl World {
                 let record = match base_file::parse_record(text, &upload.campaign) {
                     Ok(r) => match r.agentphone.as_str() {
                         phone if !phone.is_empty() && self.config().agent_by_phone(phone).is_none() => {
+                            tally.rejected[base_file::UNKNOWN_AGENT_PHONE] += 1;
                             Err(format!("agent phone {phone:?} is not a known agent phone"))
                         }
                         _ => Ok(r),
                     },
-                    // Put in words only when it is listed.
-                    Err(why) if rejected + batch_rejected < LISTED_REJECTIONS => Err(why.to_string()),
-                    Err(_) => Err(String::new()),
+                    Err(why) => {
+                        tally.rejected[why.kind()] += 1;
+                        // Put in words only when it is listed.
+                        Err(if rejected + batch_rejected < LISTED_REJECTIONS { why.to_string() } else { String::new() })
+                    }
                 };
                 match record {
                     Ok(record) => {
+                        tally.alternatives[record.alternatives_kind() as usize] += 1;
                         let priority = record.priority.unwrap_or(DEFAULT_PRIORITY);
                         let entry = SpoolRow {
                             dialerbase: Some(upload.filename.clone()),

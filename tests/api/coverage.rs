@@ -70,7 +70,11 @@ fn corpus() -> Vec<Case> {
         }
         form
     };
-    let csv = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "prueba1;098344484\n");
+    // Records with no, plain and typed alternatives, then a line rejected for each reason.
+    let file: &[u8] =
+        b"Ventas->;098344484\nVentas->;098344485;;099124484:099111111\nVentas->;098344486;;H=0=999555555\n\
+        \xff\nVentas->;1;;;;;x\nVentas->\nOther->;1\nVentas->;\nVentas->;1;;;0\nVentas->;1;;;;9999\n";
+    let csv = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, file);
     let upload = |campaign: &str, fileb64: &str| {
         vec![("filename", s("base.csv")), ("fileb64", s(fileb64)), ("campaign", s(campaign))]
     };
@@ -320,8 +324,58 @@ async fn exercise_every_branch(app: &TestApp) {
             assert_eq!(post_with(app, route, token, &[]).await.status, 401, "{route} {token:?}");
         }
     }
+    exercise_the_portal(app).await;
     // Last: it moves the example call's recording, which the corpus converts where it was.
     exercise_the_recordings(app).await;
+    // The uploads are parsed (the manual clock answers once they are): their records are counted.
+    let uploads = app.state("uploads").await;
+    assert!(uploads.as_array().unwrap().iter().all(|u| u["status"] == "done"), "{uploads}");
+}
+
+/// Each porthole action through Agente1's portal, done and refused, and the portal's refusals.
+async fn exercise_the_portal(app: &TestApp) {
+    let action = |user: &'static str, data: String| async move {
+        app.send(app.client.post(format!("{}/_mock/portal/{user}", app.base)).body(data)).await
+    };
+    let call = json!({"action": "call", "campaign": "Sale->", "callerid": "29001111", "destination": "091000000"});
+    let with_phone = json!({"action": "callWithPhone", "campaign": "Sale->", "destination": "091000001"});
+    let respool = json!({"campaign": "Ventas->", "destination": "099111222"});
+    let dialer = json!({"campaign": "Ventas->", "destination": "099555666"});
+    let any = None;
+    // The corpus left Agente1 in a call: hung up first.
+    let sequence = [
+        (json!({"action": "hangup"}), "result", any.clone()),
+        (json!({"action": "CTI"}), "CTI", Some(Value::Null)),
+        (call.clone(), "guid", any.clone()),
+        (json!({"action": "CTI"}), "CTI", any.clone()),
+        (call, "guid", Some(json!("0"))),
+        (json!({"action": "hangup"}), "result", Some(json!("1"))),
+        (json!({"action": "hangup"}), "result", Some(json!("0"))),
+        (with_phone, "guid", any.clone()),
+        (json!({"action": "hangup"}), "result", Some(json!("1"))),
+        (json!({"action": "callWithPhone", "campaign": "Nope->", "destination": "1"}), "guid", Some(json!("0"))),
+        (json!({"action": "tag", "guid": GUID, "message": "vip"}), "result", Some(json!("1"))),
+        (json!({"action": "respool", "objetoRespool": respool}), "result", Some(json!("1"))),
+        (json!({"action": "respool", "objetoRespool": 7}), "result", Some(json!("0"))),
+        (
+            json!({"action": "schedule", "callDate": "2030-10-10 15:00:00", "objectDialer": dialer}),
+            "result",
+            Some(json!("1")),
+        ),
+        (json!({"action": "schedule", "callDate": "2030-10-10 15:00:00"}), "result", Some(json!("0"))),
+        (json!({"action": "dance"}), "result", Some(json!("0"))),
+    ];
+    for (data, key, expected) in sequence {
+        let reply = action("Agente1", data.to_string()).await;
+        assert_eq!(reply.status, 200, "{data}: {}", reply.body);
+        let got = &reply.json()["data"][key];
+        match expected {
+            None => assert!(got.is_string() || got.is_object(), "{data}: {}", reply.body),
+            Some(expected) => assert_eq!(got, &expected, "{data}: {}", reply.body),
+        }
+    }
+    assert_eq!(action("Agente1", "{not json".into()).await.status, 400);
+    assert_eq!(action("Nobody", json!({"action": "CTI"}).to_string()).await.status, 404);
 }
 
 async fn login(app: &TestApp) -> String {
@@ -339,7 +393,7 @@ async fn every_declared_branch_is_reachable_and_no_answer_falls_outside_them() {
     let routes = report["routes"].as_array().unwrap();
     let named: Vec<&str> = routes.iter().map(|r| r["route"].as_str().unwrap()).collect();
     let mut expected = INTEGRA_ROUTES.to_vec();
-    expected.extend(["records@main", "records@backup"]);
+    expected.extend(["records@main", "records@backup", "portal"]);
     expected.sort();
     let mut got = named.clone();
     got.sort();
@@ -367,6 +421,18 @@ async fn every_declared_branch_is_reachable_and_no_answer_falls_outside_them() {
     );
     assert_eq!(report["score"]["covered"], report["score"]["declared"]);
     assert_eq!(report["score"]["percent"], json!(100.0));
+    // Each upload's file held one record or line of each kind, counted once it was parsed.
+    for name in ["Dialers/uploadbase", "Dialers/uploadbasewithtimezone"] {
+        let route = routes.iter().find(|r| r["route"] == name).unwrap();
+        let counts: Vec<(&str, u64)> = route["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["branch"].as_str().unwrap(), d["count"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(counts.len(), 10, "{name}: {counts:?}");
+        assert!(counts.iter().all(|(_, n)| *n == 1), "{name}: {counts:?}");
+    }
 }
 
 /// The counts of one route after a suite of known shape, field by field.
@@ -643,9 +709,29 @@ async fn a_client_mistake_is_linted_on_the_wire_in_the_journal_and_in_the_report
         "ended-token: this token's session was ended by EndSession: log in again"
     );
 
-    let quiet = TestApp::spawn_with(&["--lint-allow", "unknown-field,content-type"]).await;
+    // GET where the vendor documents POST: its 405, journaled and counted with the lint.
+    let wrong = app.send(app.client.get(app.url("Dialers/RemoveContact"))).await;
+    assert_eq!((wrong.status, wrong.body.as_str()), (405, ""));
+    let said = "wrong-method: GET Dialers/RemoveContact: the vendor documents POST (answered 405)";
+    assert_eq!(wrong.headers.get("x-mock-lint").unwrap(), said);
+    let journal = app
+        .send(app.client.get(format!("{}/_mock/requests?path=/Integra/resources/Dialers/RemoveContact", app.base)))
+        .await;
+    let last = journal.json().as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["method"].clone(), last["status"].clone(), last["lint"].clone()),
+        (json!("GET"), json!(405), json!(said))
+    );
+    let report = super::coverage::report(&app, "").await;
+    let route = report["routes"].as_array().unwrap().iter().find(|r| r["route"] == "Dialers/RemoveContact").unwrap();
+    let lint = route["lints"].as_array().unwrap().iter().find(|l| l["lint"] == "wrong-method").unwrap().clone();
+    assert_eq!((lint["count"].clone(), lint["first_seq"].clone()), (json!(1), last["seq"].clone()));
+
+    let quiet = TestApp::spawn_with(&["--lint-allow", "unknown-field,content-type,wrong-method"]).await;
     let reply = quiet.post("Dialers/RemoveContact", &[("campaign", "Ventas->"), ("numbre", "1")]).await;
     assert_eq!((reply.body.as_str(), reply.headers.get("x-mock-lint")), ("0", None));
+    let wrong = quiet.send(quiet.client.get(quiet.url("Dialers/RemoveContact"))).await;
+    assert_eq!((wrong.status, wrong.headers.get("x-mock-lint")), (405, None));
     let refused = crate::helpers::ci_args(&["--lint-allow", "typo"]).unwrap_err().to_string();
     assert!(refused.contains("\"typo\" is no lint; the lints are unknown-field, repeated-field"), "{refused}");
 }
