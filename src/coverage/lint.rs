@@ -74,7 +74,8 @@ pub fn check(sent: &Sent<'_>) -> Vec<Lint> {
     };
     form_lints(sent, &mut add);
     if let Some(value) = sent.authorization {
-        auth_lints(value, &mut add);
+        // A token a session knows was not encoded twice: only a refused one is decoded to see.
+        auth_lints(value, matches!(sent.branch, Some(Branch::Unauthorized(_))), &mut add);
     }
     if sent.lenient {
         add("lenient-token", "the token was accepted only once decoded leniently: send it as issued".into());
@@ -142,7 +143,7 @@ fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
     }
 }
 
-fn auth_lints(value: &[u8], add: &mut impl FnMut(&'static str, String)) {
+fn auth_lints(value: &[u8], refused: bool, add: &mut impl FnMut(&'static str, String)) {
     let text = String::from_utf8_lossy(value);
     let Some((scheme, token)) = text.split_once(' ') else {
         add("auth-scheme", "Authorization has no scheme: send Basic <token>".into());
@@ -150,6 +151,9 @@ fn auth_lints(value: &[u8], add: &mut impl FnMut(&'static str, String)) {
     };
     if !scheme.eq_ignore_ascii_case("basic") {
         add("auth-scheme", format!("Authorization: {scheme} ...: the vendor wants Basic <token>"));
+        return;
+    }
+    if !refused {
         return;
     }
     // A token is base64 of `user:guid`; base64 of that again decodes to base64 text, not to `:`.
@@ -188,6 +192,15 @@ mod tests {
     use super::*;
 
     fn lints(form: &str, content_type: Option<&str>, authorization: Option<&str>) -> Vec<&'static str> {
+        answered(form, content_type, authorization, None)
+    }
+
+    fn answered(
+        form: &str,
+        content_type: Option<&str>,
+        authorization: Option<&str>,
+        branch: Option<Branch>,
+    ) -> Vec<&'static str> {
         let fields = [("campaign".to_string(), true), ("number".to_string(), true)];
         let form = FormRecord::of(None, form.as_bytes(), false);
         let sent = Sent {
@@ -196,7 +209,7 @@ mod tests {
             content_type: content_type.map(str::as_bytes),
             authorization: authorization.map(str::as_bytes),
             form: &form,
-            branch: None,
+            branch,
             lenient: false,
         };
         check(&sent).into_iter().map(|l| l.id).collect()
@@ -222,7 +235,11 @@ mod tests {
         assert_eq!(lints(&many, form, basic), ["unknown-field"], "a form of many pairs is looked at up to its bound");
         assert_eq!(lints("campaign=a&number=1", form, Some("Bearer x")), ["auth-scheme"]);
         let twice = STANDARD.encode("YWRtaW46OTgzNWM1MjUtMzU2Ny00YjgyLWEwYWYtY2NkMjNlMDhjNzA3");
-        assert_eq!(lints("campaign=a&number=1", form, Some(&format!("Basic {twice}"))), ["token-encoded-twice"]);
+        let twice = format!("Basic {twice}");
+        let refused = Some(Branch::Unauthorized(Auth::Unknown));
+        assert_eq!(answered("campaign=a&number=1", form, Some(&twice), refused), ["token-encoded-twice"]);
+        // A token a session accepted was not encoded twice; it is not decoded to see.
+        assert_eq!(answered("campaign=a&number=1", form, basic, Some(Branch::Json)), Vec::<&str>::new());
     }
 
     #[test]

@@ -82,13 +82,13 @@ impl Engine {
     }
 
     /// The next `internalActionId` (one per supervisor response).
-    pub(super) fn action_id(&mut self) -> String {
-        self.action_counter += 1;
+    pub(super) fn action_id(&self) -> String {
+        self.action_counter.set(self.action_counter.get() + 1);
         let mut number = itoa::Buffer::new();
         let mut id = String::with_capacity(32);
         id.push_str(number.format(self.action_prefix));
         id.push('_');
-        id.push_str(number.format(self.action_counter));
+        id.push_str(number.format(self.action_counter.get()));
         id
     }
 }

@@ -85,10 +85,48 @@ pub struct Engine {
     need: Option<Need>,
     returned: Vec<(Lead, String)>,
     action_prefix: i64,
-    action_counter: u64,
-    /// The second queuesummary last answered in, its local day and its Java-style date: both
-    /// take a time-zone lookup, and the route is asked many times a second.
-    summary_clock: (Millis, NaiveDate, String),
+    /// A counter a read may move too (every answer of the supervisor routes has its own id).
+    action_counter: std::cell::Cell<u64>,
+    /// Bumped by every access that could change the engine ([`Locked`]'s `DerefMut`): what a read
+    /// keeps is good while it stays.
+    generation: u64,
+    /// queuesummary's last answer, kept for its generation and second (the route is asked many
+    /// times a second, mostly of an engine that did not change).
+    summary: std::cell::RefCell<supervisor::Summary>,
+}
+
+/// The engine of an instance, behind its lock: what [`Shared::lock`] gives.
+#[derive(Debug)]
+pub struct Shared(tokio::sync::Mutex<Engine>);
+
+impl Shared {
+    pub fn new(engine: Engine) -> Self {
+        Self(tokio::sync::Mutex::new(engine))
+    }
+
+    pub async fn lock(&self) -> Locked<'_> {
+        Locked(self.0.lock().await)
+    }
+}
+
+/// The locked engine. Reading it changes nothing; any mutable access moves its generation, so a
+/// read kept from before (queuesummary's) is made again.
+#[derive(Debug)]
+pub struct Locked<'a>(tokio::sync::MutexGuard<'a, Engine>);
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Engine {
+        self.0.generation = self.0.generation.wrapping_add(1);
+        &mut self.0
+    }
 }
 
 impl Engine {
@@ -117,8 +155,9 @@ impl Engine {
             need: None,
             returned: Vec::new(),
             action_prefix,
-            action_counter: 0,
-            summary_clock: (Millis::MIN, NaiveDate::default(), String::new()),
+            action_counter: std::cell::Cell::new(0),
+            generation: 0,
+            summary: Default::default(),
         };
         for q in 0..engine.queues.len() {
             engine.schedule_arrival(q);
@@ -260,6 +299,26 @@ mod tests {
         assert!(!engine.is_caught_up(now), "a tick due now must run before a read");
         engine.advance(now);
         assert!(!engine.is_caught_up(now + 1), "time moved on");
+    }
+
+    /// queuesummary's kept answer is made again after any change through the lock, and each
+    /// answer has its own action id.
+    #[tokio::test]
+    async fn a_kept_summary_follows_every_change_and_every_answer_has_its_own_id() {
+        let shared = Shared::new(one_agent_engine(CallSettings::default()));
+        let mut engine = shared.lock().await;
+        let first = engine.queue_summary();
+        let again = engine.queue_summary();
+        assert_ne!(first, again, "each answer has its own internalActionId");
+        let id = |s: &str| s.split("\"internalActionId\":\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert_eq!(first.replace(&id(&first), "ID"), again.replace(&id(&again), "ID"));
+        assert!(first.contains("\"loggedIn\":1,\"available\":1"), "{first}");
+        engine.agent_action("a", actions::AgentAction::Pause("lunch".into())).unwrap();
+        let paused = engine.queue_summary();
+        assert!(paused.contains("\"loggedIn\":1,\"available\":0"), "{paused}");
+        drop(engine);
+        shared.lock().await.agent_action("a", actions::AgentAction::Logout).unwrap();
+        assert!(shared.lock().await.queue_summary().contains("\"loggedIn\":0,\"available\":0"));
     }
 
     fn one_agent_engine(settings: CallSettings) -> Engine {

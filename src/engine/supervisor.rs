@@ -11,20 +11,35 @@ use crate::model::vendor_date::VendorDate;
 
 impl Engine {
     /// `Supervisor/queuesummary`: one object per campaign, then the closing object, as JSON text
-    /// (keys in the vendor's order). Written by hand: the route is asked often, and the two values
-    /// every object shares are escaped once.
-    pub fn queue_summary(&mut self) -> String {
-        // Neither value has anything JSON would escape: digits and `_`; letters, digits, `,:` and spaces.
+    /// (keys in the vendor's order). Made again only when the engine changed or the second did;
+    /// otherwise the last one is given with this answer's own action id.
+    pub fn queue_summary(&self) -> String {
         let action = self.action_id();
         let second = self.now.div_euclid(1000);
-        if self.summary_clock.0 != second {
-            self.summary_clock = (second, self.day(self.now), self.java_date(self.now));
+        let mut kept = self.summary.borrow_mut();
+        if kept.made != Some((self.generation, second)) {
+            *kept = self.make_summary(second);
         }
-        let (_, day, received) = &self.summary_clock;
-        let day = *day;
-        let mut out = String::with_capacity(256 * (self.queues.len() + 1));
+        let mut out = String::with_capacity(kept.text.len() + action.len() * kept.actions.len());
+        let mut from = 0;
+        for &at in &kept.actions {
+            out.push_str(&kept.text[from..at]);
+            out.push_str(&action);
+            from = at;
+        }
+        out.push_str(&kept.text[from..]);
+        out
+    }
+
+    /// Written by hand: the two values every object shares are escaped once (neither has anything
+    /// JSON would escape: digits and `_`; letters, digits, `,:` and spaces).
+    fn make_summary(&self, second: Millis) -> Summary {
+        let day = self.day(self.now);
+        let received = self.java_date(self.now);
+        let mut text = String::with_capacity(256 * (self.queues.len() + 1));
+        let mut actions = Vec::with_capacity(self.queues.len() + 1);
         let mut number = itoa::Buffer::new();
-        out.push('[');
+        text.push('[');
         for q in &self.queues {
             let stats = q.stats_of(day);
             let members = || q.members.iter().map(|m| &self.agents[m.agent]);
@@ -34,8 +49,8 @@ impl Engine {
                 .filter_map(|id| self.calls.get(id))
                 .map(|c| self.now - c.created_in_queue.unwrap_or(c.created))
                 .max();
-            out.push_str("{\"queue\":");
-            push_json_text(&mut out, &q.name);
+            text.push_str("{\"queue\":");
+            push_json_text(&mut text, &q.name);
             for (key, value) in [
                 ("loggedIn", members().filter(|a| a.logged_in).count() as i64),
                 ("available", members().filter(|a| a.is_available()).count() as i64),
@@ -44,19 +59,19 @@ impl Engine {
                 ("talkTime", average_seconds(stats.talk_ms, stats.talk_count)),
                 ("longestHoldTime", longest.unwrap_or(0) / 1000),
             ] {
-                out.push_str(",\"");
-                out.push_str(key);
-                out.push_str("\":");
-                out.push_str(number.format(value));
+                text.push_str(",\"");
+                text.push_str(key);
+                text.push_str("\":");
+                text.push_str(number.format(value));
             }
-            out.push(',');
-            push_closing(&mut out, &action, received);
-            out.push(',');
+            text.push(',');
+            push_closing(&mut text, &mut actions, &received);
+            text.push(',');
         }
-        out.push('{');
-        push_closing(&mut out, &action, received);
-        out.push(']');
-        out
+        text.push('{');
+        push_closing(&mut text, &mut actions, &received);
+        text.push(']');
+        Summary { made: Some((self.generation, second)), text, actions }
     }
 
     /// `Supervisor/campaignstatus`: every campaign keyed by name, or one campaign and its members
@@ -163,9 +178,18 @@ fn push_json_text(out: &mut String, text: &str) {
 }
 
 /// The two keys every queuesummary object ends with (`action` and `received` need no escaping).
-fn push_closing(out: &mut String, action: &str, received: &str) {
+/// queuesummary's answer without its action id, and where the id goes.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// The engine's generation and the second it was made for.
+    made: Option<(u64, Millis)>,
+    text: String,
+    actions: Vec<usize>,
+}
+
+fn push_closing(out: &mut String, actions: &mut Vec<usize>, received: &str) {
     out.push_str("\"internalActionId\":\"");
-    out.push_str(action);
+    actions.push(out.len());
     out.push_str("\",\"dateReceived\":\"");
     out.push_str(received);
     out.push_str("\"}");

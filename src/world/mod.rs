@@ -31,7 +31,6 @@ use std::sync::{Arc, Mutex};
 use chrono_tz::Tz;
 
 use crate::clock::{Clock, ClockMode};
-use crate::engine::Engine;
 use crate::entropy::Entropy;
 use crate::model::config::Config;
 use crate::model::lists::EntryState::{Dialing, Pending};
@@ -94,7 +93,7 @@ pub struct World {
     catalog: Arc<Catalog>,
     config: Arc<Config>,
     background: Arc<Background>,
-    engine: tokio::sync::Mutex<Engine>,
+    engine: crate::engine::Shared,
     numbering: Mutex<Numbering>,
     journal: crate::journal::Journal,
     faults: crate::faults::Faults,
@@ -326,7 +325,7 @@ impl World {
             catalog: options.fixtures.catalog,
             config,
             background: Arc::default(),
-            engine: tokio::sync::Mutex::new(engine),
+            engine: crate::engine::Shared::new(engine),
             numbering: Mutex::new(Numbering::starting_at(legs as u64 * 2)),
             journal,
             faults: Default::default(),

@@ -2,7 +2,7 @@
 //! clock before every use (the dialer fed, the finished calls stored as CDRs), the clock moved by
 //! hand, and the control API's scenario actions on it.
 
-use tokio::sync::MutexGuard;
+use crate::engine::Locked;
 
 use super::World;
 use super::error::{Failure, refused};
@@ -57,7 +57,7 @@ pub fn build_engine(config: &Config, clock: &Clock, rng: Entropy, traffic: bool)
 
 impl World {
     /// The engine, with every event up to now run and the calls it finished stored.
-    pub async fn engine(&self) -> Result<MutexGuard<'_, Engine>, Failure> {
+    pub async fn engine(&self) -> Result<Locked<'_>, Failure> {
         let mut engine = self.engine.lock().await;
         if self.is_closed() {
             return Err(Failure::Store(sqlx::Error::PoolClosed));
