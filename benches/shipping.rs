@@ -2,7 +2,7 @@
 //! measured in the same run. Run with `cargo bench --bench shipping` (it builds the release binary
 //! and the bare axum server of `benches/bare_axum.rs` first); `SHIPPING_RUNS=N` sets the runs per
 //! median (default 5), `SHIPPING_SOAK_S=N` the mixed-load soak (default 60 s), and
-//! `SHIPPING_ONLY=startup,throughput,coverage,getrecords,upload,memory,instances` the sections measured; `SHIPPING_MOCK=path` measures
+//! `SHIPPING_ONLY=startup,throughput,instructions,coverage,getrecords,upload,memory,instances` the sections measured; `SHIPPING_MOCK=path` measures
 //! another build of the mock (an earlier commit's) beside the same reference.
 //!
 //! 1. Start-up to the first 200 of `/_mock/health` over an existing data file, against the bare
@@ -12,6 +12,8 @@
 //!    against the bare server answering one route (targets: at least 60% and 30% of its rate, in
 //!    every run); the same two with `/_mock/coverage` counting against `--coverage off`, the same
 //!    binary side by side (target: at least 97%).
+//!    `SHIPPING_ONLY=instructions`: the instructions each of those requests costs the server, by
+//!    callgrind (valgrind), beside the bare server's: stable where the rates are not.
 //! 3. `Cdr/getrecords` with a campaign and date filter over 1,000,000 CDRs (target: p99 <= 20 ms).
 //! 4. `Dialers/uploadbase` of 1,000,000 records until its report says done, against the `sqlite3`
 //!    shell's `.import` of the same rows into a table of the spool's shape (target: at least 50%).
@@ -194,6 +196,49 @@ async fn throughput(
         done += task.await.expect("a load task");
     }
     done as f64 / began.elapsed().as_secs_f64()
+}
+
+/// Requests counted per server by callgrind, after as many to warm it up.
+const COUNTED: u64 = 2_000;
+
+/// The instructions `program` runs per request `make(addr, token, n)` under callgrind (a token
+/// from a login first when `login`).
+async fn instructions(
+    program: &Path,
+    args: &[&str],
+    dir: &Path,
+    login: bool,
+    make: impl Fn(SocketAddr, &str, u64) -> Vec<u8>,
+) -> f64 {
+    static RUN: AtomicU64 = AtomicU64::new(0);
+    let out = dir.join(format!("callgrind.{}", RUN.fetch_add(1, Ordering::Relaxed)));
+    let out_arg = format!("--callgrind-out-file={}", out.display());
+    let program = program.to_str().expect("a UTF-8 path");
+    let mut vargs = vec!["--tool=callgrind", out_arg.as_str(), program];
+    vargs.extend_from_slice(args);
+    let server = Server::start(Path::new("valgrind"), &vargs);
+    let token = if login { token(server.addr).await } else { String::new() };
+    let mut connection = Connection::open(server.addr).await;
+    let control = |command: &str| {
+        let done = Command::new("callgrind_control").args([command, &server.child.id().to_string()]).output();
+        assert!(done.is_ok_and(|o| o.status.success()), "callgrind_control {command}");
+    };
+    for n in 0..COUNTED {
+        assert_eq!(connection.send(&make(server.addr, &token, n)).await.0, 200);
+    }
+    control("-z");
+    for n in COUNTED..2 * COUNTED {
+        assert_eq!(connection.send(&make(server.addr, &token, n)).await.0, 200);
+    }
+    control("-d");
+    let dump = std::fs::read_to_string(format!("{}.1", out.display())).expect("callgrind's dump");
+    let total: f64 = dump
+        .lines()
+        .find_map(|l| l.strip_prefix("summary: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a summary line");
+    drop(server);
+    total / COUNTED as f64
 }
 
 /// Seconds from spawning `program` to its first 200 on `/_mock/health`.
@@ -453,6 +498,45 @@ fn main() {
         row("Supervisor/queuesummary", format!("{queuesummary:.0} req/s"), s, v);
         let (s, v) = share(addblack_share, 0.3);
         row("admin/addblack (a durable write each)", format!("{addblack:.0} req/s"), s, v);
+    }
+
+    if wanted("instructions") {
+        // 2b. Instructions per request, counted by callgrind: each server runs under valgrind,
+        // its counts zeroed after a warm-up and dumped after `COUNTED` requests on one keep-alive
+        // connection. What the kernel does for the connection is not counted (the same for both).
+        if Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success()) {
+            let (bare_n, summary_n, addblack_n) = runtime.block_on(async {
+                let plain = |addr: SocketAddr, _: &str, _: u64| form_request(addr, "Supervisor/queuesummary", "x", "");
+                let summary =
+                    |addr: SocketAddr, token: &str, _: u64| form_request(addr, "Supervisor/queuesummary", token, "");
+                let blacklist = |addr: SocketAddr, token: &str, n: u64| {
+                    let entry = format!(r#"{{"phone":"08{n:08}","campaign":"*"}}"#);
+                    form_request(addr, "admin/addblack", token, &encode(&[("blacklist", &entry)]))
+                };
+                let db = dir.path().join("instructions.db");
+                let args = mock_args(db.to_str().unwrap(), &ci);
+                let bare_n = instructions(&bare, &[], dir.path(), false, plain).await;
+                let summary_n = instructions(&mock, &args, dir.path(), true, summary).await;
+                let addblack_n = instructions(&mock, &args, dir.path(), true, blacklist).await;
+                (bare_n, summary_n, addblack_n)
+            });
+            row(
+                "instructions per request, bare axum (reference)",
+                format!("{bare_n:.0}"),
+                String::new(),
+                String::new(),
+            );
+            for (what, n) in [("Supervisor/queuesummary", summary_n), ("admin/addblack", addblack_n)] {
+                row(
+                    &format!("instructions per request, {what}"),
+                    format!("{n:.0}"),
+                    format!("{:.1}x bare", n / bare_n),
+                    String::new(),
+                );
+            }
+        } else {
+            row("instructions per request", "valgrind not found: NOT measured".into(), String::new(), String::new());
+        }
     }
 
     if wanted("coverage") {

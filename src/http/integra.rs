@@ -263,8 +263,10 @@ fn journal_with_lints(
     let path = recorded.path.clone();
     let seq = world.journal().record(recorded);
     state.coverage.count_lints(world.name(), &path, lints, seq);
-    let found: Vec<_> = lints.iter().map(|l| serde_json::json!({"lint": l.id, "message": l.message})).collect();
-    world.publish("lint", serde_json::json!({"path": &*path, "seq": seq, "lints": found}));
+    world.publish("lint", || {
+        let found: Vec<_> = lints.iter().map(|l| serde_json::json!({"lint": l.id, "message": l.message})).collect();
+        serde_json::json!({"path": &*path, "seq": seq, "lints": found})
+    });
 }
 
 /// The vendor's 405 to a known Integra path asked with another method (`answer`), linted

@@ -35,7 +35,7 @@ impl World {
             records::upsert_blacklist(&mut tx, &entries).await?;
             tx.commit().await?;
         }
-        self.publish("blacklist", serde_json::json!({"added": entries}));
+        self.publish("blacklist", || serde_json::json!({"added": entries}));
         Ok(())
     }
 
@@ -49,7 +49,7 @@ impl World {
         tx.commit().await?;
         let removed: Vec<_> =
             entries.iter().map(|e| serde_json::json!({"phone": e.phone, "campaign": e.campaign})).collect();
-        self.publish("blacklist", serde_json::json!({"removed": removed}));
+        self.publish("blacklist", || serde_json::json!({"removed": removed}));
         Ok(())
     }
 

@@ -248,7 +248,7 @@ impl World {
         self.known_campaign(campaign)?;
         let mut conn = self.store().writer().acquire().await?;
         let removed = spool::delete_spool_number(&mut conn, campaign, number).await?;
-        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
+        self.publish("lists", || serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)
     }
 
@@ -277,7 +277,7 @@ impl World {
             removed += lists::delete_dated(&mut tx, list, campaign, destination, &from, &to).await?;
         }
         tx.commit().await?;
-        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
+        self.publish("lists", || serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
         Ok(removed)
     }
 }

@@ -94,7 +94,7 @@ impl World {
         records::insert_disposition(&mut tx, &row).await?;
         tx.commit().await?;
         let r = &row.request;
-        self.publish("disposition", serde_json::to_value(&row).unwrap_or_default());
+        self.publish("disposition", || serde_json::to_value(&row).unwrap_or_default());
         let woken = if r.camptoreschedule.is_empty() { &r.campaign } else { &r.camptoreschedule };
         self.wake_dialer(woken).await;
         Ok((txtcode, action))

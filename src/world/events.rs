@@ -30,9 +30,10 @@ pub struct Seen {
 
 impl World {
     /// Tells every listener of this instance about a change (nobody listening is fine).
-    pub fn publish(&self, kind: &'static str, data: Value) {
-        if let Some(events) = self.events.get() {
-            let _ = events.send(Event { kind, data });
+    /// Sends what `data` makes to this instance's listeners; made only when there is one.
+    pub fn publish(&self, kind: &'static str, data: impl FnOnce() -> Value) {
+        if let Some(events) = self.events.get().filter(|events| events.receiver_count() > 0) {
+            let _ = events.send(Event { kind, data: data() });
         }
     }
 
@@ -51,11 +52,10 @@ impl World {
         for (i, a) in engine.agents().iter().enumerate() {
             let now = (a.status, a.paused, a.logged_in);
             if seen.agents.get(i) != Some(&now) {
-                self.publish(
-                    "agent",
+                self.publish("agent", || {
                     json!({"user": a.username, "phone": a.phone, "status": a.status, "paused": a.paused,
-                           "pausedreason": a.pause_reason, "logged_in": a.logged_in, "at": at}),
-                );
+                           "pausedreason": a.pause_reason, "logged_in": a.logged_in, "at": at})
+                });
             }
         }
         seen.agents = engine.agents().iter().map(|a| (a.status, a.paused, a.logged_in)).collect();
@@ -64,11 +64,10 @@ impl World {
             let phase = c.phase.as_str();
             if seen.calls.get(&c.id) != Some(&phase) {
                 let campaign = &engine.queues()[c.queue].name;
-                self.publish(
-                    "call",
+                self.publish("call", || {
                     json!({"guid": c.guid, "campaign": campaign, "phase": phase, "customer": c.customer,
-                           "agent": c.agent_label, "at": at}),
-                );
+                           "agent": c.agent_label, "at": at})
+                });
             }
             calls.insert(c.id, phase);
         }
@@ -76,11 +75,10 @@ impl World {
         for f in finished {
             let legs = &f.call.legs;
             let answered = legs.iter().any(|l| l.answered.is_some());
-            self.publish(
-                "call",
+            self.publish("call", || {
                 json!({"guid": f.call.guid, "campaign": f.call.campaign, "phase": "ended", "customer": f.call.customer,
-                       "agent": f.call.agent, "answered": answered, "at": at}),
-            );
+                       "agent": f.call.agent, "answered": answered, "at": at})
+            });
         }
     }
 }

@@ -123,7 +123,7 @@ impl World {
     /// Tells a campaign's dialer (and the event stream) that its lists changed.
     pub async fn wake_dialer(&self, campaign: &str) {
         self.engine.lock().await.wake(campaign);
-        self.publish("lists", serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
+        self.publish("lists", || serde_json::json!({"campaign": campaign, "at": self.clock().stamp()}));
     }
 
     /// Moves a manual clock to `to`, running every event in between.
@@ -131,7 +131,7 @@ impl World {
         let mut engine = self.engine.lock().await;
         self.clock().move_to(to).map_err(|e| refused(Why::Clock)(e.0))?;
         self.catch_up(&mut engine, to).await?;
-        self.publish("clock", serde_json::json!({"now": self.clock().stamp()}));
+        self.publish("clock", || serde_json::json!({"now": self.clock().stamp()}));
         Ok(())
     }
 

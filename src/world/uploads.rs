@@ -125,7 +125,7 @@ impl World {
                 on_parsed(&tally);
             }
             world.wake_dialer(&upload.campaign).await;
-            world.publish("upload", serde_json::json!({"id": id, "status": status, "note": note}));
+            world.publish("upload", || serde_json::json!({"id": id, "status": status, "note": note}));
             if let Err(e) =
                 uploads::finish_upload(world.store().writer(), id, status, note.as_deref(), &world.clock().stamp())
                     .await
@@ -203,7 +203,7 @@ impl World {
             rejected += batch_rejected;
             self.publish(
                 "upload",
-                serde_json::json!({"id": id, "status": UploadStatus::Parsing.as_str(), "read": read}),
+                || serde_json::json!({"id": id, "status": UploadStatus::Parsing.as_str(), "read": read}),
             );
         }
         let cant = match upload.cant.as_deref().map(str::trim) {

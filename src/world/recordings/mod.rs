@@ -296,7 +296,7 @@ impl World {
             if store::converted(self.store().writer(), guid, &self.clock().stamp()).await? {
                 self.publish(
                     "recording",
-                    json!({"guid": guid, "converted": recording.path(Format::Mp3), "at": self.clock().stamp()}),
+                    || json!({"guid": guid, "converted": recording.path(Format::Mp3), "at": self.clock().stamp()}),
                 );
             }
         }
@@ -316,7 +316,7 @@ impl World {
         let mut tx = self.store().writer().begin().await?;
         store::pin(&mut tx, guid, place.host.as_str(), place.folder.as_str(), place.format.as_str(), moved).await?;
         tx.commit().await?;
-        self.publish("recording", json!({"guid": guid, "at": self.clock().stamp()}));
+        self.publish("recording", || json!({"guid": guid, "at": self.clock().stamp()}));
         Ok(())
     }
 
