@@ -128,10 +128,12 @@ fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
         }
     }
     let body = body.trim_ascii_start();
+    if body.is_empty() || *multipart {
+        return;
+    }
     let label = sent.content_type.map(|v| String::from_utf8_lossy(v).to_ascii_lowercase());
     let json_body = body.first().is_some_and(|b| *b == b'{' || *b == b'[');
     match label {
-        _ if body.is_empty() || *multipart => {}
         None => add("content-type", "a body without Content-Type (send application/x-www-form-urlencoded)".into()),
         Some(label) if label.contains("json") && !json_body => {
             add("content-type", format!("a form labelled {label}: send application/x-www-form-urlencoded"))
@@ -144,7 +146,10 @@ fn form_lints(sent: &Sent<'_>, add: &mut impl FnMut(&'static str, String)) {
 }
 
 fn auth_lints(value: &[u8], refused: bool, add: &mut impl FnMut(&'static str, String)) {
-    let text = String::from_utf8_lossy(value);
+    let text = match std::str::from_utf8(value) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
+    };
     let Some((scheme, token)) = text.split_once(' ') else {
         add("auth-scheme", "Authorization has no scheme: send Basic <token>".into());
         return;

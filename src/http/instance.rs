@@ -16,9 +16,12 @@ use crate::instances::{BadName, DEFAULT, valid_name};
 use crate::state::AppState;
 use crate::world::World;
 
+/// The header that names a request's instance.
+pub const INSTANCE_HEADER: axum::http::HeaderName = axum::http::HeaderName::from_static("x-mock-instance");
+
 /// The instance a request names.
 pub fn name_of(headers: &HeaderMap) -> Result<String, BadName> {
-    match headers.get("x-mock-instance") {
+    match headers.get(INSTANCE_HEADER) {
         Some(value) => valid_name(value.to_str().map_err(|_| BadName("X-Mock-Instance is not text".into()))?),
         None => match headers.get(header::HOST).and_then(|h| h.to_str().ok()).and_then(host_label) {
             Some(label) => valid_name(&label),

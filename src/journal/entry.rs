@@ -16,6 +16,16 @@ use crate::model::token::mask_tokens;
 pub const CLIP: usize = 4_096;
 /// The headers worth remembering.
 pub const HEADERS: [&str; 6] = ["authorization", "content-type", "origin", "host", "user-agent", "x-mock-instance"];
+
+/// [`HEADERS`] as header names: looked up without parsing a name at each request.
+const HEADER_NAMES: [axum::http::HeaderName; 6] = [
+    axum::http::header::AUTHORIZATION,
+    axum::http::header::CONTENT_TYPE,
+    axum::http::header::ORIGIN,
+    axum::http::header::HOST,
+    axum::http::header::USER_AGENT,
+    crate::http::instance::INSTANCE_HEADER,
+];
 /// Bodies up to this size are kept as sent and parsed when read. A longer body is kept as its
 /// size and SHA-256 and as much of its form as [`LONG_FORM`] allows.
 pub const RAW_BODY: usize = 16 * 1024;
@@ -223,8 +233,8 @@ impl Recorded {
     pub fn new(method: Method, path: &str, headers: &HeaderMap, clock: Millis) -> Self {
         let mut bytes = Vec::new();
         let mut ends = [None; 6];
-        for (i, name) in HEADERS.iter().enumerate() {
-            if let Some(value) = headers.get(*name) {
+        for (i, name) in HEADER_NAMES.iter().enumerate() {
+            if let Some(value) = headers.get(name) {
                 let value = value.as_bytes();
                 bytes.extend_from_slice(&value[..value.len().min(CLIP)]);
                 ends[i] = Some(bytes.len() as u32);
