@@ -540,7 +540,7 @@ fn main() {
     }
 
     if wanted("coverage") {
-        // 2b. What counting for /_mock/coverage costs: the same binary with --coverage on and off,
+        // 2c. What counting for /_mock/coverage costs: the same binary with --coverage on and off,
         // side by side, each run measuring both back to back (target: on keeps at least 97% of
         // off's rate, median of the runs; `SHIPPING_RUNS` of at least 9 for a spread this small).
         let (summary_shares, addblack_shares) = runtime.block_on(async {

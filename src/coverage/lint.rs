@@ -243,8 +243,8 @@ mod tests {
         let twice = format!("Basic {twice}");
         let refused = Some(Branch::Unauthorized(Auth::Unknown));
         assert_eq!(answered("campaign=a&number=1", form, Some(&twice), refused), ["token-encoded-twice"]);
-        // A token a session accepted was not encoded twice; it is not decoded to see.
-        assert_eq!(answered("campaign=a&number=1", form, basic, Some(Branch::Json)), Vec::<&str>::new());
+        // A token a session accepted was not encoded twice: it is not decoded to see.
+        assert_eq!(answered("campaign=a&number=1", form, Some(&twice), Some(Branch::Json)), Vec::<&str>::new());
     }
 
     #[test]

@@ -11,8 +11,10 @@ use crate::model::vendor_date::VendorDate;
 
 impl Engine {
     /// `Supervisor/queuesummary`: one object per campaign, then the closing object, as JSON text
-    /// (keys in the vendor's order). Made again only when the engine changed or the second did;
-    /// otherwise the last one is given with this answer's own action id.
+    /// (keys in the vendor's order). Made again only when the engine's generation or the second
+    /// moved; otherwise the last one is given with this answer's own action id. The generation
+    /// moves at each mutable access through [`super::Locked`]: call this through the lock, not
+    /// between changes made through one `&mut Engine`.
     pub fn queue_summary(&self) -> String {
         let action = self.action_id();
         let second = self.now.div_euclid(1000);

@@ -29,8 +29,8 @@ pub struct Seen {
 }
 
 impl World {
-    /// Tells every listener of this instance about a change (nobody listening is fine).
-    /// Sends what `data` makes to this instance's listeners; made only when there is one.
+    /// Tells every listener of this instance about a change: what `data` makes, made only when
+    /// someone listens.
     pub fn publish(&self, kind: &'static str, data: impl FnOnce() -> Value) {
         if let Some(events) = self.events.get().filter(|events| events.receiver_count() > 0) {
             let _ = events.send(Event { kind, data: data() });

@@ -60,7 +60,17 @@ pub struct Tally {
     pub rejected: [u64; base_file::REJECTIONS.len()],
 }
 
-/// Told what the file held once it is parsed, before the upload's report says it is done.
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        let pairs = self.alternatives.iter_mut().zip(&other.alternatives);
+        for (mine, theirs) in pairs.chain(self.rejected.iter_mut().zip(&other.rejected)) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// Told what the file held once it is parsed, before the upload's report says it is done: the
+/// records of the batches stored (a failed upload's stored part).
 pub type OnParsed = Box<dyn FnOnce(&Tally) + Send>;
 
 /// The parameters of an upload, absent ones empty.
@@ -153,25 +163,27 @@ impl World {
             let mut contact = spool::next_contact(&mut tx).await?;
             let (mut batch_read, mut accepted, mut batch_rejected, mut listed) = (0i64, 0i64, 0i64, Vec::new());
             let mut entries = Vec::with_capacity(BATCH);
+            // Added to the upload's tally once the batch is stored.
+            let mut batch = Tally::default();
             for (line, text) in lines.by_ref().take(BATCH) {
                 batch_read += 1;
                 let record = match base_file::parse_record(text, &upload.campaign) {
                     Ok(r) => match r.agentphone.as_str() {
                         phone if !phone.is_empty() && self.config().agent_by_phone(phone).is_none() => {
-                            tally.rejected[base_file::UNKNOWN_AGENT_PHONE] += 1;
+                            batch.rejected[base_file::UNKNOWN_AGENT_PHONE] += 1;
                             Err(format!("agent phone {phone:?} is not a known agent phone"))
                         }
                         _ => Ok(r),
                     },
                     Err(why) => {
-                        tally.rejected[why.kind()] += 1;
+                        batch.rejected[why.kind()] += 1;
                         // Put in words only when it is listed.
                         Err(if rejected + batch_rejected < LISTED_REJECTIONS { why.to_string() } else { String::new() })
                     }
                 };
                 match record {
                     Ok(record) => {
-                        tally.alternatives[record.alternatives_kind() as usize] += 1;
+                        batch.alternatives[record.alternatives_kind() as usize] += 1;
                         let priority = record.priority.unwrap_or(DEFAULT_PRIORITY);
                         let entry = SpoolRow {
                             dialerbase: Some(upload.filename.clone()),
@@ -199,6 +211,7 @@ impl World {
             let counts = [batch_read, accepted, batch_rejected];
             uploads::add_progress(&mut tx, id, UploadStatus::Parsing.as_str(), counts, &listed).await?;
             tx.commit().await?;
+            tally.add(&batch);
             read += batch_read;
             rejected += batch_rejected;
             self.publish(
