@@ -80,11 +80,11 @@ const UPLOADED: [&str; 10] = [
 ];
 
 /// Counts what the upload's file held in the coverage report of the instance, once parsed.
-fn count_parsed(state: AppState, instance: String, route: &'static str) -> OnParsed {
+fn count_parsed(state: AppState, instance: String, route: String) -> OnParsed {
     Box::new(move |tally: &Tally| {
         let counts = tally.alternatives.iter().chain(&tally.rejected);
         let facets: Vec<(&'static str, u64)> = UPLOADED.iter().copied().zip(counts.copied()).collect();
-        state.coverage.count_facets(&instance, route, &facets);
+        state.coverage.count_facets(&instance, &route, &facets);
     })
 }
 
@@ -174,7 +174,8 @@ async fn upload_base(
     form: BigForm,
 ) -> Answer {
     let mut request = upload_request(&form, caller, None);
-    request.on_parsed = Some(count_parsed(state, world.name().to_string(), "/Integra/resources/Dialers/uploadbase"));
+    let route = <__path_upload_base as utoipa::Path>::path();
+    request.on_parsed = Some(count_parsed(state, world.name().to_string(), route));
     Answer::done(world.clone().upload_base(request).await)
 }
 
@@ -194,7 +195,7 @@ async fn upload_base_with_timezone(
     form: BigForm,
 ) -> Answer {
     let mut request = upload_request(&form, caller, Some(form.text("timezone")));
-    let route = "/Integra/resources/Dialers/uploadbasewithtimezone";
+    let route = <__path_upload_base_with_timezone as utoipa::Path>::path();
     request.on_parsed = Some(count_parsed(state, world.name().to_string(), route));
     Answer::done(world.clone().upload_base(request).await)
 }
