@@ -100,9 +100,10 @@ impl Route {
     }
 }
 
-/// The counts of every declared route.
+/// The counts of every declared route, each made when the route is first counted: most instances
+/// are sent a few routes, and an idle one keeps a pointer per route.
 struct Counts {
-    routes: Box<[RouteCounts]>,
+    routes: Box<[OnceLock<Box<RouteCounts>>]>,
 }
 
 #[derive(Default)]
@@ -134,15 +135,22 @@ struct Extra {
 
 impl Counts {
     fn new(routes: &[Route]) -> Self {
-        let routes = routes
-            .iter()
-            .map(|r| RouteCounts {
-                branches: r.branches.iter().map(|_| AtomicU64::new(0)).collect(),
-                dimensions: r.dimensions.iter().map(|_| AtomicU64::new(0)).collect(),
-                ..Default::default()
-            })
-            .collect();
-        Self { routes }
+        Self { routes: routes.iter().map(|_| OnceLock::new()).collect() }
+    }
+
+    /// The counts of the route at `at` (`route`), made on first use.
+    fn route(&self, at: usize, route: &Route) -> &RouteCounts {
+        self.routes[at].get_or_init(|| Box::new(RouteCounts::new(route)))
+    }
+}
+
+impl RouteCounts {
+    fn new(route: &Route) -> Self {
+        RouteCounts {
+            branches: route.branches.iter().map(|_| AtomicU64::new(0)).collect(),
+            dimensions: route.dimensions.iter().map(|_| AtomicU64::new(0)).collect(),
+            ..Default::default()
+        }
     }
 }
 
@@ -198,7 +206,7 @@ impl Coverage {
         let Some(&at) = table.index.get(path) else { return };
         let instances = self.instances.read().unwrap_or_else(|e| e.into_inner());
         for counts in [Some(&table.total), instances.get(instance).map(|c| &**c)].into_iter().flatten() {
-            let mut extra = counts.routes[at].extra.lock().unwrap_or_else(|e| e.into_inner());
+            let mut extra = counts.route(at, &table.routes[at]).extra.lock().unwrap_or_else(|e| e.into_inner());
             for l in lints {
                 let entry = extra.lints.entry(l.id).or_insert((0, instance.to_string(), seq));
                 entry.0 += 1;
@@ -236,10 +244,10 @@ impl Coverage {
         let Some(&at) = table.index.get(path) else { return };
         let route = &table.routes[at];
         let sent = fields::sent(route.fields(), observed.form);
-        add(&table.total.routes[at], route, &sent, &observed, UNKNOWN_KEPT);
+        add(table.total.route(at, route), route, &sent, &observed, UNKNOWN_KEPT);
         let Some(instance) = instance else { return };
         match self.instance_counts(table, instance) {
-            Some(counts) => add(&counts.routes[at], route, &sent, &observed, UNKNOWN_KEPT_PER_INSTANCE),
+            Some(counts) => add(counts.route(at, route), route, &sent, &observed, UNKNOWN_KEPT_PER_INSTANCE),
             None => {
                 self.untracked.fetch_add(1, Ordering::Relaxed);
             }
@@ -254,7 +262,7 @@ impl Coverage {
         let at = table.index[path];
         let counts = self.instance_counts(table, instance);
         for counts in [Some(&table.total), counts.as_deref()].into_iter().flatten() {
-            let counts = &counts.routes[at];
+            let counts = counts.route(at, route);
             for &(facet, n) in facets.iter().filter(|(_, n)| *n > 0) {
                 match route.dimensions.iter().position(|d| *d == facet) {
                     Some(i) => {
@@ -302,7 +310,7 @@ impl Coverage {
             }
             None => {
                 instances.clear();
-                for counts in table.total.routes.iter() {
+                for counts in table.total.routes.iter().filter_map(OnceLock::get) {
                     counts.clear();
                 }
                 self.untracked.store(0, Ordering::Relaxed);
@@ -327,7 +335,15 @@ impl Coverage {
                 }
             },
         };
-        let routes = table.routes.iter().zip(counts.routes.iter()).map(|(route, c)| c.report(route)).collect();
+        let routes = table
+            .routes
+            .iter()
+            .zip(counts.routes.iter())
+            .map(|(route, c)| match c.get() {
+                Some(c) => c.report(route),
+                None => RouteCounts::new(route).report(route),
+            })
+            .collect();
         let untracked = if instance.is_none() { self.untracked.load(Ordering::Relaxed) } else { 0 };
         Report::build(instance, routes, untracked, self.counting)
     }
@@ -507,8 +523,13 @@ mod tests {
         assert_eq!(route.unknown_fields_dropped, N - UNKNOWN_KEPT as u64);
         assert_eq!(coverage.instances.read().unwrap().len(), INSTANCES_KEPT);
         assert_eq!(report.untracked_requests, N - INSTANCES_KEPT as u64);
-        let kept =
-            coverage.instances.read().unwrap().values().map(|c| c.routes[0].extra.lock().unwrap().unknown.len()).max();
+        let kept = coverage
+            .instances
+            .read()
+            .unwrap()
+            .values()
+            .map(|c| c.routes[0].get().unwrap().extra.lock().unwrap().unknown.len())
+            .max();
         assert_eq!(kept, Some(1), "an instance keeps the names it was sent, no more");
         // A name no instance has counts server-wide only: it takes no room.
         let before = coverage.report(None).untracked_requests;
@@ -520,6 +541,30 @@ mod tests {
         );
         assert_eq!(coverage.report(None).untracked_requests, before);
         assert_eq!(coverage.report(None).routes[0].requests, N + 1);
+    }
+
+    /// An instance keeps counts for the routes it was sent only; the report still lists them all.
+    #[test]
+    fn an_instance_holds_the_counts_of_the_routes_it_was_sent() {
+        let coverage = Coverage::new(true, Vec::new());
+        let route = |path: &str| Declared {
+            path: path.into(),
+            branches: vec![Branch::One, Branch::TooLarge],
+            dimensions: vec!["a", "b"],
+            describe: NO_FORM,
+        };
+        coverage.declare(vec![route("/r"), route("/s"), route("/t")]);
+        let observed =
+            Observed { branch: Some(Branch::One), status: 200, fault: None, form: &FormRecord::Unread, facets: &["a"] };
+        coverage.count(Some("one"), "/s", observed);
+        let made: Vec<bool> =
+            coverage.instances.read().unwrap()["one"].routes.iter().map(|r| r.get().is_some()).collect();
+        assert_eq!(made, [false, true, false]);
+        let report = coverage.report(Some("one"));
+        let counts: Vec<(u64, u64)> =
+            report.routes.iter().map(|r| (r.requests, r.branches.iter().map(|b| b.count).sum())).collect();
+        assert_eq!(counts, [(0, 0), (1, 1), (0, 0)]);
+        assert_eq!(report.routes[0].branches.len(), 2, "a route never sent still shows its branches");
     }
 
     #[test]
