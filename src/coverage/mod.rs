@@ -193,11 +193,16 @@ impl Coverage {
     }
 
     fn declared_route(&self, path: &str) -> Option<&Route> {
+        self.declared(path).map(|(table, at)| &table.routes[at])
+    }
+
+    /// The table and the place of `path` in it, when counting and the path is declared.
+    fn declared(&self, path: &str) -> Option<(&Table, usize)> {
         if !self.counting {
             return None;
         }
         let table = self.table.get()?;
-        table.index.get(path).map(|&at| &table.routes[at])
+        table.index.get(path).map(|&at| (table, at))
     }
 
     /// Counts the lints of a request of `instance` to `path`, journaled as entry `seq`.
@@ -257,9 +262,8 @@ impl Coverage {
     /// Adds to the dimensions of a route of `instance` what its work found after the answer
     /// (an upload's records, once parsed): each value with its count. No request is counted.
     pub fn count_facets(&self, instance: &str, path: &str, facets: &[(&'static str, u64)]) {
-        let Some(route) = self.declared_route(path) else { return };
-        let Some(table) = self.table.get() else { return };
-        let at = table.index[path];
+        let Some((table, at)) = self.declared(path) else { return };
+        let route = &table.routes[at];
         let counts = self.instance_counts(table, instance);
         for counts in [Some(&table.total), counts.as_deref()].into_iter().flatten() {
             let counts = counts.route(at, route);
